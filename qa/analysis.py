@@ -1,0 +1,113 @@
+"""One analyzer for documents and questions alike: text -> terms.
+
+fold -> tokens -> stems -> (stop words removed) -> unigrams + bigrams, the
+same pipeline scikit-learn's word analyzer runs (``ngram_range=(1, 2)``),
+so the index built with scikit-learn and the query path, which must not
+import it, agree term for term (``tests/test_analysis_props.py`` proves it).
+
+Folding (accents, curly quotes, case, digit group commas) is for matching
+only: quoted text is always the file's own.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+# A compact English stop list (Lucene/Snowball-like); question words are in
+# it because they carry no topic.
+STOP_WORDS = frozenset("""
+a about above after again against all am an and any are aren as at be because been before being below
+between both but by can cannot could couldn did didn do does doesn doing don down during each few for
+from further had hadn has hasn have haven having he her here hers herself him himself his how i if in
+into is isn it its itself just ll me more most mustn my myself no nor not now of off on once only or
+other ought our ours ourselves out over own re s same shan she should shouldn so some such t than that
+the their theirs them themselves then there these they this those through to too under until up ve
+very was wasn we were weren what when where which while who whom why will with won would wouldn you
+your yours yourself yourselves also whose shall may might must us per via etc yet many much
+""".split())
+
+_TOKEN = re.compile(r"\w\w+")
+_DIGIT_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_QUOTES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u00ad": "",
+})
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Lower-case, map curly quotes and dashes to ASCII, strip accents, join digit groups."""
+    text = text.translate(_QUOTES).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _DIGIT_GROUP.sub("", text)
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text`` (two characters or more), before stemming."""
+    return _TOKEN.findall(fold(text))
+
+
+@lru_cache(maxsize=1 << 18)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def stems(folded_words: list[str]) -> list[str]:
+    """Stems of folded words; stop words are left as they are, for the stop list to catch."""
+    stemmed = _stemmer.stemWords(folded_words)
+    return [w if w in STOP_WORDS else s for w, s in zip(folded_words, stemmed)]
+
+
+def tokenize(text: str) -> list[str]:
+    """Folded, stemmed tokens, stop words left in (scikit-learn removes them next)."""
+    return stems(words(text))
+
+
+def ngrams(tokens: list[str]) -> list[str]:
+    """Stop words out, then unigrams and bigrams: scikit-learn's ``_word_ngrams`` for (1, 2)."""
+    kept = [t for t in tokens if t not in STOP_WORDS]
+    return kept + [f"{a} {b}" for a, b in zip(kept, kept[1:])]
+
+
+def analyze(text: str) -> list[str]:
+    """Terms of ``text``: what the index counts and a question looks up."""
+    return ngrams(tokenize(text))
+
+
+def sklearn_params() -> dict:
+    """Keyword arguments that make a scikit-learn vectorizer analyze text exactly like ``analyze``."""
+    return dict(
+        lowercase=False,
+        preprocessor=None,
+        tokenizer=tokenize,
+        token_pattern=None,
+        stop_words=sorted(STOP_WORDS),
+        ngram_range=(1, 2),
+    )
+
+
+def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Character spans of the words in ``text`` whose stems are among ``terms``' unigrams."""
+    wanted = {t for t in terms if " " not in t}
+    if not wanted:
+        return []
+    spans = []
+    for m in re.finditer(r"\w+", text):
+        word = m.group()
+        folded = _DIGIT_GROUP.sub("", fold(word))
+        if len(folded) > 1 and folded not in STOP_WORDS and stem(folded) in wanted:
+            spans.append((m.start(), m.end()))
+    return spans

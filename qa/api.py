@@ -1,0 +1,201 @@
+"""The Python API: open (or build) the index of a folder and ask it questions.
+
+    >>> import qa
+    >>> index = qa.open_index("seeds")
+    >>> answer = index.ask("Who is the Kremlin spokesman?", k=3)
+    >>> answer.answer.text, answer.results[0].citation
+
+The command line is a thin layer over these calls.
+"""
+from __future__ import annotations
+
+import sys
+from collections import OrderedDict
+from pathlib import Path
+
+from . import answer as answering
+from . import index as store
+from . import storage
+from .corpus import Params, decode
+from .errors import QAError
+from .model import Answer, AnswerLine, Citation, Result
+from .query import Concept, Query, parse
+from .search import Scoring, Searcher, Segment
+from .storage import IndexDamaged
+
+__all__ = ["Index", "open_index", "build_index"]
+
+
+def warn_stderr(message: str) -> None:
+    print(f"qa: {message}", file=sys.stderr, flush=True)
+
+
+def _resolve(corpus, index) -> tuple[Path, Path]:
+    corpus_dir = Path(corpus).expanduser() if corpus is not None else store.DEFAULT_CORPUS
+    if not corpus_dir.exists():
+        raise QAError(f"corpus folder not found: {corpus_dir}")
+    if not corpus_dir.is_dir():
+        raise QAError(f"corpus is not a folder: {corpus_dir}")
+    corpus_dir = corpus_dir.resolve()
+    index_dir = Path(index).expanduser() if index is not None else store.default_index_for(corpus_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise QAError(f"index path is not a folder: {index_dir}")
+    return corpus_dir, index_dir.absolute()
+
+
+def build_index(corpus=None, index=None, *, params: Params | None = None, scoring: Scoring | None = None,
+                progress=None, warn=warn_stderr) -> "Index":
+    """Index every file of ``corpus`` into ``index`` from scratch and open it."""
+    corpus_dir, index_dir = _resolve(corpus, index)
+    manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn)
+    return Index(corpus_dir, index_dir, manifest, scoring or Scoring())
+
+
+def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring | None = None,
+               progress=None, warn=warn_stderr) -> "Index":
+    """The index of ``corpus`` (default: the seeds), built when missing or damaged, updated when the files changed."""
+    corpus_dir, index_dir = _resolve(corpus, index)
+    scoring = scoring or Scoring()
+    for attempt in range(3):
+        try:
+            manifest = storage.read_manifest(index_dir)
+        except IndexDamaged as exc:
+            if not update:
+                raise
+            warn(f"{exc}; rebuilding the index")
+            return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
+        if manifest is None:
+            if not update:
+                raise QAError(f"no index at {index_dir}; run 'qa index'")
+            warn(f"indexing {corpus_dir} into {index_dir}")
+            return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
+        if Path(manifest.get("corpus", "")) != corpus_dir:
+            raise QAError(f"index {index_dir} belongs to the corpus {manifest.get('corpus')}; "
+                          f"choose another --index, or rebuild it with 'qa index --corpus {corpus_dir} "
+                          f"--index {index_dir}'")
+        if update:
+            current = store.scan(corpus_dir)
+            to_read, to_drop = store.changes(manifest, current)
+            if to_read or to_drop:
+                warn(f"the corpus changed ({len(set(to_read) | set(to_drop))} files); updating the index")
+                manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress)
+        try:
+            return Index(corpus_dir, index_dir, manifest, scoring)
+        except IndexDamaged as exc:
+            if storage.read_manifest(index_dir) != manifest:
+                continue  # a writer replaced the index while we opened it: open the new one
+            if not update:
+                raise
+            warn(f"{exc}; rebuilding the index")
+            return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
+    raise QAError(f"index {index_dir} keeps changing while it is opened; try again")
+
+
+class Index:
+    """An opened index: ask it questions, list its sources, read its passages."""
+
+    def __init__(self, corpus_dir: Path, index_dir: Path, manifest: dict, scoring: Scoring = Scoring()):
+        self.corpus = corpus_dir
+        self.path = index_dir
+        self.manifest = manifest
+        total = sum(m["bytes"] for s in manifest["segments"] for m in s["arrays"].values())
+        verify = total <= storage.VERIFY_BYTES
+        segments = [Segment(index_dir / s["name"], s, verify) for s in manifest["segments"]]
+        self.searcher = Searcher(segments, 1 << int(manifest["hash_bits"]), scoring)
+        self.scoring = scoring
+        self._texts: OrderedDict[str, str] = OrderedDict()
+
+    # ---- what is in it
+
+    @property
+    def passage_count(self) -> int:
+        return self.searcher.n
+
+    @property
+    def document_count(self) -> int:
+        return sum(1 for f in self.manifest["files"].values() if f.get("count"))
+
+    def sources(self) -> list[tuple[str, int]]:
+        """(source, passages) of each indexed document, by path."""
+        return sorted((s, f["count"]) for s, f in self.manifest["files"].items() if f.get("count"))
+
+    def skipped(self) -> list[tuple[str, str]]:
+        return sorted((s, f["skipped"]) for s, f in self.manifest["files"].items() if f.get("skipped"))
+
+    def source_text(self, source: str) -> str:
+        """The decoded text of an indexed source, exactly as it was indexed."""
+        entry = self.manifest["files"].get(source)
+        if not entry or not entry.get("count"):
+            raise QAError(f"not an indexed source: {source}")
+        text = self._texts.get(source)
+        if text is None:
+            path = self.corpus / source
+            try:
+                st = path.stat()
+                data = path.read_bytes()
+            except OSError as exc:
+                raise QAError(f"cannot read {source}: {exc.strerror}") from exc
+            if (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
+                raise QAError(f"{source} changed since it was indexed; ask again to update the index")
+            text, _ = decode(data)
+            self._texts[source] = text
+            if len(self._texts) > 64:
+                self._texts.popitem(last=False)
+        return text
+
+    def passage_source(self, pid: int) -> str:
+        return self.searcher.passage(pid)[0]
+
+    def passage_text(self, pid: int) -> str:
+        source, cs, ce, _, _ = self.searcher.passage(pid)
+        return self.source_text(source)[cs:ce]
+
+    # ---- asking
+
+    def parse(self, question: str) -> Query:
+        return parse(question, self.searcher, self.scoring)
+
+    def search(self, question: str, k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` best (passage id, score) pairs: ranking only, no answer line."""
+        return self.searcher.top(self.parse(question).weights, k)
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        """The answer line and the top ``k`` passages for ``question``."""
+        return self.answer(self.parse(question), k)
+
+    def conversation(self) -> "Conversation":
+        from .conversation import Conversation
+        return Conversation(self)
+
+    def answer(self, query: Query, k: int = 3, context: list[Concept] | None = None) -> Answer:
+        """Rank, fold near-duplicates, pick the answer line for an already parsed ``query``."""
+        if k < 1:
+            raise QAError("k must be at least 1")
+        hits = self.searcher.top(query.weights, k * 4 + 8) if query.weights else []
+        results: list[Result] = []
+        kept_shingles = []
+        for pid, score in hits:
+            source, cs, ce, ls, le = self.searcher.passage(pid)
+            text = self.source_text(source)[cs:ce]
+            sh = answering.shingles(text)
+            dup = next((i for i, other in enumerate(kept_shingles) if answering.near_duplicate(sh, other)), None)
+            if dup is not None:
+                cite = Citation(source, ls, le)
+                if cite not in results[dup].also_in and source != results[dup].source:
+                    results[dup].also_in.append(cite)
+                continue
+            if len(results) == k:
+                continue
+            results.append(Result(rank=len(results) + 1, score=round(score, 4), source=source,
+                                  line_start=ls, line_end=le, text=text, char_start=cs, char_end=ce,
+                                  passage_id=pid))
+            kept_shingles.append(sh)
+        concepts = query.concepts + (context or [])
+        line = None
+        if results and answering.coverage(concepts, results[0].text) >= answering.ANSWER_COVERAGE:
+            top = results[0]
+            s, e = answering.best_sentence(top.text, query.concepts or concepts, query.weights)
+            first = top.line_start + answering.line_of(top.text, s)
+            last = top.line_start + answering.line_of(top.text, e)
+            line = AnswerLine(top.text[s:e], top.source, first, last)
+        return Answer(question=query.text, answer=line, results=results, query=query.text, terms=query.terms)

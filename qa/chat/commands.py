@@ -1,0 +1,87 @@
+"""The chat's special commands: what they are called and how a typed line parses.
+
+Parsing only; what each command does lives in `session.py`.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+PREFIX = "/"
+MAX_K = 50
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    argument: str | None
+    summary: str
+
+    @property
+    def usage(self) -> str:
+        return f"{PREFIX}{self.name} {self.argument}" if self.argument else f"{PREFIX}{self.name}"
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("open", "N", "show passage N of the last answer in its document"),
+    CommandSpec("sources", None, "list the documents and how many passages each has"),
+    CommandSpec("k", "N", f"show N passages per answer (1-{MAX_K})"),
+    CommandSpec("new", None, "start a new conversation (forget the earlier questions)"),
+    CommandSpec("help", None, "list the commands and keys"),
+    CommandSpec("quit", None, "end the session (Ctrl-D does too)"),
+)
+
+_BY_NAME = {spec.name: spec for spec in COMMANDS}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    number: int | None = None
+
+
+class CommandError(ValueError):
+    """A command line that cannot be run; the message is one line for the user."""
+
+
+def is_command(line: str) -> bool:
+    return line.lstrip().startswith(PREFIX)
+
+
+def parse(line: str) -> Command:
+    """Parse a line that starts with `/` into a Command, or raise CommandError."""
+    word, *args = line.strip()[len(PREFIX):].split() or [""]
+    name = word.lower()
+    spec = _BY_NAME.get(name)
+    if spec is None:
+        raise CommandError(_unknown(word))
+    if spec.argument is None:
+        if args:
+            raise CommandError(f"{spec.usage} takes no argument.")
+        return Command(name)
+    if len(args) != 1:
+        raise CommandError(f"usage: {spec.usage} ({spec.summary}).")
+    number = _positive_int(args[0])
+    if number is None:
+        raise CommandError(f"{spec.usage}: N must be a whole number, like {PREFIX}{name} 2.")
+    if name == "k" and number > MAX_K:
+        raise CommandError(f"{spec.usage}: N must be from 1 to {MAX_K}.")
+    return Command(name, number)
+
+
+def _positive_int(text: str) -> int | None:
+    # "[2]" is accepted too: that is how passage numbers are printed.
+    digits = text.strip("[]")
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    number = int(digits)
+    return number if number >= 1 else None
+
+
+def _unknown(word: str) -> str:
+    if not word:
+        return f"Type a command after {PREFIX}, or {PREFIX}help for the list."
+    shown = PREFIX + (word if len(word) <= 20 else word[:20] + "…")
+    close = difflib.get_close_matches(word.lower(), _BY_NAME, n=1, cutoff=0.6)
+    hint = f" Did you mean {PREFIX}{close[0]}?" if close else ""
+    return f"Unknown command {shown}.{hint} {PREFIX}help lists the commands."

@@ -1,0 +1,60 @@
+"""Where the chat writes: answers to stdout, problems to stderr, tall text through the pager."""
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from prompt_toolkit import print_formatted_text
+from prompt_toolkit.formatted_text import FormattedText, StyleAndTextTuples
+from prompt_toolkit.output import Output, create_output
+from prompt_toolkit.styles import BaseStyle
+
+from qa.render import sanitize
+
+from .pager import page
+
+# Lines longer than this are tiring to read, however wide the terminal.
+MAX_WIDTH = 100
+
+Pager = Callable[[StyleAndTextTuples, str, BaseStyle, Output], None]
+
+
+class Screen:
+    def __init__(self, style: BaseStyle, output: Output | None = None, errors: Output | None = None,
+                 pager: Pager | None = page, interactive: bool = True) -> None:
+        self.style = style
+        self.output = output or create_output()
+        self.errors = errors or create_output(sys.stderr)
+        self.pager = pager if interactive else None
+
+    @property
+    def width(self) -> int:
+        return max(1, min(self.output.get_size().columns, MAX_WIDTH))
+
+    @property
+    def height(self) -> int:
+        return self.output.get_size().rows
+
+    def show(self, fragments: StyleAndTextTuples) -> None:
+        self._print(fragments, self.output)
+
+    def show_long(self, fragments: StyleAndTextTuples, title: str) -> None:
+        """Print `fragments`, or page them when they would not fit on the screen with the prompt."""
+        rows = 1 + sum(text.count("\n") for _, text, *_ in fragments)
+        if self.pager is not None and rows > self.height - 2:
+            self.pager(fragments, sanitize(title), self.style, self.output)
+        else:
+            self.show(fragments)
+
+    def say(self, message: str) -> None:
+        self.show([("class:notice", sanitize(message))])
+
+    def error(self, message: str) -> None:
+        self._print([("class:error", sanitize(message))], self.errors)
+
+    def warn(self, message: str) -> None:
+        self._print([("class:warning", sanitize(message))], self.errors)
+
+    def _print(self, fragments: StyleAndTextTuples, output: Output) -> None:
+        print_formatted_text(FormattedText(fragments), style=self.style, output=output,
+                             include_default_pygments_style=False)

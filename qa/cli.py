@@ -1,0 +1,182 @@
+"""The ``qa`` command line: ``qa ask``, ``qa index``, ``qa chat``, ``qa sources``.
+
+Exit status: 0 a question was answered (or the command did its job), 1 nothing
+relevant was found for any question, 2 usage or input errors (one line on
+stderr), 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+MAX_QUESTION_CHARS = 10_000
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        print(f"qa: {message} (see 'qa {self.prog.split()[-1] if ' ' in self.prog else ''} --help')".replace("qa  --", "qa --"),
+              file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not 1 <= n <= 1000:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 1000: {n}")
+    return n
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="qa", description="Ask questions of a folder of documents; get cited passages back.")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    sub.required = True
+
+    def common(sp):
+        sp.add_argument("--corpus", metavar="DIR", help="folder of documents (default: the seeds)")
+        sp.add_argument("--index", metavar="DIR", help="index folder (default: index/ for the seeds, "
+                                                       "~/.cache/qa/NAME-HASH for another corpus)")
+
+    ask = sub.add_parser("ask", help="answer questions (from the arguments, or stdin one a line)")
+    ask.add_argument("question", nargs="*", help="the question; none: read questions from stdin")
+    ask.add_argument("-k", type=_positive, default=3, help="passages to show (default 3)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question on stdout")
+    ask.add_argument("--chat", action="store_true", help="stdin questions form one conversation")
+    ask.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    common(ask)
+
+    index = sub.add_parser("index", help="build the index of a corpus")
+    common(index)
+
+    chat = sub.add_parser("chat", help="talk to the documents at a prompt")
+    chat.add_argument("-k", type=_positive, default=3, help="passages to show (default 3)")
+    common(chat)
+
+    sources = sub.add_parser("sources", help="list the indexed documents with their passage counts")
+    sources.add_argument("--json", action="store_true")
+    common(sources)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = parser().parse_args(argv)
+        return _run(args)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        from .errors import QAError
+        if isinstance(exc, QAError):
+            print(f"qa: {exc}", file=sys.stderr)
+            return exc.exit_code
+        if isinstance(exc, MemoryError):
+            print("qa: out of memory", file=sys.stderr)
+        else:
+            print(f"qa: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+
+
+def _run(args) -> int:
+    if args.command == "chat":
+        from .chat import main as chat_main
+        extra = ["-k", str(args.k)]
+        if args.corpus:
+            extra += ["--corpus", args.corpus]
+        if args.index:
+            extra += ["--index", args.index]
+        return chat_main(extra)
+
+    from .api import open_index, build_index
+
+    if args.command == "index":
+        progress = _progress_bar() if sys.stderr.isatty() else None
+        idx = build_index(args.corpus, args.index, progress=progress)
+        if progress:
+            progress.close()
+        skipped = idx.skipped()
+        print(f"indexed {idx.document_count} documents, {idx.passage_count} passages"
+              f"{f', skipped {len(skipped)} files' if skipped else ''} -> {idx.path}")
+        return EXIT_OK
+
+    idx = open_index(args.corpus, args.index)
+    if args.command == "sources":
+        rows = idx.sources()
+        if args.json:
+            for source, n in rows:
+                print(json.dumps({"source": source, "passages": n}, ensure_ascii=False))
+        else:
+            for source, n in rows:
+                print(f"{n:6d}  {source}")
+        return EXIT_OK
+    return _ask(idx, args)
+
+
+def _questions(args):
+    if args.question:
+        yield " ".join(args.question)
+        return
+    if sys.stdin is None or sys.stdin.isatty():
+        from .errors import QAError
+        raise QAError("no question given: pass one as an argument, or pipe questions in, one a line")
+    for line in sys.stdin:
+        line = line.strip()
+        if line:
+            yield line
+
+
+def _ask(idx, args) -> int:
+    from . import render
+    from .errors import QAError
+
+    color = render.use_color(sys.stdout, args.color)
+    conversation = idx.conversation() if args.chat else None
+    answered = asked = 0
+    many = not args.question
+    for question in _questions(args):
+        if len(question) > MAX_QUESTION_CHARS:
+            question = question[:MAX_QUESTION_CHARS]
+            print(f"qa: question cut to its first {MAX_QUESTION_CHARS} characters", file=sys.stderr)
+        if not question.strip():
+            raise QAError("empty question")
+        answer = conversation.ask(question, args.k) if conversation else idx.ask(question, args.k)
+        asked += 1
+        answered += answer.answered
+        if args.json:
+            sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            if many:
+                print(("\n" if asked > 1 else "") + "? " + render.sanitize(question))
+            print(render.render_answer(answer, color=color))
+        sys.stdout.flush()
+    if not asked:
+        raise QAError("no question given")
+    return EXIT_OK if answered else EXIT_NO_ANSWER
+
+
+class _progress_bar:
+    """A one-line progress bar on stderr for `qa index` on a terminal."""
+
+    def __init__(self):
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 100
+        if pct != self.last:
+            self.last = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\rindexing [{bar:<25}] {pct:3d}% ({done}/{total} files)")
+            sys.stderr.flush()
+
+    def close(self):
+        if self.last >= 0:
+            sys.stderr.write("\n")

@@ -1,0 +1,53 @@
+"""Term -> feature id, exactly as scikit-learn's HashingVectorizer computes it.
+
+The index is built with ``HashingVectorizer(alternate_sign=False)``, which
+hashes each term with MurmurHash3 (x86, 32-bit, seed 0) and takes
+``abs(h) % n_features``. The query path must not import scikit-learn, so the
+hash is written out here (``tests/test_analysis_props.py`` proves the two equal).
+"""
+from __future__ import annotations
+
+_M = 0xFFFFFFFF
+
+
+def murmurhash3_32(data: bytes, seed: int = 0) -> int:
+    """Signed 32-bit MurmurHash3_x86_32 of ``data``."""
+    c1, c2 = 0xCC9E2D51, 0x1B873593
+    h = seed & _M
+    n = len(data)
+    end = n & ~3
+    for i in range(0, end, 4):
+        k = data[i] | data[i + 1] << 8 | data[i + 2] << 16 | data[i + 3] << 24
+        k = (k * c1) & _M
+        k = ((k << 15) | (k >> 17)) & _M
+        k = (k * c2) & _M
+        h ^= k
+        h = ((h << 13) | (h >> 19)) & _M
+        h = (h * 5 + 0xE6546B64) & _M
+    k = 0
+    tail = n & 3
+    if tail == 3:
+        k ^= data[end + 2] << 16
+    if tail >= 2:
+        k ^= data[end + 1] << 8
+    if tail >= 1:
+        k ^= data[end]
+        k = (k * c1) & _M
+        k = ((k << 15) | (k >> 17)) & _M
+        k = (k * c2) & _M
+        h ^= k
+    h ^= n
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _M
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _M
+    h ^= h >> 16
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def feature_id(term: str, n_features: int) -> int:
+    """The column HashingVectorizer gives ``term`` in a space of ``n_features``."""
+    h = murmurhash3_32(term.encode("utf-8"))
+    if h == -(1 << 31):
+        return (2147483647 - (n_features - 1)) % n_features
+    return abs(h) % n_features

@@ -1,0 +1,251 @@
+"""The index of a corpus on disk: find it, check it against the files, build or update it, open it.
+
+Writers take a lock file; readers never wait. A build writes new segment
+folders, then swaps the manifest in one rename, then removes the folders
+no manifest names any more.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+from . import corpus, storage
+from .corpus import Params
+from .errors import QAError
+from .storage import IndexDamaged
+
+Progress = Callable[[int, int], None]
+Warn = Callable[[str], None]
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = PACKAGE_ROOT / "seeds"
+DEFAULT_INDEX = PACKAGE_ROOT / "index"
+SMALL_CORPUS_BYTES = 4 << 20  # below this, any change rebuilds the whole index
+MAX_SEGMENTS = 24
+
+
+def default_index_for(corpus_dir: Path) -> Path:
+    """``index/`` for the default corpus; for any other, a folder under the user's cache named after it."""
+    corpus_dir = corpus_dir.resolve()
+    if corpus_dir == DEFAULT_CORPUS.resolve():
+        return DEFAULT_INDEX
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha1(str(corpus_dir).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return cache / "qa" / f"{corpus_dir.name or 'root'}-{digest}"
+
+
+def scan(root: Path) -> dict[str, tuple[int, int]]:
+    """Current (size, mtime_ns) of each corpus file, by source path."""
+    found = {}
+    for path in corpus.list_files(root):
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # vanished or a broken link: it is not part of the corpus
+        found[corpus.relative_source(root, path)] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def changes(manifest: dict, current: dict[str, tuple[int, int]]) -> tuple[list[str], list[str]]:
+    """(sources to (re)read, sources to drop) to bring ``manifest`` up to ``current``."""
+    stored = manifest["files"]
+    to_read = [s for s, (size, mtime) in current.items()
+               if s not in stored or (stored[s]["size"], stored[s]["mtime_ns"]) != (size, mtime)]
+    to_drop = [s for s in stored if s not in current or s in to_read]
+    return to_read, to_drop
+
+
+@contextmanager
+def write_lock(index_dir: Path):
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise QAError(f"cannot write the index folder {index_dir}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _say(warn: Warn | None, message: str) -> None:
+    if warn is not None:
+        warn(message)
+
+
+def build(root: Path, index_dir: Path, params: Params = Params(), progress: Progress | None = None,
+          warn: Warn | None = None) -> dict:
+    """Index every file of ``root`` into ``index_dir`` from scratch; returns the new manifest."""
+    from . import build as builder
+
+    root = root.resolve()
+    paths = corpus.list_files(root)
+    with write_lock(index_dir):
+        documents = _read_for_common_lines(root, paths)
+        common = corpus.common_lines(documents)
+        del documents
+        segments, files = _build_segments(root, paths, index_dir, params, frozenset(common), progress, warn)
+        manifest = {
+            "format": storage.FORMAT, "created": time.time(), "corpus": str(root),
+            "params": asdict(params), "hash_bits": builder.HASH_BITS,
+            "common_lines": sorted(common), "segments": segments, "files": files,
+        }
+        _commit(index_dir, manifest)
+    return manifest
+
+
+def _read_for_common_lines(root: Path, paths: list[Path]):
+    for path in paths:
+        try:
+            yield corpus.read_document(root, path)
+        except (corpus.Skipped, OSError):
+            continue
+
+
+def _build_segments(root, paths, index_dir, params, common, progress, warn):
+    from . import build as builder
+
+    total = sum(_size(p) for p in paths)
+    workers = builder.workers_for(total)
+    target = max(1 << 20, min(96 << 20, total // workers + 1)) if workers > 1 else 1 << 62
+    groups = [g for g in builder.plan_segments(paths, target) if g]
+    results = []
+    if workers == 1 or len(groups) == 1:
+        for group in groups:
+            results.append(builder.build_segment(root, group, index_dir, params, common, None))
+            if progress:
+                progress(sum(len(g) for g in groups[:len(results)]), len(paths))
+    else:
+        results = _build_parallel(root, groups, index_dir, params, common, workers, progress, len(paths))
+    segments, files = [], {}
+    for result in results:
+        for message in result.warnings:
+            _say(warn, message)
+        if result.meta["passages"] or result.files:
+            segments.append(result.meta)
+            files.update(result.files)
+    return segments, files
+
+
+def _build_parallel(root, groups, index_dir, params, common, workers, progress, total_files):
+    import multiprocessing as mp
+    from . import build as builder
+
+    ctx = mp.get_context("fork")
+    counter = ctx.Value("q", 0)
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(counter,)) as pool:
+        pending = [pool.apply_async(_worker_build, (root, g, index_dir, params, common)) for g in groups]
+        while not all(p.ready() for p in pending):
+            if progress:
+                progress(counter.value, total_files)
+            time.sleep(0.2)
+        results = [p.get() for p in pending]
+    if progress:
+        progress(total_files, total_files)
+    return results
+
+
+_worker_counter = None
+
+
+def _init_worker(counter) -> None:
+    global _worker_counter
+    _worker_counter = counter
+
+
+def _worker_build(root, group, index_dir, params, common):
+    from . import build as builder
+    return builder.build_segment(root, group, index_dir, params, common, _worker_counter)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _commit(index_dir: Path, manifest: dict) -> None:
+    """Make ``manifest`` the index, then remove segment folders it does not name."""
+    storage.write_json(index_dir / storage.MANIFEST, manifest)
+    live = {s["name"] for s in manifest["segments"]}
+    for child in index_dir.iterdir():
+        if child.name.startswith("seg-") and child.name not in live:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: Warn | None = None,
+           progress: Progress | None = None) -> dict:
+    """Bring the index up to the files on disk: a new segment for what changed, or a rebuild."""
+    from . import build as builder
+    import numpy as np
+
+    root = root.resolve()
+    to_read, to_drop = changes(manifest, current)
+    total = sum(size for size, _ in current.values())
+    params = Params(**manifest["params"])
+    if (total < SMALL_CORPUS_BYTES or len(manifest["segments"]) >= MAX_SEGMENTS
+            or manifest.get("hash_bits") != builder.HASH_BITS):
+        return build(root, index_dir, params, progress, warn)
+    with write_lock(index_dir):
+        fresh = storage.read_manifest(index_dir)
+        if fresh is not None and fresh.get("created") != manifest.get("created"):
+            manifest = fresh  # someone else updated meanwhile
+            to_read, to_drop = changes(manifest, current)
+        files = dict(manifest["files"])
+        segments = [dict(s) for s in manifest["segments"]]
+        by_name = {s["name"]: s for s in segments}
+        dropped: dict[str, list[tuple[int, int]]] = {}
+        for source in to_drop:
+            entry = files.pop(source)
+            if entry.get("segment") and entry.get("count"):
+                dropped.setdefault(entry["segment"], []).append((entry["first"], entry["count"]))
+        for name, ranges in dropped.items():
+            seg = by_name[name]
+            folder = index_dir / name
+            deleted = np.zeros(seg["passages"], dtype=bool)
+            if seg.get("deleted"):
+                deleted |= storage.read_array(folder, seg["deleted"], verify=True).astype(bool)
+            for first, count in ranges:
+                deleted[first:first + count] = True
+            seg["deleted"] = storage.write_array(folder, f"deleted-{time.time_ns()}", deleted)
+        if to_read:
+            paths = [root / s for s in to_read]
+            result = builder.build_segment(root, paths, index_dir, params,
+                                           frozenset(manifest.get("common_lines", [])), None)
+            for message in result.warnings:
+                _say(warn, message)
+            segments.append(result.meta)
+            files.update(result.files)
+        segments = [s for s in segments if not _all_deleted(index_dir, s)]
+        manifest = dict(manifest, segments=segments, files=files, created=time.time())
+        _commit(index_dir, manifest)
+        _remove_stale_masks(index_dir, segments)
+    return manifest
+
+
+def _all_deleted(index_dir: Path, seg: dict) -> bool:
+    if not seg.get("deleted"):
+        return seg["passages"] == 0 and not seg["sources"]
+    import numpy as np
+    mask = np.load(index_dir / seg["name"] / seg["deleted"]["file"], allow_pickle=False)
+    return bool(mask.all())
+
+
+def _remove_stale_masks(index_dir: Path, segments: list[dict]) -> None:
+    for seg in segments:
+        keep = seg["deleted"]["file"] if seg.get("deleted") else None
+        for f in (index_dir / seg["name"]).glob("deleted-*.npy"):
+            if f.name != keep:
+                try:
+                    f.unlink()
+                except OSError:
+                    pass

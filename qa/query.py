@@ -1,0 +1,88 @@
+"""Question -> weighted terms: the analyzer, plus spelling variants found in the corpus's own words.
+
+A word the corpus does not hold ("Peskof", "embasy") is replaced by the
+corpus words one edit away from it; a rare spelling ("Zelensky") also
+brings in a much more common one ("Zelenskyy"). Each word of the question
+is a *concept* with one or more stems; bigrams join neighbouring concepts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import analysis
+from .search import Scoring, Searcher
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MAX_TERMS = 64  # words of a question beyond this are ignored (a pasted page stays fast)
+
+
+@dataclass
+class Concept:
+    word: str  # the folded word as typed
+    stems: dict[str, float]  # stem -> weight (1 for the word itself, less for variants)
+    idf: float = 0.0  # idf of the best-matching stem; the highest possible when none matches
+
+    @property
+    def main(self) -> str:
+        return max(self.stems, key=self.stems.get)
+
+
+@dataclass
+class Query:
+    text: str
+    concepts: list[Concept]
+    weights: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def terms(self) -> list[str]:
+        """The stems a passage is highlighted for."""
+        return sorted({s for c in self.concepts for s in c.stems})
+
+
+def edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS if c != b[0]]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
+    return set(deletes + transposes + replaces + inserts) - {word}
+
+
+def spelling_variants(word: str, df: int, searcher: Searcher, limit: int = 3) -> list[tuple[str, int]]:
+    """Corpus words one edit from ``word`` that are worth adding: all when ``word`` is unknown,
+    only far more common ones otherwise. Best (most frequent) first."""
+    if len(word) < 4 or not word.isalpha():
+        return []
+    candidates = sorted(edits1(word))
+    dfs = searcher.word_df(candidates)
+    floor = 1 if df == 0 else max(3, 4 * df)
+    found = [(c, int(n)) for c, n in zip(candidates, dfs) if n >= floor and c not in analysis.STOP_WORDS]
+    found.sort(key=lambda x: (-x[1], x[0]))
+    return found[:limit]
+
+
+def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:
+    words = [w for w in analysis.words(question) if w not in analysis.STOP_WORDS][:MAX_TERMS]
+    concepts: list[Concept] = []
+    if words:
+        word_dfs = searcher.word_df(words)
+        for word, df in zip(words, word_dfs):
+            own = analysis.stem(word)
+            stems: dict[str, float] = {}
+            variants = spelling_variants(word, int(df), searcher) if searcher.n else []
+            if df > 0 or not variants:
+                stems[own] = 1.0
+            for i, (variant, _) in enumerate(variants):
+                weight = 1.0 if df == 0 and i == 0 else scoring.fuzzy_weight
+                stems.setdefault(analysis.stem(variant), weight)
+            concepts.append(Concept(word, stems))
+    for c in concepts:
+        c.idf = searcher.idf(searcher.df(c.main))
+    weights: dict[str, float] = {}
+    for c in concepts:
+        for s, w in c.stems.items():
+            weights[s] = weights.get(s, 0.0) + w
+    for a, b in zip(concepts, concepts[1:]):
+        bigram = f"{a.main} {b.main}"
+        weights[bigram] = weights.get(bigram, 0.0) + scoring.bigram_weight
+    return Query(question, concepts, weights)

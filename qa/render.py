@@ -1,0 +1,89 @@
+"""Answers -> text for a terminal or a pipe: citations as ``path:line``, terms highlighted on a terminal only.
+
+Document text can hold anything; ``sanitize`` makes sure none of it reaches
+the terminal as a control or escape sequence.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import textwrap
+
+from .analysis import highlight_spans
+from .model import Answer
+
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b.?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def sanitize(text: str) -> str:
+    """``text`` without escape sequences or control characters (newlines and tabs kept, CR dropped)."""
+    text = _ESCAPES.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", text)
+
+
+def use_color(stream, choice: str = "auto") -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+BOLD, DIM, RESET, HIGHLIGHT, CITE = "\x1b[1m", "\x1b[2m", "\x1b[0m", "\x1b[1;33m", "\x1b[36m"
+
+
+def highlight(text: str, terms: list[str], color: bool) -> str:
+    """Sanitized ``text`` with the question's terms in bold yellow when ``color``."""
+    if not color:
+        return sanitize(text)
+    out, pos = [], 0
+    for s, e in highlight_spans(text, terms):
+        out.append(sanitize(text[pos:s]))
+        out.append(HIGHLIGHT + sanitize(text[s:e]) + RESET)
+        pos = e
+    out.append(sanitize(text[pos:]))
+    return "".join(out)
+
+
+def _wrap(text: str, width: int, indent: str) -> str:
+    lines = []
+    for para in sanitize(text).split("\n"):
+        lines.extend(textwrap.wrap(para, width=max(20, width - len(indent)), break_long_words=True,
+                                   break_on_hyphens=False) or [""])
+    return "\n".join(indent + ln for ln in lines)
+
+
+def render_answer(answer: Answer, color: bool = False, width: int | None = None) -> str:
+    """The text ``qa ask`` prints for one answer."""
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    c = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
+    out = []
+    if answer.answer:
+        out.append(c(BOLD, _wrap(answer.answer.text, width, "")))
+        out.append("  -- " + c(CITE, str(answer.answer.citation)))
+    elif answer.results:
+        out.append("No passage answers this; the closest matches:")
+    else:
+        out.append("Nothing in the corpus matches this question.")
+    for r in answer.results:
+        out.append("")
+        out.append(f"[{r.rank}] " + c(CITE, str(r.citation)) + c(DIM, f"  score {r.score:.2f}"))
+        body = _wrap(r.text, width, "    ")
+        if color:
+            body = _highlight_wrapped(r.text, answer.terms, width)
+        out.append(body)
+        if r.also_in:
+            out.append("    " + c(DIM, "also in: " + ", ".join(str(x) for x in r.also_in)))
+    return "\n".join(out)
+
+
+def _highlight_wrapped(text: str, terms: list[str], width: int) -> str:
+    # wrap first (on the clean text), then highlight word by word so escapes never split
+    wrapped = _wrap(text, width, "    ")
+    wanted = {t for t in terms if " " not in t}
+    if not wanted:
+        return wrapped
+    return "\n".join(highlight(line, terms, True) for line in wrapped.split("\n"))
