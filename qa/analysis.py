@@ -39,6 +39,30 @@ _QUOTES = str.maketrans({
 
 _stemmer = Stemmer.Stemmer("english")
 
+# Irregular English verb forms the stemmer cannot join to their base ("said" -> "say").
+IRREGULAR = {form: base for base, forms in (
+    ("say", "said"), ("tell", "told"), ("speak", "spoke spoken"), ("go", "went gone"), ("take", "took taken"),
+    ("give", "gave given"), ("make", "made"), ("begin", "began begun"), ("bring", "brought"),
+    ("buy", "bought"), ("think", "thought"), ("fight", "fought"), ("seek", "sought"), ("catch", "caught"),
+    ("teach", "taught"), ("know", "knew known"), ("grow", "grew grown"), ("throw", "threw thrown"),
+    ("draw", "drew drawn"), ("write", "wrote written"), ("ride", "rode ridden"), ("rise", "rose risen"),
+    ("drive", "drove driven"), ("eat", "ate eaten"), ("fall", "fell fallen"), ("feel", "felt"),
+    ("keep", "kept"), ("meet", "met"), ("send", "sent"), ("spend", "spent"), ("build", "built"),
+    ("lose", "lost"), ("hold", "held"), ("stand", "stood"), ("understand", "understood"), ("win", "won"),
+    ("run", "ran"), ("come", "came"), ("become", "became"), ("sit", "sat"), ("get", "got gotten"),
+    ("lead", "led"), ("pay", "paid"), ("sell", "sold"), ("strike", "struck stricken"), ("hide", "hid hidden"),
+    ("choose", "chose chosen"), ("break", "broke broken"), ("freeze", "froze frozen"),
+    ("steal", "stole stolen"), ("swear", "swore sworn"), ("wear", "wore worn"), ("shoot", "shot"),
+    ("feed", "fed"), ("flee", "fled"), ("sing", "sang sung"), ("shake", "shook shaken"),
+    ("forget", "forgot forgotten"), ("forgive", "forgave forgiven"), ("hang", "hung"), ("dig", "dug"),
+    ("see", "seen"), ("fly", "flew flown"), ("mean", "meant"), ("hear", "heard"), ("deal", "dealt"),
+    ("lend", "lent"), ("sleep", "slept"), ("withdraw", "withdrew withdrawn"), ("undertake", "undertook undertaken"),
+    ("overtake", "overtook overtaken"), ("arise", "arose arisen"), ("awake", "awoke awoken"),
+    ("bite", "bit bitten"), ("blow", "blew blown"), ("forbid", "forbade forbidden"), ("sink", "sank sunk"),
+    ("swim", "swam swum"), ("drink", "drank drunk"), ("ring", "rang rung"), ("slay", "slew slain"),
+    ("stick", "stuck"), ("sting", "stung"), ("swing", "swung"), ("weave", "wove woven"),
+) for form in forms.split()}
+
 
 @lru_cache(maxsize=1 << 16)
 def _fold_word(word: str) -> str:
@@ -62,12 +86,13 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=1 << 18)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    """The stem of one folded word (irregular verb forms first brought to their base)."""
+    return _stemmer.stemWord(IRREGULAR.get(word, word))
 
 
 def stems(folded_words: list[str]) -> list[str]:
     """Stems of folded words; stop words are left as they are, for the stop list to catch."""
-    stemmed = _stemmer.stemWords(folded_words)
+    stemmed = _stemmer.stemWords([IRREGULAR.get(w, w) for w in folded_words])
     return [w if w in STOP_WORDS else s for w, s in zip(folded_words, stemmed)]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +28,14 @@ class _RecordingTokenizer:
 
     def __init__(self) -> None:
         self.document_frequency: Counter[str] = Counter()
+        self.stem_frequency: Counter[str] = Counter()
 
     def __call__(self, text: str) -> list[str]:
         words = analysis.words(text)
+        stems = analysis.stems(words)
         self.document_frequency.update(set(words))
-        return analysis.stems(words)
+        self.stem_frequency.update(set(stems))
+        return stems
 
 
 @dataclass
@@ -42,9 +46,13 @@ class SegmentResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def vocabulary_keys(words) -> np.ndarray:
-    import zlib
-    return np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint32)
+def _vocabulary(counts: Counter) -> tuple[np.ndarray, np.ndarray]:
+    """Words as sorted CRC-32 keys with their document frequencies: membership and df, no strings."""
+    words = list(counts)
+    keys = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint32, count=len(words))
+    df = np.fromiter((counts[w] for w in words), dtype=np.uint32, count=len(words))
+    order = np.argsort(keys, kind="stable")
+    return keys[order], df[order]
 
 
 def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params,
@@ -92,12 +100,8 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     counts = vectorizer.transform(texts).tocsr() if texts else None
     arrays = _postings(counts, len(texts))
     arrays["passages"] = np.asarray(rows, dtype=np.int64).reshape(-1, 5)
-    words = sorted(tokenizer.document_frequency)
-    keys = vocabulary_keys(words)
-    order = np.argsort(keys, kind="stable")
-    arrays["vocab_keys"] = keys[order]
-    arrays["vocab_df"] = np.fromiter((tokenizer.document_frequency[w] for w in words), dtype=np.uint32,
-                                     count=len(words))[order]
+    for table, counts in (("vocab", tokenizer.document_frequency), ("stems", tokenizer.stem_frequency)):
+        arrays[f"{table}_keys"], arrays[f"{table}_df"] = _vocabulary(counts)
     meta = {"name": name, "passages": len(texts), "sources": sources, "deleted": None,
             "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
     return SegmentResult(name, meta, files, warnings)

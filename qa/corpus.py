@@ -180,6 +180,13 @@ def classify(line: str) -> str:
     return TEXT
 
 
+def prose(line: str) -> bool:
+    """A sentence of running text: punctuated, and at least a quarter stop words."""
+    words = _WORD.findall(line.lower())
+    return (len(words) >= 2 and bool(_TERMINAL.search(line))
+            and sum(1 for w in words if w in STOP_WORDS) >= 0.25 * len(words))
+
+
 def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) -> list[Line]:
     """The content lines of one document, boilerplate dropped.
 
@@ -199,25 +206,27 @@ def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) ->
     for ln in content:
         if classes[ln.number] == BAD:
             drop.add(ln.number)
-        elif classes[ln.number] in (HEADING, TEXT) and len(ln.text) < 200:
+        elif len(ln.text) < 200:
             key = line_key(ln.text)
-            if seen[key] > 1 or key in common:
+            if key in common or (classes[ln.number] in (HEADING, TEXT) and seen[key] > 1):
                 drop.add(ln.number)
     good = [i for i, ln in enumerate(content) if classes[ln.number] == GOOD and ln.number not in drop]
     if good:
         first, last = good[0], good[-1]
-        short = lambda ln: len(_WORD.findall(ln.text)) < 25  # noqa: E731
-        for ln in content[:first]:
-            if short(ln):
-                drop.add(ln.number)
-        opening = [ln for ln in content[:first] if ln.number not in drop or classes[ln.number] == HEADING]
-        # the heading (title) right before the first good line stays
-        if opening and classes[opening[-1].number] == HEADING and seen.get(line_key(opening[-1].text), 0) <= 1 \
-                and line_key(opening[-1].text) not in common:
-            drop.discard(opening[-1].number)
-        for ln in content[last + 1:]:
-            if short(ln):
-                drop.add(ln.number)
+        edge = lambda ln: len(_WORD.findall(ln.text)) < 25 and not prose(ln.text)  # noqa: E731
+        i = first - 1
+        while i >= 0 and (edge(content[i]) or content[i].number in drop):
+            drop.add(content[i].number)
+            i -= 1
+        # a heading (the title) right before the text stays, unless it is repeated boilerplate
+        title = content[first - 1] if first else None
+        if title is not None and classes[title.number] == HEADING and seen.get(line_key(title.text), 0) <= 1 \
+                and line_key(title.text) not in common:
+            drop.discard(title.number)
+        for ln in reversed(content[last + 1:]):
+            if not edge(ln):
+                break
+            drop.add(ln.number)
     kept = [ln for ln in content if ln.number not in drop]
     return kept if kept else [ln for ln in content if classes[ln.number] != BAD]
 

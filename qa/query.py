@@ -7,6 +7,7 @@ is a *concept* with one or more stems; bigrams join neighbouring concepts.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import analysis
@@ -49,20 +50,33 @@ def edits1(word: str) -> set[str]:
 
 
 def spelling_variants(word: str, df: int, searcher: Searcher, limit: int = 3) -> list[tuple[str, int]]:
-    """Corpus words one edit from ``word`` that are worth adding: all when ``word`` is unknown,
-    only far more common ones otherwise. Best (most frequent) first."""
-    if len(word) < 4 or not word.isalpha():
+    """Stems of the corpus words one edit from ``word`` worth adding, with their df, most frequent first:
+    any when ``word`` is unknown, only far more common ones otherwise."""
+    if len(word) < 4 or not word.isalpha() or (df and len(word) < 6):
         return []
-    candidates = sorted(edits1(word))
+    # typos rarely touch the first letter, and in a short word rarely the last one either
+    candidates = sorted(c for c in edits1(word) if c[:1] == word[:1] and (len(word) > 4 or c[-1:] == word[-1:]))
     dfs = searcher.word_df(candidates)
     floor = 1 if df == 0 else max(3, 4 * df)
-    found = [(c, int(n)) for c, n in zip(candidates, dfs) if n >= floor and c not in analysis.STOP_WORDS]
-    found.sort(key=lambda x: (-x[1], x[0]))
-    return found[:limit]
+    found = {analysis.stem(c): int(n) for c, n in zip(candidates, dfs)
+             if n >= floor and c not in analysis.STOP_WORDS}
+    if not found and df == 0:
+        # "embasy" is two edits from "embassies" but one from its stem "embassi"
+        own = analysis.stem(word)
+        stems = sorted(c for c in edits1(own) if c[:1] == own[:1])
+        found = {c: int(n) for c, n in zip(stems, searcher.word_df(stems, "stems")) if n >= 1}
+    ranked = sorted(found.items(), key=lambda x: (-x[1], x[0]))
+    return ranked[:limit]
+
+
+# Words that ask for the kind of answer ("how long", "so far"), not for a topic.
+_ASKING = re.compile(r"\b(?:how (?:long|much|many|far|often|old|big|large|soon)|so far|going on|tell me"
+                     r"|do you know|i (?:want|would like) to know|can you)\b")
 
 
 def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:
-    words = [w for w in analysis.words(question) if w not in analysis.STOP_WORDS][:MAX_TERMS]
+    asked = _ASKING.sub(" ", analysis.fold(question))
+    words = [w for w in analysis.words(asked) if w not in analysis.STOP_WORDS][:MAX_TERMS]
     concepts: list[Concept] = []
     if words:
         word_dfs = searcher.word_df(words)
@@ -72,9 +86,9 @@ def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:
             variants = spelling_variants(word, int(df), searcher) if searcher.n else []
             if df > 0 or not variants:
                 stems[own] = 1.0
-            for i, (variant, _) in enumerate(variants):
+            for i, (variant_stem, _) in enumerate(variants):
                 weight = 1.0 if df == 0 and i == 0 else scoring.fuzzy_weight
-                stems.setdefault(analysis.stem(variant), weight)
+                stems.setdefault(variant_stem, weight)
             concepts.append(Concept(word, stems))
     for c in concepts:
         c.idf = searcher.idf(searcher.df(c.main))

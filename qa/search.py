@@ -39,14 +39,16 @@ class Segment:
         self.name = meta["name"]
         self.sources: list[str] = meta["sources"]
         arrays = {k: storage.read_array(folder, m, verify) for k, m in meta["arrays"].items()}
+        missing = set(ARRAYS) - set(arrays)
+        if missing:
+            raise storage.IndexDamaged(f"index segment {folder} lacks {', '.join(sorted(missing))}")
         self.terms = arrays["terms"]
         self.indptr = arrays["indptr"]
         self.docs = arrays["docs"]
         self.tfs = arrays["tfs"]
         self.lengths = arrays["lengths"]
         self.passages = arrays["passages"]
-        self.vocab_keys = arrays["vocab_keys"]
-        self.vocab_df = arrays["vocab_df"]
+        self.vocabularies = {name: (arrays[f"{name}_keys"], arrays[f"{name}_df"]) for name in ("vocab", "stems")}
         self.size = int(meta["passages"])
         self.deleted = None
         if meta.get("deleted"):
@@ -62,13 +64,18 @@ class Segment:
         lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
         return self.docs[lo:hi], self.tfs[lo:hi]
 
-    def word_df(self, keys: np.ndarray) -> np.ndarray:
-        pos = np.searchsorted(self.vocab_keys, keys)
-        pos[pos == len(self.vocab_keys)] = 0
-        found = self.vocab_keys[pos] == keys if len(self.vocab_keys) else np.zeros(len(keys), bool)
-        return np.where(found, self.vocab_df[pos] if len(self.vocab_df) else 0, 0)
+    def vocabulary_df(self, keys: np.ndarray, vocabulary: str) -> np.ndarray:
+        """Document frequencies of CRC-32 ``keys`` in the ``vocab`` (folded words) or ``stems`` table."""
+        table, df = self.vocabularies[vocabulary]
+        if not len(table):
+            return np.zeros(len(keys), dtype=np.int64)
+        pos = np.searchsorted(table, keys)
+        pos[pos == len(table)] = 0
+        return np.where(table[pos] == keys, df[pos], 0)
 
 
+ARRAYS = ("terms", "indptr", "docs", "tfs", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys",
+          "stems_df")
 _EMPTY_DOCS = np.zeros(0, np.uint32)
 _EMPTY_TFS = np.zeros(0, np.uint16)
 
@@ -116,12 +123,15 @@ class Searcher:
     def idf(self, df: int) -> float:
         return float(np.log1p((self.n - df + 0.5) / (df + 0.5)))
 
-    def word_df(self, words: list[str]) -> np.ndarray:
-        """How many passages hold each folded word (before stemming); 0 for unknown words."""
+    def word_df(self, words: list[str], vocabulary: str = "vocab") -> np.ndarray:
+        """How many passages hold each folded word (``vocab``) or stem (``stems``); 0 for unknown ones.
+
+        Counted over all segments, deleted passages included: it only ranks spelling candidates.
+        """
         keys = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint32, count=len(words))
         total = np.zeros(len(words), dtype=np.int64)
         for seg in self.segments:
-            total += seg.word_df(keys)
+            total += seg.vocabulary_df(keys, vocabulary)
         return total
 
     # ---- scoring

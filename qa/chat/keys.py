@@ -1,4 +1,4 @@
-"""Key bindings added to prompt_toolkit's Emacs defaults (which already give Ctrl-R search)."""
+"""Key bindings added to prompt_toolkit's Emacs defaults (which already give Tab, Ctrl-R, Ctrl-C, Ctrl-D)."""
 from __future__ import annotations
 
 from prompt_toolkit.filters import completion_is_selected, has_completions
@@ -7,15 +7,6 @@ from prompt_toolkit.key_binding import KeyBindings
 
 def chat_keys() -> KeyBindings:
     keys = KeyBindings()
-
-    @keys.add("tab")
-    def _tab(event) -> None:
-        """Open the completions, or move to the next one when they are open."""
-        buffer = event.current_buffer
-        if buffer.complete_state:
-            buffer.complete_next()
-        else:
-            buffer.start_completion(select_first=False)
 
     @keys.add("enter", filter=completion_is_selected & has_completions)
     def _take_completion(event) -> None:

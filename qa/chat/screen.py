@@ -7,6 +7,7 @@ from typing import Callable
 from prompt_toolkit import print_formatted_text
 from prompt_toolkit.formatted_text import FormattedText, StyleAndTextTuples
 from prompt_toolkit.output import Output, create_output
+from prompt_toolkit.output.plain_text import PlainTextOutput
 from prompt_toolkit.styles import BaseStyle
 
 from qa.render import sanitize
@@ -23,8 +24,8 @@ class Screen:
     def __init__(self, style: BaseStyle, output: Output | None = None, errors: Output | None = None,
                  pager: Pager | None = page, interactive: bool = True) -> None:
         self.style = style
-        self.output = output or create_output()
-        self.errors = errors or create_output(sys.stderr)
+        self.output = _unix_lines(output or create_output())
+        self.errors = _unix_lines(errors or create_output(sys.stderr))
         self.pager = pager if interactive else None
 
     @property
@@ -58,3 +59,14 @@ class Screen:
     def _print(self, fragments: StyleAndTextTuples, output: Output) -> None:
         print_formatted_text(FormattedText(fragments), style=self.style, output=output,
                              include_default_pygments_style=False)
+
+
+class _UnixLinesOutput(PlainTextOutput):
+    """prompt_toolkit ends printed lines with CR LF, which a terminal needs; a file or pipe gets LF."""
+
+    def write(self, data: str) -> None:
+        super().write(data.replace("\r\n", "\n"))
+
+
+def _unix_lines(output: Output) -> Output:
+    return _UnixLinesOutput(output.stdout) if type(output) is PlainTextOutput else output

@@ -1,0 +1,4 @@
+"""The interactive chat: `qa chat` and `python repl.py`."""
+from .app import main
+
+__all__ = ["main"]

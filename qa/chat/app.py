@@ -1,0 +1,113 @@
+"""`qa chat` / `python repl.py`: the prompt loop around a ChatSession."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+
+from qa.errors import QAError
+
+from . import startup
+from .commands import MAX_K
+from .completer import ChatCompleter
+from .history import open_history
+from .keys import chat_keys
+from .screen import Screen
+from .session import DEFAULT_K, ChatSession
+from .style import chat_style
+from .toolbar import bottom_toolbar
+
+PROMPT = [("class:prompt", "qa> ")]
+
+
+def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
+    args = _parser(prog).parse_args(argv)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    screen = Screen(chat_style(), interactive=interactive)
+    try:
+        index = startup.open_index(args.corpus, args.index, show_progress=sys.stdout.isatty(),
+                                   warn=lambda message: screen.warn(f"qa: {message}"))
+    except QAError as error:
+        screen.error(f"qa: {error}")
+        return error.exit_code
+    except KeyboardInterrupt:
+        screen.error("qa: interrupted")
+        return 130
+    except Exception as error:  # the last line of defence, as in qa.cli: one line, never a traceback
+        screen.error(f"qa: internal error: {type(error).__name__}: {error}")
+        return 3
+    session = ChatSession(index, screen, k=args.k)
+    return _run_prompt(session) if interactive else _run_lines(session)
+
+
+def _run_prompt(session: ChatSession) -> int:
+    prompt = make_prompt(session)
+    while True:
+        try:
+            line = prompt.prompt()
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            return 0
+        if not _handle(session, line):
+            return 0
+
+
+def make_prompt(session: ChatSession) -> PromptSession:
+    """The prompt with history, grey suggestions, command completion and the toolbar."""
+    return PromptSession(
+        PROMPT,
+        history=open_history(),
+        auto_suggest=AutoSuggestFromHistory(),
+        completer=ChatCompleter(lambda: session.last_answer.results if session.last_answer else []),
+        complete_while_typing=True,
+        key_bindings=chat_keys(),
+        bottom_toolbar=bottom_toolbar(session),
+        style=session.screen.style,
+        output=session.screen.output,
+        include_default_pygments_style=False,
+    )
+
+
+def _run_lines(session: ChatSession) -> int:
+    """Without a terminal (input piped in): one question or command per line, no prompt."""
+    for line in sys.stdin:
+        if not _handle(session, line):
+            break
+    return 0
+
+
+def _handle(session: ChatSession, line: str) -> bool:
+    try:
+        return session.handle(line)
+    except KeyboardInterrupt:
+        session.screen.error("Cancelled.")
+    except Exception as error:  # a bug must not end the conversation with a traceback
+        session.screen.error(f"qa: unexpected {type(error).__name__}: {error}")
+    return True
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line, not argparse's usage block."""
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Talk to your documents: ask, follow up, open the passages.")
+    parser.add_argument("--corpus", metavar="DIR", help="folder of documents (default: the bundled seeds/)")
+    parser.add_argument("--index", metavar="DIR", help="where the index is kept (default: chosen by the corpus)")
+    parser.add_argument("-k", type=_k, default=DEFAULT_K, metavar="N", help=f"passages per answer, 1-{MAX_K} (default {DEFAULT_K})")
+    return parser
+
+
+def _k(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        k = 0
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}")
+    return k

@@ -1,0 +1,114 @@
+"""A real index written to disk, read back, checked and updated when the files change."""
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+
+import qa
+from qa import storage
+from conftest import SEEDS
+
+
+def quiet(message):
+    pass
+
+
+def test_build_and_reopen_gives_the_same_answers(tmp_path):
+    built = qa.build_index(SEEDS, tmp_path / "idx", warn=quiet)
+    reopened = qa.open_index(SEEDS, tmp_path / "idx", warn=quiet)
+    q = "What did Peskov say about Qatar?"
+    assert [r.to_dict() for r in built.ask(q, 5).results] == [r.to_dict() for r in reopened.ask(q, 5).results]
+    assert reopened.document_count == 5 and reopened.passage_count > 50
+
+
+def test_manifest_is_plain_data_with_checksums(tmp_path):
+    qa.build_index(SEEDS, tmp_path, warn=quiet)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["format"] == storage.FORMAT
+    assert manifest["params"]["max_words"] > 0
+    assert set(manifest["files"]) == {p.name for p in SEEDS.iterdir()}
+    for seg in manifest["segments"]:
+        for meta in seg["arrays"].values():
+            path = tmp_path / seg["name"] / meta["file"]
+            assert path.suffix == ".npy" and storage.crc32_file(path) == meta["crc32"]
+            np.load(path, allow_pickle=False)  # plain arrays: loads without pickle
+    assert not list(tmp_path.rglob("*.pkl")) and not list(tmp_path.rglob("*.joblib"))
+
+
+def test_every_citation_matches_the_file(seeds_index):
+    for source, _ in seeds_index.sources():
+        lines = (SEEDS / source).read_text(encoding="utf-8").splitlines()
+        for q in ["Peskov", "nuclear doctrine", "Trump inauguration", "Qatar mediator", "drones"]:
+            for r in seeds_index.ask(q, 10).results:
+                cited = "\n".join((SEEDS / r.source).read_text(encoding="utf-8").splitlines()[r.line_start - 1:r.line_end])
+                assert r.text in cited
+
+
+def test_edit_add_delete_are_seen(seeds_copy, tmp_path, capsys):
+    idx_dir = tmp_path / "idx"
+    qa.open_index(seeds_copy, idx_dir)
+    target = seeds_copy / "002_cf0f16a4fca10365.txt"
+    target.write_text(target.read_text(encoding="utf-8") + "\nThe zeppelin festival of Omsk drew ninety thousand "
+                      "visitors to the river banks this summer, the organisers said.\n", encoding="utf-8")
+    messages = []
+    idx = qa.open_index(seeds_copy, idx_dir, warn=messages.append)
+    assert any("changed" in m for m in messages)
+    hit = idx.ask("zeppelin festival in Omsk", 1)
+    assert hit.answer and hit.results[0].source == target.name
+    (seeds_copy / "new.txt").write_text("Beekeepers in Lyon reported a record honey harvest after the warm spring "
+                                        "weather, local producers said on Friday.\n", encoding="utf-8")
+    idx = qa.open_index(seeds_copy, idx_dir, warn=quiet)
+    assert idx.ask("honey harvest Lyon", 1).results[0].source == "new.txt"
+    (seeds_copy / "new.txt").unlink()
+    idx = qa.open_index(seeds_copy, idx_dir, warn=quiet)
+    assert all(r.source != "new.txt" for r in idx.ask("honey harvest Lyon", 3).results)
+    assert "new.txt" not in dict(idx.sources())
+
+
+def test_failed_build_leaves_previous_index(seeds_copy, tmp_path, monkeypatch):
+    idx_dir = tmp_path / "idx"
+    qa.build_index(seeds_copy, idx_dir, warn=quiet)
+    before = (idx_dir / "manifest.json").read_bytes()
+    from qa import build as builder
+
+    def explode(*a, **k):
+        raise RuntimeError("power cut")
+    monkeypatch.setattr(builder, "build_segment", explode)
+    with pytest.raises(RuntimeError):
+        qa.build_index(seeds_copy, idx_dir, warn=quiet)
+    monkeypatch.undo()
+    assert (idx_dir / "manifest.json").read_bytes() == before
+    assert qa.open_index(seeds_copy, idx_dir, update=False).ask("Qatar", 1).results
+
+
+def test_index_of_another_corpus_is_refused_not_overwritten(seeds_copy, tmp_path):
+    idx_dir = tmp_path / "idx"
+    qa.build_index(SEEDS, idx_dir, warn=quiet)
+    with pytest.raises(qa.QAError, match="belongs to the corpus"):
+        qa.open_index(seeds_copy, idx_dir, warn=quiet)
+    assert json.loads((idx_dir / "manifest.json").read_text())["corpus"] == str(SEEDS.resolve())
+
+
+def test_damaged_array_is_detected_and_rebuilt(tmp_path):
+    idx_dir = tmp_path / "idx"
+    qa.build_index(SEEDS, idx_dir, warn=quiet)
+    docs = next(idx_dir.glob("seg-*/docs.npy"))
+    data = bytearray(docs.read_bytes())
+    data[-3] ^= 0xFF
+    docs.write_bytes(bytes(data))
+    messages = []
+    idx = qa.open_index(SEEDS, idx_dir, warn=messages.append)
+    assert any("checksum" in m and "rebuilding" in m for m in messages)
+    assert idx.ask("Qatar mediator", 1).answer is not None
+
+
+def test_newer_format_is_refused(tmp_path):
+    idx_dir = tmp_path / "idx"
+    qa.build_index(SEEDS, idx_dir, warn=quiet)
+    manifest = json.loads((idx_dir / "manifest.json").read_text())
+    manifest["format"] = storage.FORMAT + 1
+    (idx_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(qa.QAError, match="newer"):
+        qa.open_index(SEEDS, idx_dir, warn=quiet)
