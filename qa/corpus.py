@@ -328,24 +328,22 @@ def _split_long(text: str, para: list[Line], max_words: int) -> Iterator[Span]:
 
 
 def _split_line(text: str, ln: Line, max_words: int) -> Iterator[Span]:
-    """A line too long for one passage, cut at sentence ends (or at words, when it has none)."""
-    start = ln.start
+    """A line too long for one passage, cut at sentence ends (or at words, when a sentence is too long)."""
+    chunk: list[tuple[int, int]] = []
     words = 0
-    last_end = None
     for s, e in sentence_spans(text, ln.start, ln.end):
         n = _n_words(text[s:e])
-        if last_end is not None and words + n > max_words:
-            yield Span(start, last_end, ln.number, ln.number)
-            start, words = s, 0
-        if n > max_words:  # no sentence ends: cut at word boundaries
-            for piece in _word_windows(text, s, e, max_words):
-                yield Span(piece[0], piece[1], ln.number, ln.number)
-            start, words, last_end = e, 0, None
+        if chunk and words + n > max_words:
+            yield Span(chunk[0][0], chunk[-1][1], ln.number, ln.number)
+            chunk, words = [], 0
+        if n > max_words:
+            for ws, we in _word_windows(text, s, e, max_words):
+                yield Span(ws, we, ln.number, ln.number)
             continue
+        chunk.append((s, e))
         words += n
-        last_end = e
-    if last_end is not None and start < last_end:
-        yield Span(start, last_end, ln.number, ln.number)
+    if chunk:
+        yield Span(chunk[0][0], chunk[-1][1], ln.number, ln.number)
 
 
 def _word_windows(text: str, start: int, end: int, size: int) -> Iterator[tuple[int, int]]:

@@ -8,35 +8,44 @@ from prompt_toolkit.shortcuts import ProgressBar
 
 import qa
 
-# A build shorter than this shows no bar at all: the prompt just appears.
+# Opening faster than this shows no bar at all: the prompt just appears.
 DELAY = 0.3
 
 
 class BuildProgress:
-    """A `progress(done, total)` callback that shows a bar once the build has run for DELAY seconds."""
+    """A `progress(done, total)` callback that shows a bar once opening has taken DELAY seconds.
 
-    def __init__(self, enabled: bool = True, delay: float | None = None, clock: Callable[[], float] = time.monotonic,
-                 **bar_options) -> None:
+    Warnings meant for stderr go through `warn`: printed at once, or held
+    while the bar is on the screen and printed when it is gone.
+    """
+
+    def __init__(self, warn: Callable[[str], None], enabled: bool = True, delay: float | None = None,
+                 clock: Callable[[], float] = time.monotonic, **bar_options) -> None:
+        self._print_warning = warn
         self.enabled = enabled
         self.delay = DELAY if delay is None else delay
         self.clock = clock
         self.bar_options = bar_options
         self.bar: ProgressBar | None = None
         self._counter = None
-        self._started: float | None = None
+        self._held: list[str] = []
+        self._started = clock()
 
     def __call__(self, done: int, total: int) -> None:
-        now = self.clock()
-        if self._started is None:
-            self._started = now
         if self.bar is None:
-            if not self.enabled or now - self._started < self.delay:
+            if not self.enabled or self.clock() - self._started < self.delay:
                 return
             self.bar = ProgressBar(title="Indexing the documents", **self.bar_options).__enter__()
             self._counter = self.bar(total=total)
         self._counter.total = total
         self._counter.items_completed = done
         self.bar.invalidate()
+
+    def warn(self, message: str) -> None:
+        if self.bar is None:
+            self._print_warning(message)
+        else:
+            self._held.append(message)
 
     def __enter__(self) -> BuildProgress:
         return self
@@ -45,14 +54,13 @@ class BuildProgress:
         if self.bar is not None:
             self._counter.done = exc[0] is None
             self.bar.__exit__(*exc)
+            self.bar = None
+        for message in self._held:
+            self._print_warning(message)
+        self._held.clear()
 
 
 def open_index(corpus, index, show_progress: bool, warn: Callable[[str], None]):
-    """qa.open_index with a progress bar on a terminal; warnings are held until the bar is gone."""
-    warnings: list[str] = []
-    try:
-        with BuildProgress(enabled=show_progress) as progress:
-            return qa.open_index(corpus, index, progress=progress, warn=warnings.append)
-    finally:
-        for message in warnings:
-            warn(message)
+    """qa.open_index with a progress bar on a terminal."""
+    with BuildProgress(warn, enabled=show_progress) as progress:
+        return qa.open_index(corpus, index, progress=progress, warn=progress.warn)

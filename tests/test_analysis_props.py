@@ -1,0 +1,74 @@
+"""Property tests: the query path's analyzer and hash equal scikit-learn's; citations are exact."""
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
+
+from qa import analysis, corpus
+from qa.hashing import feature_id, murmurhash3_32 as our_murmur
+
+WORDY = st.lists(st.sampled_from(list("abcdeéüñ ÆØ'’“”-.,!?\n\t0123456789,") + ["the", "Kyiv", "U.S.", "said",
+                                                                                "running", " ", "1,000th"]),
+                 max_size=60).map("".join)
+ANY_TEXT = st.text(max_size=300)
+
+_sk = HashingVectorizer(n_features=1 << 24, alternate_sign=False, norm=None, **analysis.sklearn_params())
+_sk_analyzer = _sk.build_analyzer()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(WORDY, ANY_TEXT))
+def test_analyzer_equals_scikit_learn(text):
+    assert analysis.analyze(text) == _sk_analyzer(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64))
+def test_murmurhash_equals_scikit_learn(data):
+    assert our_murmur(data) == murmurhash3_32(data, seed=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(WORDY, ANY_TEXT), min_size=1, max_size=4))
+def test_feature_ids_equal_hashing_vectorizer(texts):
+    matrix = _sk.transform(texts)
+    for row, text in enumerate(texts):
+        ours = sorted({feature_id(t, 1 << 24) for t in analysis.analyze(text)})
+        assert ours == sorted(matrix[row].indices.tolist())
+
+
+LINE = st.one_of(
+    st.just(""),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=80),
+    st.sampled_from(["The council met on Monday and agreed to the plan.", "Short title", "0:00",
+                     "It rained.", "A very long sentence that goes on. And then another one follows it! Yes?"]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINE, max_size=30), st.sampled_from(["\n", "\r\n", "\r"]), st.integers(5, 60))
+def test_passages_are_exact_spans_of_their_cited_lines(lines, newline, max_words):
+    text = newline.join(lines)
+    file_lines = corpus.split_lines(text)
+    previous_end = 0
+    for span in corpus.split_passages(text, corpus.Params(min_words=3, max_words=max_words)):
+        passage = text[span.char_start:span.char_end]
+        assert passage and passage == passage.strip()
+        assert span.char_start >= previous_end  # in order, never overlapping
+        previous_end = span.char_end
+        first, last = file_lines[span.line_start - 1], file_lines[span.line_end - 1]
+        # the passage starts on its first cited line and ends on its last one
+        assert first.start <= span.char_start <= first.end or first.start == span.char_start
+        assert last.start <= span.char_end <= last.end + 0
+        cited = text[file_lines[span.line_start - 1].start:file_lines[span.line_end - 1].end]
+        assert passage in cited
+        if span.char_start == first.start and span.char_end == last.end:
+            assert passage == cited  # whole lines: the cited lines, joined, are the passage
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT)
+def test_highlight_spans_are_words_of_the_text(text):
+    terms = analysis.analyze(text)
+    for s, e in analysis.highlight_spans(text, terms):
+        assert 0 <= s < e <= len(text)
+        assert text[s:e].strip() == text[s:e]

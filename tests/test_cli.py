@@ -1,0 +1,110 @@
+"""The command line as a user runs it: a subprocess, real files, real exit codes."""
+import json
+import re
+
+from conftest import SEEDS, json_lines, run_qa
+
+CITATION = re.compile(r"\b\d{3}_[0-9a-f]{16}\.txt:\d+(?:-\d+)?\b")
+
+
+def test_ask_prints_answer_line_and_cited_passages(tmp_path):
+    out = run_qa("ask", "Who is the Kremlin spokesman?", "--index", tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "Peskov" in out.stdout or "spokesman" in out.stdout
+    assert re.search(r"^\[1\] ", out.stdout, re.M) and re.search(r"^\[3\] ", out.stdout, re.M)
+    assert len(CITATION.findall(out.stdout)) >= 4
+    assert "\x1b[" not in out.stdout  # not a terminal: no colour
+
+
+def test_json_contract(tmp_path):
+    out = run_qa("ask", "--json", "-k", "4", "When did Russia annex Crimea?", "--index", tmp_path)
+    assert out.returncode == 0
+    [obj] = json_lines(out.stdout)
+    assert obj["question"] == "When did Russia annex Crimea?"
+    assert set(obj["answer"]) == {"text", "source", "line_start", "line_end"}
+    assert len(obj["results"]) == 4
+    assert [r["rank"] for r in obj["results"]] == [1, 2, 3, 4]
+    for r in obj["results"]:
+        lines = (SEEDS / r["source"]).read_text(encoding="utf-8").splitlines()
+        assert r["text"] in "\n".join(lines[r["line_start"] - 1:r["line_end"]])
+        assert {"rank", "score", "source", "line_start", "line_end", "text"} <= set(r)
+    ans = obj["answer"]
+    file_lines = (SEEDS / ans["source"]).read_text(encoding="utf-8").splitlines()
+    assert ans["text"] in "\n".join(file_lines[ans["line_start"] - 1:ans["line_end"]])
+
+
+def test_questions_from_stdin_one_per_line(tmp_path):
+    out = run_qa("ask", "--json", "--index", tmp_path,
+                 input="nuclear doctrine\n\nWhat is the population of Kherson?\nATACMS\n")
+    assert out.returncode == 0
+    objs = json_lines(out.stdout)
+    assert [o["question"] for o in objs] == ["nuclear doctrine", "What is the population of Kherson?", "ATACMS"]
+    assert objs[1]["answer"] is None and len(objs[1]["results"]) == 3
+    assert objs[0]["answer"] and objs[2]["answer"]
+
+
+def test_chat_mode_follows_up(tmp_path):
+    out = run_qa("ask", "--json", "--chat", "--index", tmp_path,
+                 input="What did Peskov say about Qatar?\nWhy was it praised?\n")
+    second = json_lines(out.stdout)[1]
+    assert any("mediat" in r["text"] for r in second["results"])
+
+
+def test_exit_1_when_nothing_relevant(tmp_path):
+    out = run_qa("ask", "What is the population of Kherson?", "--index", tmp_path)
+    assert out.returncode == 1
+    assert "closest matches" in out.stdout
+
+
+def test_usage_errors_are_one_line_exit_2(tmp_path):
+    for args in (["ask", "-k", "zero", "x"], ["ask", "--nope", "x"], ["frobnicate"],
+                 ["ask", "x", "--corpus", tmp_path / "missing"]):
+        out = run_qa(*args)
+        assert out.returncode == 2, args
+        assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert "Traceback" not in out.stderr
+
+
+def test_color_only_when_asked_or_on_terminal(tmp_path):
+    out = run_qa("ask", "--color", "always", "nuclear doctrine", "--index", tmp_path)
+    assert "\x1b[" in out.stdout
+    out = run_qa("ask", "--color", "auto", "nuclear doctrine", "--index", tmp_path, env={"NO_COLOR": "1"})
+    assert "\x1b[" not in out.stdout
+
+
+def test_index_command_and_other_corpus(tmp_path):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "notes.md").write_text("The lighthouse keeper on Skerryvore logged every passing ship in a "
+                                     "leather-bound journal for thirty years.\n", encoding="utf-8")
+    out = run_qa("index", "--corpus", corpus, "--index", tmp_path / "idx")
+    assert out.returncode == 0 and "1 documents" in out.stdout
+    out = run_qa("ask", "--json", "lighthouse journal", "--corpus", corpus, "--index", tmp_path / "idx")
+    obj = json_lines(out.stdout)[0]
+    assert obj["results"][0]["source"] == "notes.md" and obj["results"][0]["line_start"] == 1
+
+
+def test_default_index_location_for_another_corpus(tmp_path):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Glaciers in the Alps lost a tenth of their volume in two summers, "
+                                  "scientists reported.\n", encoding="utf-8")
+    out = run_qa("ask", "glaciers Alps", "--corpus", corpus, env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert out.returncode == 0, out.stderr
+    assert list((tmp_path / "cache" / "qa").glob("docs-*/manifest.json"))
+
+
+def test_edit_triggers_rebuild_note(seeds_copy, tmp_path):
+    idx = tmp_path / "idx"
+    run_qa("index", "--corpus", seeds_copy, "--index", idx)
+    f = seeds_copy / "000_ba940200d1e312e2.txt"
+    f.write_text(f.read_text(encoding="utf-8").replace("Qatar", "Oman"), encoding="utf-8")
+    out = run_qa("ask", "--json", "Oman mediator", "--corpus", seeds_copy, "--index", idx)
+    assert "changed" in out.stderr
+    assert any("Oman" in r["text"] for r in json_lines(out.stdout)[0]["results"])
+
+
+def test_sources_lists_documents(tmp_path):
+    out = run_qa("sources", "--json", "--index", tmp_path)
+    rows = json_lines(out.stdout)
+    assert len(rows) == 5 and all(r["passages"] > 0 for r in rows)
