@@ -90,10 +90,22 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(IRREGULAR.get(word, word))
 
 
+_token_cache: dict[str, str] = {}
+
+
 def stems(folded_words: list[str]) -> list[str]:
     """Stems of folded words; stop words are left as they are, for the stop list to catch."""
-    stemmed = _stemmer.stemWords([IRREGULAR.get(w, w) for w in folded_words])
-    return [w if w in STOP_WORDS else s for w, s in zip(folded_words, stemmed)]
+    cache = _token_cache
+    try:
+        return [cache[w] for w in folded_words]
+    except KeyError:
+        pass
+    if len(cache) > 2_000_000:
+        cache.clear()
+    missing = list(dict.fromkeys(w for w in folded_words if w not in cache))
+    for w, s in zip(missing, _stemmer.stemWords([IRREGULAR.get(w, w) for w in missing])):
+        cache[w] = w if w in STOP_WORDS else s
+    return [cache[w] for w in folded_words]
 
 
 def tokenize(text: str) -> list[str]:

@@ -24,7 +24,10 @@ HASH_BITS = 24
 
 
 class _RecordingTokenizer:
-    """The analyzer's tokenizer, also counting in how many passages each folded word occurs."""
+    """The analyzer's tokenizer, also counting how often each folded word and each stem occurs.
+
+    (Occurrences, not passages: counting a set per passage costs more than the
+    whole analysis, and spelling correction only needs to know which is commoner.)"""
 
     def __init__(self) -> None:
         self.document_frequency: Counter[str] = Counter()
@@ -33,8 +36,8 @@ class _RecordingTokenizer:
     def __call__(self, text: str) -> list[str]:
         words = analysis.words(text)
         stems = analysis.stems(words)
-        self.document_frequency.update(set(words))
-        self.stem_frequency.update(set(stems))
+        self.document_frequency.update(words)
+        self.stem_frequency.update(stems)
         return stems
 
 
@@ -68,6 +71,7 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     sources: list[str] = []
     texts: list[str] = []
     rows: list[tuple[int, int, int, int, int]] = []
+    read = []
     for path in paths:
         source = corpus.relative_source(root, path)
         try:
@@ -81,16 +85,22 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
             continue
         if doc.encoding not in ("utf-8", "utf-8-sig"):
             warnings.append(f"note: {source} is not UTF-8; read as {doc.encoding}")
-        spans = corpus.split_passages(doc.text, params, common)
+        read.append((path, st, doc, corpus.units(doc.text)))
+    # boilerplate shared by several files of this segment, plus what earlier builds found
+    local = corpus.common_keys(corpus.short_keys(parts) for _, _, _, parts in read)
+    common = frozenset(common) | local
+    for path, st, doc, parts in read:
+        spans = corpus.split_passages(doc.text, params, common, parts)
         file_no = len(sources)
-        sources.append(source)
+        sources.append(doc.source)
         first = len(rows)
         for sp in spans:
             texts.append(doc.text[sp.char_start:sp.char_end])
             rows.append((file_no, sp.char_start, sp.char_end, sp.line_start, sp.line_end))
-        files[source] = _file_entry(path, st, encoding=doc.encoding, segment=name, first=first,
-                                    count=len(rows) - first)
+        files[doc.source] = _file_entry(path, st, encoding=doc.encoding, segment=name, first=first,
+                                        count=len(rows) - first)
         _tick(counter)
+    del read
 
     tokenizer = _RecordingTokenizer()
     kwargs = analysis.sklearn_params()
@@ -103,27 +113,31 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     for table, counts in (("vocab", tokenizer.document_frequency), ("stems", tokenizer.stem_frequency)):
         arrays[f"{table}_keys"], arrays[f"{table}_df"] = _vocabulary(counts)
     meta = {"name": name, "passages": len(texts), "sources": sources, "deleted": None,
+            "common_lines": sorted(local),
             "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
     return SegmentResult(name, meta, files, warnings)
 
 
 def _postings(counts, n: int) -> dict[str, np.ndarray]:
-    """Term -> passages layout of a passage x hashed-term count matrix."""
-    if counts is None or counts.nnz == 0:
-        return {"terms": np.zeros(0, np.uint32), "indptr": np.zeros(1, np.int64),
-                "docs": np.zeros(0, np.uint32), "tfs": np.zeros(0, np.uint16),
-                "lengths": np.asarray(counts.sum(axis=1)).ravel().astype(np.float32)
-                if counts is not None else np.zeros(n, np.float32)}
+    """Term -> passages layout of a passage x hashed-term count matrix (CSR -> CSC, empty columns dropped)."""
+    if counts is None:
+        counts = _empty_counts(n)
     lengths = np.asarray(counts.sum(axis=1), dtype=np.float32).ravel()
-    terms, compact = np.unique(counts.indices, return_inverse=True)
-    coo_rows = np.repeat(np.arange(counts.shape[0], dtype=np.uint32), np.diff(counts.indptr))
-    order = np.lexsort((coo_rows, compact))
-    docs = coo_rows[order]
-    tfs = np.minimum(counts.data[order], 65535).astype(np.uint16)
+    csc = counts.tocsc()
+    csc.sort_indices()
+    nonempty = np.diff(csc.indptr)
+    terms = np.flatnonzero(nonempty).astype(np.uint32)
     indptr = np.zeros(len(terms) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(compact, minlength=len(terms)), out=indptr[1:])
-    return {"terms": terms.astype(np.uint32), "indptr": indptr, "docs": docs, "tfs": tfs,
-            "lengths": lengths}
+    np.cumsum(nonempty[terms], out=indptr[1:])
+    docs = csc.indices.astype(np.uint32)
+    tfs = np.minimum(csc.data, 65535).astype(np.uint16)
+    maxtf = np.maximum.reduceat(tfs, indptr[:-1]) if len(tfs) else np.zeros(0, np.uint16)
+    return {"terms": terms, "indptr": indptr, "docs": docs, "tfs": tfs, "maxtf": maxtf, "lengths": lengths}
+
+
+def _empty_counts(n: int):
+    import scipy.sparse as sp
+    return sp.csr_matrix((n, 1 << HASH_BITS), dtype=np.float32)
 
 
 def _file_entry(path: Path, st, **extra) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,12 @@ def decode(data: bytes) -> tuple[str, str]:
             raise Skipped("broken UTF-16") from exc
     head = data[:8192]
     if b"\x00" in head:
+        encoding = _bomless_utf16(head)
+        if encoding:
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                pass
         raise Skipped("binary file")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -96,12 +103,45 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+def _bomless_utf16(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` for text saved as UTF-16 without a BOM (mostly Latin script: every
+    other byte zero, the others not), else None."""
+    head = head[:len(head) // 2 * 2]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    n = len(even)
+    if odd.count(0) >= 0.9 * n and even.count(0) <= 0.02 * n:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * n and odd.count(0) <= 0.02 * n:
+        return "utf-16-be"
+    return None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file; raises Skipped for anything else (a FIFO, a device, a folder, a
+    file too large) without blocking on it, and OSError when it cannot be opened or read."""
+    # O_NONBLOCK: opening a FIFO with no writer must not hang; it is then refused by the fstat check
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Skipped("a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise Skipped(f"larger than {MAX_FILE_BYTES >> 20} MB")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:  # it grew while being read
+            raise Skipped(f"larger than {MAX_FILE_BYTES >> 20} MB")
+        return data
+    finally:
+        os.close(fd)
+
+
 def read_document(root: Path, path: Path) -> Document:
     source = relative_source(root, path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise Skipped(f"larger than {MAX_FILE_BYTES >> 20} MB")
-        data = path.read_bytes()
+        data = read_bytes(path)
     except OSError as exc:
         raise Skipped(exc.strerror or type(exc).__name__) from exc
     text, encoding = decode(data)
@@ -119,10 +159,17 @@ _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", r
 
 @dataclass
 class Line:
-    number: int  # 1-based
+    """A line, or a unit of several lines read as one (a hard-wrapped paragraph)."""
+
+    number: int  # 1-based number of the first line
     start: int  # offset of the first non-space character
     end: int  # offset after the last non-space character
-    text: str  # the stripped line
+    text: str  # the stripped text
+    last: int = 0  # number of the last line (the first, for a single line)
+
+    def __post_init__(self) -> None:
+        if not self.last:
+            self.last = self.number
 
     @property
     def blank(self) -> bool:
@@ -141,13 +188,62 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def _line(text: str, number: int, start: int, end: int) -> Line:
+def _line(text: str, number: int, start: int, end: int, last: int = 0) -> Line:
     raw = text[start:end]
     stripped = raw.strip()
     if not stripped:
-        return Line(number, start, start, "")
+        return Line(number, start, start, "", last)
     lead = len(raw) - len(raw.lstrip())
-    return Line(number, start + lead, start + lead + len(stripped), stripped)
+    return Line(number, start + lead, start + lead + len(stripped), stripped, last)
+
+
+# blank lines between blocks: a line end, then lines holding only spaces, each with its line end
+_BLANK_RUN = re.compile(r"(?:\r\n|\r|\n)(?:[ \t\f\v]*(?:\r\n|\r|\n))+")
+
+
+def units(text: str) -> list[Line]:
+    """The text as units: a hard-wrapped paragraph (a block of lines that mostly do not end a
+    sentence) is one unit; in any other block, each line is one."""
+    out: list[Line] = []
+    number, pos = 1, 0
+    bounds = [(m.start(), m.end()) for m in _BLANK_RUN.finditer(text)] + [(len(text), len(text))]
+    for sep_start, sep_end in bounds:
+        block = text[pos:sep_start]
+        stripped = block.strip()
+        if stripped:
+            lead = len(block) - len(block.lstrip())
+            first = number + len(_LINE_END.findall(block, 0, lead))
+            s = pos + lead
+            e = s + len(stripped)
+            ends = [m.start() for m in _LINE_END.finditer(text, s, e)]
+            if not ends:
+                out.append(Line(first, s, e, stripped))
+            elif _wrapped(text, s, ends):
+                out.append(Line(first, s, e, stripped, first + len(ends)))
+            else:
+                starts = [s] + [m.end() for m in _LINE_END.finditer(text, s, e)]
+                stops = ends + [e]
+                for i, (ls, le) in enumerate(zip(starts, stops)):
+                    ln = _line(text, first + i, ls, le)
+                    if ln.text:
+                        out.append(ln)
+        number += len(_LINE_END.findall(text, pos, sep_end))
+        pos = sep_end
+    return out
+
+
+def _wrapped(text: str, start: int, ends: list[int]) -> bool:
+    """Whether a block's lines are one hard-wrapped paragraph: most of its first lines run on into
+    the next (no sentence end, and the next starts in lower case or the line is a full-width one)."""
+    sample = ends[:3]
+    running, pos = 0, start
+    for end in sample:
+        line = text[pos:end].rstrip()
+        nxt = text[end + 1:end + 3].lstrip("\r\n")[:1]
+        if not _TERMINAL.search(line) and (nxt.islower() or len(line) >= 40):
+            running += 1
+        pos = end + 1
+    return running * 2 > len(sample)
 
 
 def line_key(text: str) -> int:
@@ -158,21 +254,23 @@ def line_key(text: str) -> int:
 # ------------------------------------------------------- boilerplate
 
 GOOD, TEXT, HEADING, BAD = "good", "text", "heading", "bad"
+SHORT_CHARS = 200  # units shorter than this are compared across and within documents
 
 
 def classify(line: str) -> str:
-    """jusText-like line class from length, stop-word density and C4-style rules."""
+    """jusText-like class of a line or paragraph from length, stop-word density and C4-style rules."""
     words = _WORD.findall(line.lower())
     n = len(words)
-    alpha = len(_ALPHA_WORD.findall(line))
     stops = sum(1 for w in words if w in STOP_WORDS)
     punctuated = bool(_TERMINAL.search(line))
-    if _COPYRIGHT.search(line):
+    if n < 60 and _COPYRIGHT.search(line):
         return BAD
     if n >= 8 and stops < 0.08 * n and not punctuated:
         return BAD  # lists of words: navigation, icon names, tag clouds
-    if alpha < 2 and not (punctuated and alpha):
-        return BAD  # numbers, times, dates, single words: "0:00", "Podcasts"
+    if n < 6:
+        alpha = len(_ALPHA_WORD.findall(line))
+        if alpha < 2 and not (punctuated and alpha):
+            return BAD  # numbers, times, dates, single words: "0:00", "Podcasts"
     if not punctuated and n <= 12:
         return HEADING
     if punctuated and n >= 10 and stops >= 0.25 * n:
@@ -187,48 +285,47 @@ def prose(line: str) -> bool:
             and sum(1 for w in words if w in STOP_WORDS) >= 0.25 * len(words))
 
 
-def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) -> list[Line]:
-    """The content lines of one document, boilerplate dropped.
+def short_keys(lines: list[Line]) -> set[int]:
+    return {line_key(ln.text) for ln in lines if len(ln.text) < SHORT_CHARS}
 
-    Dropped: bad lines; short lines repeated within the document or common
-    to many documents; and the short lines before the first and after the
-    last good line (page headers and trailers), except a heading that opens
-    the text. A document with no good line keeps all but its bad lines.
+
+def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) -> list[Line]:
+    """The content units of one document, boilerplate dropped.
+
+    Dropped: bad units; short units repeated within the document or common
+    to many documents; and the short non-prose units before the first and
+    after the last good one (page headers and trailers), except a heading
+    that opens the text. A document with no good unit keeps all but its bad ones.
     """
     content = [ln for ln in lines if not ln.blank]
-    classes = {ln.number: classify(ln.text) for ln in content}
+    classes = [classify(ln.text) for ln in content]
+    keys = [line_key(ln.text) if len(ln.text) < SHORT_CHARS else None for ln in content]
     seen: dict[int, int] = {}
-    for ln in content:
-        if classes[ln.number] in (HEADING, TEXT) and len(ln.text) < 200:
-            key = line_key(ln.text)
+    for key, cls in zip(keys, classes):
+        if key is not None and cls in (HEADING, TEXT):
             seen[key] = seen.get(key, 0) + 1
     drop = set()
-    for ln in content:
-        if classes[ln.number] == BAD:
-            drop.add(ln.number)
-        elif len(ln.text) < 200:
-            key = line_key(ln.text)
-            if key in common or (classes[ln.number] in (HEADING, TEXT) and seen[key] > 1):
-                drop.add(ln.number)
-    good = [i for i, ln in enumerate(content) if classes[ln.number] == GOOD and ln.number not in drop]
+    for i, (key, cls) in enumerate(zip(keys, classes)):
+        if cls == BAD or (key is not None and (key in common or (cls in (HEADING, TEXT) and seen[key] > 1))):
+            drop.add(i)
+    good = [i for i, cls in enumerate(classes) if cls == GOOD and i not in drop]
     if good:
         first, last = good[0], good[-1]
         edge = lambda ln: len(_WORD.findall(ln.text)) < 25 and not prose(ln.text)  # noqa: E731
         i = first - 1
-        while i >= 0 and (edge(content[i]) or content[i].number in drop):
-            drop.add(content[i].number)
+        while i >= 0 and (i in drop or edge(content[i])):
+            drop.add(i)
             i -= 1
         # a heading (the title) right before the text stays, unless it is repeated boilerplate
-        title = content[first - 1] if first else None
-        if title is not None and classes[title.number] == HEADING and seen.get(line_key(title.text), 0) <= 1 \
-                and line_key(title.text) not in common:
-            drop.discard(title.number)
-        for ln in reversed(content[last + 1:]):
-            if not edge(ln):
+        if first and classes[first - 1] == HEADING and keys[first - 1] is not None \
+                and seen.get(keys[first - 1], 0) <= 1 and keys[first - 1] not in common:
+            drop.discard(first - 1)
+        for i in range(len(content) - 1, last, -1):
+            if not edge(content[i]):
                 break
-            drop.add(ln.number)
-    kept = [ln for ln in content if ln.number not in drop]
-    return kept if kept else [ln for ln in content if classes[ln.number] != BAD]
+            drop.add(i)
+    kept = [ln for i, ln in enumerate(content) if i not in drop]
+    return kept if kept else [ln for ln, cls in zip(content, classes) if cls != BAD]
 
 
 # ------------------------------------------------------------ passages
@@ -264,32 +361,30 @@ def _n_words(text: str) -> int:
 
 
 def paragraphs(lines: list[Line]) -> list[list[Line]]:
-    """Group kept lines into paragraphs: a hard-wrapped block is one; otherwise a line is one.
-
-    A heading joins the paragraph after it.
-    """
+    """Group kept units into paragraphs: hard-wrapped lines join, and a heading joins the text after it."""
     paras: list[list[Line]] = []
     prev: Line | None = None
+    prev_heading = False
     for ln in lines:
         joins = False
         if prev is not None and paras:
-            adjacent = ln.number == prev.number + 1
+            adjacent = ln.number == prev.last + 1
             wrapped = not _TERMINAL.search(prev.text) and ln.text[:1].islower()
-            after_heading = classify(prev.text) == HEADING and len(paras[-1]) == 1 \
-                and ln.number - prev.number <= 2
+            after_heading = prev_heading and len(paras[-1]) == 1 and ln.number - prev.last <= 2
             joins = (adjacent and wrapped) or after_heading
         if joins:
             paras[-1].append(ln)
         else:
             paras.append([ln])
         prev = ln
+        prev_heading = len(ln.text) < SHORT_CHARS and classify(ln.text) == HEADING
     return paras
 
 
-def split_passages(text: str, params: Params = Params(), common: set[int] | frozenset = frozenset()) -> list[Span]:
-    """The passages of one document's text."""
-    lines = split_lines(text)
-    paras = paragraphs(keep_lines(lines, common))
+def split_passages(text: str, params: Params = Params(), common: set[int] | frozenset = frozenset(),
+                   parts: list[Line] | None = None) -> list[Span]:
+    """The passages of one document's text (``parts``: its ``units``, when already computed)."""
+    paras = paragraphs(keep_lines(units(text) if parts is None else parts, common))
     merged: list[list[Line]] = []
     carry: list[Line] = []
     for para in paras:
@@ -300,7 +395,7 @@ def split_passages(text: str, params: Params = Params(), common: set[int] | froz
             continue
         merged.append(para)
     if carry:
-        if merged and carry[0].number - merged[-1][-1].number <= 2:
+        if merged and carry[0].number - merged[-1][-1].last <= 2:
             merged[-1].extend(carry)
         else:
             merged.append(carry)
@@ -316,34 +411,39 @@ def _split_long(text: str, para: list[Line], max_words: int) -> Iterator[Span]:
     for ln in para:
         n = _n_words(ln.text)
         if chunk and words + n > max_words:
-            yield Span(chunk[0].start, chunk[-1].end, chunk[0].number, chunk[-1].number)
+            yield Span(chunk[0].start, chunk[-1].end, chunk[0].number, chunk[-1].last)
             chunk, words = [], 0
         if n > max_words:
-            yield from _split_line(text, ln, max_words)
+            yield from _split_unit(text, ln, max_words)
             continue
         chunk.append(ln)
         words += n
     if chunk:
-        yield Span(chunk[0].start, chunk[-1].end, chunk[0].number, chunk[-1].number)
+        yield Span(chunk[0].start, chunk[-1].end, chunk[0].number, chunk[-1].last)
 
 
-def _split_line(text: str, ln: Line, max_words: int) -> Iterator[Span]:
-    """A line too long for one passage, cut at sentence ends (or at words, when a sentence is too long)."""
+def _split_unit(text: str, ln: Line, max_words: int) -> Iterator[Span]:
+    """A unit too long for one passage, cut at sentence ends (or at words, when a sentence is too long)."""
+    def span(s: int, e: int) -> Span:
+        first = ln.number + len(_LINE_END.findall(text, ln.start, s)) if ln.last > ln.number else ln.number
+        last = first + len(_LINE_END.findall(text, s, e)) if ln.last > ln.number else ln.number
+        return Span(s, e, first, last)
+
     chunk: list[tuple[int, int]] = []
     words = 0
     for s, e in sentence_spans(text, ln.start, ln.end):
         n = _n_words(text[s:e])
         if chunk and words + n > max_words:
-            yield Span(chunk[0][0], chunk[-1][1], ln.number, ln.number)
+            yield span(chunk[0][0], chunk[-1][1])
             chunk, words = [], 0
         if n > max_words:
             for ws, we in _word_windows(text, s, e, max_words):
-                yield Span(ws, we, ln.number, ln.number)
+                yield span(ws, we)
             continue
         chunk.append((s, e))
         words += n
     if chunk:
-        yield Span(chunk[0][0], chunk[-1][1], ln.number, ln.number)
+        yield span(chunk[0][0], chunk[-1][1])
 
 
 def _word_windows(text: str, start: int, end: int, size: int) -> Iterator[tuple[int, int]]:
@@ -354,10 +454,13 @@ def _word_windows(text: str, start: int, end: int, size: int) -> Iterator[tuple[
 
 
 def common_lines(documents: Iterable[Document], min_documents: int = 3) -> set[int]:
-    """Keys of short lines that stand in at least ``min_documents`` documents (site-wide boilerplate)."""
+    """Keys of short units that stand in at least ``min_documents`` documents (site-wide boilerplate)."""
+    return common_keys((short_keys(units(doc.text)) for doc in documents), min_documents)
+
+
+def common_keys(key_sets: Iterable[set[int]], min_documents: int = 3) -> set[int]:
     counts: dict[int, int] = {}
-    for doc in documents:
-        keys = {line_key(ln.text) for ln in split_lines(doc.text) if ln.text and len(ln.text) < 200}
+    for keys in key_sets:
         for key in keys:
             counts[key] = counts.get(key, 0) + 1
     return {key for key, n in counts.items() if n >= min_documents}

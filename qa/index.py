@@ -48,7 +48,10 @@ def scan(root: Path) -> dict[str, tuple[int, int]]:
         try:
             st = path.stat()
         except OSError:
-            continue  # vanished or a broken link: it is not part of the corpus
+            # a broken link or a symlink loop: listed as the build lists it (skipped, size -1), so that
+            # it does not count as a change on every open
+            found[corpus.relative_source(root, path)] = (-1, -1)
+            continue
         found[corpus.relative_source(root, path)] = (st.st_size, st.st_mtime_ns)
     return found
 
@@ -89,25 +92,15 @@ def build(root: Path, index_dir: Path, params: Params = Params(), progress: Prog
     root = root.resolve()
     paths = corpus.list_files(root)
     with write_lock(index_dir):
-        documents = _read_for_common_lines(root, paths)
-        common = corpus.common_lines(documents)
-        del documents
-        segments, files = _build_segments(root, paths, index_dir, params, frozenset(common), progress, warn)
+        segments, files = _build_segments(root, paths, index_dir, params, frozenset(), progress, warn)
+        common = sorted({key for seg in segments for key in seg.get("common_lines", [])})
         manifest = {
             "format": storage.FORMAT, "created": time.time(), "corpus": str(root),
             "params": asdict(params), "hash_bits": builder.HASH_BITS,
-            "common_lines": sorted(common), "segments": segments, "files": files,
+            "common_lines": common, "segments": segments, "files": files,
         }
         _commit(index_dir, manifest)
     return manifest
-
-
-def _read_for_common_lines(root: Path, paths: list[Path]):
-    for path in paths:
-        try:
-            yield corpus.read_document(root, path)
-        except (corpus.Skipped, OSError):
-            continue
 
 
 def _build_segments(root, paths, index_dir, params, common, progress, warn):

@@ -14,7 +14,8 @@ from . import analysis
 from .search import Scoring, Searcher
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-MAX_TERMS = 64  # words of a question beyond this are ignored (a pasted page stays fast)
+MAX_TERMS = 64
+RARE = 3  # a known word this rare may be a misspelling of a far more common one  # words of a question beyond this are ignored (a pasted page stays fast)
 
 
 @dataclass
@@ -52,7 +53,7 @@ def edits1(word: str) -> set[str]:
 def spelling_variants(word: str, df: int, searcher: Searcher, limit: int = 3) -> list[tuple[str, int]]:
     """Stems of the corpus words one edit from ``word`` worth adding, with their df, most frequent first:
     any when ``word`` is unknown, only far more common ones otherwise."""
-    if len(word) < 4 or not word.isalpha() or (df and len(word) < 6):
+    if len(word) < 4 or not word.isalpha() or (df and (len(word) < 6 or df > RARE)):
         return []
     # typos rarely touch the first letter, and in a short word rarely the last one either
     candidates = sorted(c for c in edits1(word) if c[:1] == word[:1] and (len(word) > 4 or c[-1:] == word[-1:]))

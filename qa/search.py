@@ -46,6 +46,7 @@ class Segment:
         self.indptr = arrays["indptr"]
         self.docs = arrays["docs"]
         self.tfs = arrays["tfs"]
+        self.maxtf = arrays["maxtf"]
         self.lengths = arrays["lengths"]
         self.passages = arrays["passages"]
         self.vocabularies = {name: (arrays[f"{name}_keys"], arrays[f"{name}_df"]) for name in ("vocab", "stems")}
@@ -57,12 +58,13 @@ class Segment:
             raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
         self.live = self.size - (int(self.deleted.sum()) if self.deleted is not None else 0)
 
-    def postings(self, fid: int) -> tuple[np.ndarray, np.ndarray]:
-        i = int(np.searchsorted(self.terms, fid))
+    def postings(self, fid: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Passages (ascending) holding hashed term ``fid``, their term frequencies, and the largest one."""
+        i = int(np.searchsorted(self.terms, np.uint32(fid)))  # same dtype: no copy of the array
         if i == len(self.terms) or self.terms[i] != fid:
-            return _EMPTY_DOCS, _EMPTY_TFS
+            return _EMPTY_DOCS, _EMPTY_TFS, 0
         lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        return self.docs[lo:hi], self.tfs[lo:hi]
+        return self.docs[lo:hi], self.tfs[lo:hi], int(self.maxtf[i])
 
     def vocabulary_df(self, keys: np.ndarray, vocabulary: str) -> np.ndarray:
         """Document frequencies of CRC-32 ``keys`` in the ``vocab`` (folded words) or ``stems`` table."""
@@ -74,10 +76,47 @@ class Segment:
         return np.where(table[pos] == keys, df[pos], 0)
 
 
-ARRAYS = ("terms", "indptr", "docs", "tfs", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys",
+ARRAYS = ("terms", "indptr", "docs", "tfs", "maxtf", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys",
           "stems_df")
 _EMPTY_DOCS = np.zeros(0, np.uint32)
 _EMPTY_TFS = np.zeros(0, np.uint16)
+_EMPTY_IDS = np.zeros(0, np.int64)
+_EMPTY_SCORES = np.zeros(0, np.float32)
+
+
+@dataclass
+class _Term:
+    term: str
+    scale: float  # weight * idf * (k1 + 1)
+    bound: float  # no passage gets more than this from the term
+    df: int
+    hits: list  # per segment: (docs, tfs, maxtf)
+
+
+def _kth(candidates: list[tuple[np.ndarray, np.ndarray]], k: int) -> float:
+    """The k-th largest score among the candidates (0 when there are fewer than k)."""
+    scores = [s for _, s in candidates if len(s)]
+    if not scores:
+        return 0.0
+    allscores = np.concatenate(scores) if len(scores) > 1 else scores[0]
+    if len(allscores) < k:
+        return 0.0
+    return float(np.partition(allscores, len(allscores) - k)[len(allscores) - k])
+
+
+def _best(candidates, offsets, k: int) -> list[tuple[int, float]]:
+    ids = [docs.astype(np.int64) + int(off) for (docs, _), off in zip(candidates, offsets) if len(docs)]
+    if not ids:
+        return []
+    ids = np.concatenate(ids)
+    scores = np.concatenate([s for d, s in candidates if len(d)])
+    keep = scores > 0
+    ids, scores = ids[keep], scores[keep]
+    if len(ids) > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        ids, scores = ids[part], scores[part]
+    order = np.lexsort((ids, -scores))
+    return [(int(ids[i]), float(scores[i])) for i in order]
 
 
 class Searcher:
@@ -99,6 +138,7 @@ class Searcher:
             if s.deleted is not None:
                 norm[s.deleted] = np.inf
             self._norm.append(norm)
+        self._norm_min = [float(n.min()) if len(n) and np.isfinite(n.min()) else 1.0 for n in self._norm]
         self._fid_cache: dict[str, int] = {}
 
     def fid(self, term: str) -> int:
@@ -113,7 +153,7 @@ class Searcher:
         fid = self.fid(term)
         total = 0
         for seg in self.segments:
-            docs, _ = seg.postings(fid)
+            docs, _, _ = seg.postings(fid)
             if seg.deleted is not None and len(docs):
                 total += int((~seg.deleted[docs]).sum())
             else:
@@ -136,40 +176,90 @@ class Searcher:
 
     # ---- scoring
 
-    def scores(self, weights: dict[str, float]) -> list[np.ndarray]:
-        """Dense score arrays, one per segment, for terms weighted by ``weights``."""
+    def _plan(self, weights: dict[str, float]) -> list["_Term"]:
+        """Each weighted term with its postings, its contribution scale and an upper bound of it."""
         k1 = self.scoring.k1
-        out = [np.zeros(s.size, dtype=np.float32) for s in self.segments]
+        plan = []
         for term, weight in weights.items():
             if weight <= 0:
                 continue
             fid = self.fid(term)
             hits = [seg.postings(fid) for seg in self.segments]
-            df = sum(len(d) for d, _ in hits)
+            df = sum(len(docs) for docs, _, _ in hits)
             if not df:
                 continue
             if any(seg.deleted is not None for seg in self.segments):
                 df = self.df(term)
-            w = weight * self.idf(df) * (k1 + 1)
-            for acc, norm, (docs, tfs) in zip(out, self._norm, hits):
-                if len(docs):
-                    tf = tfs.astype(np.float32)
-                    acc[docs] += w * tf / (tf + norm[docs])
-        return out
+                if not df:
+                    continue
+            scale = weight * self.idf(df) * (k1 + 1)
+            bound = max((scale * maxtf / (maxtf + norm_min) for (_, _, maxtf), norm_min
+                         in zip(hits, self._norm_min) if maxtf), default=0.0)
+            plan.append(_Term(term, scale, bound, df, hits))
+        plan.sort(key=lambda t: (t.df, t.term))
+        return plan
 
     def top(self, weights: dict[str, float], k: int) -> list[tuple[int, float]]:
-        """The ``k`` best (passage id, score) pairs, best first; only passages with a score above 0."""
-        candidates_ids, candidates_scores = [], []
-        for offset, acc in zip(self.offsets, self.scores(weights)):
-            nz = np.flatnonzero(acc)
-            if len(nz) > k:
-                nz = nz[np.argpartition(-acc[nz], k - 1)[:k]]
-            candidates_ids.append(nz + offset)
-            candidates_scores.append(acc[nz])
-        ids = np.concatenate(candidates_ids) if candidates_ids else np.zeros(0, np.int64)
-        scores = np.concatenate(candidates_scores) if candidates_scores else np.zeros(0, np.float32)
-        order = np.lexsort((ids, -scores))[:k]
-        return [(int(ids[i]), float(scores[i])) for i in order]
+        """The ``k`` best (passage id, score) pairs, best first; only passages scoring above 0.
+
+        Exact, but lazy (MaxScore): terms are taken rarest first until the
+        terms left could not lift a passage none of the taken ones holds
+        above the k-th score found so far; the terms left are then only
+        looked up for the passages already found, never scanned whole.
+        """
+        plan = self._plan(weights)
+        if not plan:
+            return []
+        remaining = sum(t.bound for t in plan)
+        candidates: list[tuple[np.ndarray, np.ndarray]] = []
+        taken = 0
+        for taken, term in enumerate(plan, start=1):
+            remaining -= term.bound
+            candidates = self._accumulate(plan[:taken])
+            if remaining <= 0 or remaining < _kth(candidates, k):
+                break
+        for term in plan[taken:]:
+            candidates = [self._lookup(term, i, docs, scores) for i, (docs, scores) in enumerate(candidates)]
+        return _best(candidates, self.offsets, k)
+
+    def _contributions(self, term: "_Term", i: int, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+        tf = tfs.astype(np.float32)
+        return term.scale * tf / (tf + self._norm[i][docs])
+
+    def _accumulate(self, terms: list["_Term"]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per segment: the passages holding any of ``terms`` (sorted) and their summed scores."""
+        out = []
+        for i, seg in enumerate(self.segments):
+            parts = [(t.hits[i][0], self._contributions(t, i, t.hits[i][0], t.hits[i][1]))
+                     for t in terms if len(t.hits[i][0])]
+            if not parts:
+                out.append((_EMPTY_IDS, _EMPTY_SCORES))
+            elif len(parts) == 1:
+                out.append((parts[0][0].astype(np.int64), parts[0][1]))
+            else:
+                docs = np.concatenate([d for d, _ in parts])
+                contrib = np.concatenate([c for _, c in parts])
+                if len(docs) > seg.size // 8:
+                    dense = np.bincount(docs, weights=contrib, minlength=seg.size)
+                    ids = np.flatnonzero(dense)
+                    out.append((ids, dense[ids].astype(np.float32)))
+                else:
+                    ids, inverse = np.unique(docs, return_inverse=True)
+                    out.append((ids.astype(np.int64), np.bincount(inverse, weights=contrib).astype(np.float32)))
+        return out
+
+    def _lookup(self, term: "_Term", i: int, docs: np.ndarray, scores: np.ndarray):
+        """Add ``term``'s contribution to the already found passages ``docs`` of segment ``i``."""
+        posting_docs, posting_tfs, _ = term.hits[i]
+        if not len(docs) or not len(posting_docs):
+            return docs, scores
+        pos = np.searchsorted(posting_docs, docs)
+        pos[pos == len(posting_docs)] = 0
+        found = posting_docs[pos] == docs
+        if found.any():
+            scores = scores.copy()
+            scores[found] += self._contributions(term, i, docs[found], posting_tfs[pos[found]])
+        return docs, scores
 
     # ---- passages
 

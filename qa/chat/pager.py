@@ -40,7 +40,7 @@ def page(fragments: StyleAndTextTuples, title: str, style: BaseStyle, output: Ou
     def status() -> StyleAndTextTuples:
         info = body.render_info
         shown = f"lines {info.first_visible_line() + 1}-{info.last_visible_line() + 1} of {len(lines)}" if info else ""
-        return [("class:pager.status", f" {title}  {shown}  Space/PgDn, b/PgUp, arrows scroll · {QUIT_HINT} ")]
+        return [("class:pager.status", f" {title} · {shown} · {QUIT_HINT} · Space, b, arrows scroll ")]
 
     app: Application[None] = Application(
         layout=Layout(HSplit([body, Window(FormattedTextControl(status), height=1, style="class:pager.status")])),
