@@ -9,6 +9,7 @@ The command line is a thin layer over these calls.
 """
 from __future__ import annotations
 
+import re
 import sys
 from collections import OrderedDict
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from . import answer as answering
 from . import index as store
 from . import storage
-from .corpus import Params, decode
+from .corpus import Params, Skipped, decode, read_bytes
 from .errors import QAError
 from .model import Answer, AnswerLine, Citation, Result
 from .query import Concept, Query, parse
@@ -25,9 +26,13 @@ from .storage import IndexDamaged
 
 __all__ = ["Index", "open_index", "build_index"]
 
+MAX_WORD_CHARS = 100
+_LONG_WORD = re.compile(rf"\w{{{MAX_WORD_CHARS + 1},}}")
+
 
 def warn_stderr(message: str) -> None:
-    print(f"qa: {message}", file=sys.stderr, flush=True)
+    from .render import one_line  # a file name in a message may hold anything: one line, no escapes
+    print(f"qa: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def _resolve(corpus, index) -> tuple[Path, Path]:
@@ -40,6 +45,11 @@ def _resolve(corpus, index) -> tuple[Path, Path]:
     index_dir = Path(index).expanduser() if index is not None else store.default_index_for(corpus_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise QAError(f"index path is not a folder: {index_dir}")
+    ancestor = index_dir.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not index_dir.exists() and not ancestor.is_dir():
+        raise QAError(f"cannot create the index folder {index_dir}: {ancestor} is not a folder")
     return corpus_dir, index_dir.absolute()
 
 
@@ -132,9 +142,11 @@ class Index:
             path = self.corpus / source
             try:
                 st = path.stat()
-                data = path.read_bytes()
+                data = read_bytes(path)
             except OSError as exc:
                 raise QAError(f"cannot read {source}: {exc.strerror}") from exc
+            except Skipped as exc:
+                raise QAError(f"cannot read {source}: {exc}") from exc
             if (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
                 raise QAError(f"{source} changed since it was indexed; ask again to update the index")
             text, _ = decode(data)
@@ -153,7 +165,12 @@ class Index:
     # ---- asking
 
     def parse(self, question: str) -> Query:
-        return parse(question, self.searcher, self.scoring)
+        # No word is longer than MAX_WORD_CHARS; a longer run of letters ("aaaa...", a pasted blob) is cut
+        # for matching, since the spelling step's work grows with the square of a word's length.
+        clipped = _LONG_WORD.sub(lambda m: m.group()[:MAX_WORD_CHARS], question)
+        query = parse(clipped, self.searcher, self.scoring)
+        query.text = question
+        return query
 
     def search(self, question: str, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) pairs: ranking only, no answer line."""

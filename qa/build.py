@@ -14,6 +14,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -59,8 +60,10 @@ def _vocabulary(counts: Counter) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params,
-                  common: frozenset | set, counter=None) -> SegmentResult:
-    """Read ``paths``, cut them into passages and write one segment folder under ``index_dir``."""
+                  common: frozenset | set, tick: Callable[[], None] | None = None) -> SegmentResult:
+    """Read ``paths``, cut them into passages and write one segment folder under ``index_dir``.
+
+    ``tick`` is called once per file read (for a progress bar)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
     name = f"seg-{uuid.uuid4().hex[:12]}"
@@ -81,7 +84,7 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
             reason = str(exc) or type(exc).__name__
             warnings.append(f"skipped {source}: {reason}")
             files[source] = _file_entry(path, None, skipped=reason)
-            _tick(counter)
+            _tick(tick)
             continue
         if doc.encoding not in ("utf-8", "utf-8-sig"):
             warnings.append(f"note: {source} is not UTF-8; read as {doc.encoding}")
@@ -99,7 +102,7 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
             rows.append((file_no, sp.char_start, sp.char_end, sp.line_start, sp.line_end))
         files[doc.source] = _file_entry(path, st, encoding=doc.encoding, segment=name, first=first,
                                         count=len(rows) - first)
-        _tick(counter)
+        _tick(tick)
     del read
 
     tokenizer = _RecordingTokenizer()
@@ -149,10 +152,9 @@ def _file_entry(path: Path, st, **extra) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, **extra}
 
 
-def _tick(counter) -> None:
-    if counter is not None:
-        with counter.get_lock():
-            counter.value += 1
+def _tick(tick) -> None:
+    if tick is not None:
+        tick()
 
 
 def plan_segments(paths: list[Path], target_bytes: int = 96 << 20) -> list[list[Path]]:

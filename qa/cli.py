@@ -7,7 +7,6 @@ stderr), 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -28,6 +27,13 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
     if not 1 <= n <= 1000:
         raise argparse.ArgumentTypeError(f"must be between 1 and 1000: {n}")
+    return n
+
+
+def _chat_k(value: str) -> int:
+    n = _positive(value)
+    if n > 50:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 50 in the chat: {n}")
     return n
 
 
@@ -53,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     common(index)
 
     chat = sub.add_parser("chat", help="talk to the documents at a prompt")
-    chat.add_argument("-k", type=_positive, default=3, help="passages to show (default 3)")
+    chat.add_argument("-k", type=_chat_k, default=3, help="passages to show (default 3, at most 50)")
     common(chat)
 
     sources = sub.add_parser("sources", help="list the indexed documents with their passage counts")
@@ -62,8 +68,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _safe_stdio() -> None:
+    """Text that cannot be encoded (a file name that is not UTF-8, PYTHONIOENCODING=ascii) is written
+    as backslash escapes, and undecodable bytes on stdin read as U+FFFD, instead of failing."""
+    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"),
+                           (sys.stdin, "replace")):
+        try:
+            stream.reconfigure(errors=errors)
+        except (AttributeError, ValueError, OSError):
+            pass  # not a text file (a test's capture, None): leave it as it is
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _safe_stdio()
     try:
         args = parser().parse_args(argv)
         return _run(args)
@@ -77,12 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         from .errors import QAError
         if isinstance(exc, QAError):
-            print(f"qa: {exc}", file=sys.stderr)
+            from .render import one_line
+            print(f"qa: {one_line(str(exc))}", file=sys.stderr)
             return exc.exit_code
         if isinstance(exc, MemoryError):
             print("qa: out of memory", file=sys.stderr)
         else:
-            print(f"qa: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            from .render import one_line
+            print(f"qa: internal error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
         return 3
 
 
@@ -110,13 +130,14 @@ def _run(args) -> int:
 
     idx = open_index(args.corpus, args.index)
     if args.command == "sources":
+        from .render import json_dumps, one_line
         rows = idx.sources()
         if args.json:
             for source, n in rows:
-                print(json.dumps({"source": source, "passages": n}, ensure_ascii=False))
+                print(json_dumps({"source": source, "passages": n}))
         else:
             for source, n in rows:
-                print(f"{n:6d}  {source}")
+                print(f"{n:6d}  {one_line(source)}")
         return EXIT_OK
     return _ask(idx, args)
 
@@ -152,7 +173,7 @@ def _ask(idx, args) -> int:
         asked += 1
         answered += answer.answered
         if args.json:
-            sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(render.json_dumps(answer.to_dict()) + "\n")
         else:
             if many:
                 print(("\n" if asked > 1 else "") + "? " + render.sanitize(question))

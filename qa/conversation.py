@@ -16,8 +16,6 @@ from .query import Query
 CONTEXT_WEIGHT = 0.4  # weight of the previous turn's terms in a follow-up
 _ANAPHORA = frozenset("it its it's they them their theirs that this those these he him his she her hers "
                       "there then such one ones".split())
-_OPENERS = ("and ", "but ", "so ", "also ", "what about", "how about", "and?", "why", "how much", "how many",
-            "when", "where", "who else")
 
 
 class Conversation:
@@ -35,8 +33,8 @@ class Conversation:
             return False
         tokens = analysis.fold(question).replace("?", " ").split()
         known = [c for c in query.concepts if c.idf < self.index.searcher.idf(0)]
-        if len(known) <= 1:
-            return True
+        if not known:
+            return True  # "Why?", "Any figures?": nothing of its own to search for
         if any(t.strip(".,!;:\"'") in _ANAPHORA for t in tokens):
             return True
         return analysis.fold(question).lstrip().startswith(("and ", "but ", "also ", "what about", "how about"))

@@ -151,6 +151,7 @@ def read_document(root: Path, path: Path) -> Document:
 # ---------------------------------------------------------------- lines
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+LINE_END = _LINE_END  # what ends a line, for whoever numbers lines as citations do
 _WORD = re.compile(r"\w+")
 _ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
 _TERMINAL = re.compile(r"""[.!?:;…]["'”’)\]]*$""")

@@ -28,7 +28,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PACKAGE_ROOT / "seeds"
 DEFAULT_INDEX = PACKAGE_ROOT / "index"
 SMALL_CORPUS_BYTES = 4 << 20  # below this, any change rebuilds the whole index
-MAX_SEGMENTS = 24
+MAX_SEGMENTS = 64
 
 
 def default_index_for(corpus_dir: Path) -> Path:
@@ -108,14 +108,21 @@ def _build_segments(root, paths, index_dir, params, common, progress, warn):
 
     total = sum(_size(p) for p in paths)
     workers = builder.workers_for(total)
-    target = max(1 << 20, min(96 << 20, total // workers + 1)) if workers > 1 else 1 << 62
+    target = max(1 << 20, min(48 << 20, total // workers + 1)) if workers > 1 else 1 << 62
     groups = [g for g in builder.plan_segments(paths, target) if g]
     results = []
+    if progress:
+        progress(0, len(paths))
     if workers == 1 or len(groups) == 1:
-        for group in groups:
-            results.append(builder.build_segment(root, group, index_dir, params, common, None))
+        done = 0
+
+        def tick():
+            nonlocal done
+            done += 1
             if progress:
-                progress(sum(len(g) for g in groups[:len(results)]), len(paths))
+                progress(done, len(paths))
+        for group in groups:
+            results.append(builder.build_segment(root, group, index_dir, params, common, tick))
     else:
         results = _build_parallel(root, groups, index_dir, params, common, workers, progress, len(paths))
     segments, files = [], {}
@@ -156,7 +163,12 @@ def _init_worker(counter) -> None:
 
 def _worker_build(root, group, index_dir, params, common):
     from . import build as builder
-    return builder.build_segment(root, group, index_dir, params, common, _worker_counter)
+    return builder.build_segment(root, group, index_dir, params, common, _count_file)
+
+
+def _count_file() -> None:
+    with _worker_counter.get_lock():
+        _worker_counter.value += 1
 
 
 def _size(path: Path) -> int:

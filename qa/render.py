@@ -5,6 +5,7 @@ the terminal as a control or escape sequence.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,11 +18,43 @@ _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# what one_line shows as an escape, and json_dumps escapes: controls (newlines too), bidi and zero-width
+# marks, line separators, and the lone surrogates of undecodable file names
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 def sanitize(text: str) -> str:
     """``text`` without escape sequences or control characters (newlines and tabs kept, CR dropped)."""
     text = _ESCAPES.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROLS.sub("", text)
+    return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
+
+
+def _escape(m: re.Match) -> str:
+    c = ord(m.group())
+    if 0xDC80 <= c <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
+        return f"\\x{c - 0xDC00:02x}"
+    if m.group() in "\n\r\t":
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}[m.group()]
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def one_line(text: str) -> str:
+    """``text`` (a file name, a message) on one line with every control character shown as an escape:
+    ``evil\x1b[31m\n.txt`` prints as ``evil\\x1b[31m\\n.txt``, harmless and still recognisable."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _json_escape(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\u{c:04x}"
+
+
+def json_dumps(data) -> str:
+    """``data`` as one line of JSON that holds no raw control, bidi or surrogate character (they are
+    ``\\uXXXX`` escapes, so ``json.loads`` gives back the exact text) and is always valid UTF-8."""
+    return _UNSAFE.sub(_json_escape, json.dumps(data, ensure_ascii=False))
 
 
 def use_color(stream, choice: str = "auto") -> bool:
@@ -63,20 +96,20 @@ def render_answer(answer: Answer, color: bool = False, width: int | None = None)
     out = []
     if answer.answer:
         out.append(c(BOLD, _wrap(answer.answer.text, width, "")))
-        out.append("  -- " + c(CITE, str(answer.answer.citation)))
+        out.append("  -- " + c(CITE, one_line(str(answer.answer.citation))))
     elif answer.results:
         out.append("No passage answers this; the closest matches:")
     else:
         out.append("Nothing in the corpus matches this question.")
     for r in answer.results:
         out.append("")
-        out.append(f"[{r.rank}] " + c(CITE, str(r.citation)) + c(DIM, f"  score {r.score:.2f}"))
+        out.append(f"[{r.rank}] " + c(CITE, one_line(str(r.citation))) + c(DIM, f"  score {r.score:.2f}"))
         body = _wrap(r.text, width, "    ")
         if color:
             body = _highlight_wrapped(r.text, answer.terms, width)
         out.append(body)
         if r.also_in:
-            out.append("    " + c(DIM, "also in: " + ", ".join(str(x) for x in r.also_in)))
+            out.append("    " + c(DIM, "also in: " + ", ".join(one_line(str(x)) for x in r.also_in)))
     return "\n".join(out)
 
 

@@ -46,6 +46,9 @@ def write_array(folder: Path, name: str, array: np.ndarray) -> dict:
 
 
 def read_array(folder: Path, meta: dict, verify: bool) -> np.ndarray:
+    problem = _array_problem(meta)
+    if problem:  # never follow a name out of the segment folder ("../../etc/passwd", "/etc/passwd")
+        raise IndexDamaged(f"index segment {folder} is damaged ({problem})")
     path = folder / meta["file"]
     try:
         if path.stat().st_size != meta["bytes"]:
@@ -67,7 +70,8 @@ def write_json(path: Path, data: dict) -> None:
     """Write ``data`` to ``path`` atomically."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+        # ASCII with escapes: a file name that is not UTF-8 (lone surrogates) round-trips exactly
+        json.dump(data, f, ensure_ascii=True, separators=(",", ":"))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -101,9 +105,77 @@ def read_manifest(folder: Path) -> dict | None:
         version = manifest["format"]
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexDamaged(f"index manifest {path} is damaged") from exc
-    if not isinstance(version, int) or version > FORMAT:
-        raise QAError(f"index {folder} was written by a newer qa (format {version}; this qa reads {FORMAT}); "
+    if type(version) is not int or version > FORMAT:
+        raise QAError(f"index {folder} was written by a newer qa (format {version!r}; this qa reads {FORMAT}); "
                       "upgrade qa or rebuild with 'qa index'")
     if version < FORMAT:
         raise IndexDamaged(f"index {folder} has an old format ({version})")
+    problem = manifest_problem(manifest)
+    if problem:
+        raise IndexDamaged(f"index manifest {path} is damaged ({problem})")
     return manifest
+
+
+def plain_name(name) -> bool:
+    """A file or folder name that stays inside the folder it is joined to: no separator, no '..', not hidden."""
+    return (isinstance(name, str) and 0 < len(name) <= 255 and not name.startswith(".")
+            and not any(c in name for c in "/\\\0"))
+
+
+def safe_source(source) -> bool:
+    """A corpus path as the manifest stores it: relative, '/'-separated, never leaving the corpus folder."""
+    return (isinstance(source, str) and bool(source) and not source.startswith("/") and "\0" not in source
+            and all(part not in ("", ".", "..") for part in source.split("/")))
+
+
+def _int(value) -> bool:
+    return type(value) is int
+
+
+def _array_problem(meta) -> str | None:
+    if not isinstance(meta, dict):
+        return "an array entry is not an object"
+    name = meta.get("file")
+    if not plain_name(name) or not name.endswith(".npy"):
+        return f"array file {name!r} is not a plain .npy name inside its segment"
+    if not isinstance(meta.get("dtype"), str) or not _int(meta.get("bytes")) or not _int(meta.get("crc32")):
+        return f"array {name} has no dtype, size or checksum"
+    shape = meta.get("shape")
+    if not isinstance(shape, list) or not all(_int(n) and n >= 0 for n in shape):
+        return f"array {name} has a bad shape"
+    return None
+
+
+def manifest_problem(manifest: dict) -> str | None:
+    """What is structurally wrong with a manifest (types, names that would leave the index or corpus
+    folder), or None. Checked on every open, so a damaged or hostile manifest is rebuilt, never followed."""
+    segments, files = manifest.get("segments"), manifest.get("files")
+    if not isinstance(manifest.get("corpus"), str) or not isinstance(manifest.get("params"), dict):
+        return "no corpus or parameters"
+    if not _int(manifest.get("hash_bits")) or not 1 <= manifest["hash_bits"] <= 32:
+        return "bad hash_bits"
+    if not isinstance(segments, list) or not isinstance(files, dict):
+        return "no segment list or file table"
+    for seg in segments:
+        if not isinstance(seg, dict) or not plain_name(seg.get("name")):
+            return "a segment has no plain folder name"
+        if not _int(seg.get("passages")) or seg["passages"] < 0:
+            return f"segment {seg['name']} has no passage count"
+        sources, arrays = seg.get("sources"), seg.get("arrays")
+        if not isinstance(sources, list) or not all(safe_source(x) for x in sources):
+            return f"segment {seg['name']} names a source outside the corpus"
+        if not isinstance(arrays, dict) or not arrays:
+            return f"segment {seg['name']} has no arrays"
+        for meta in list(arrays.values()) + ([seg["deleted"]] if seg.get("deleted") is not None else []):
+            problem = _array_problem(meta)
+            if problem:
+                return problem
+    for source, entry in files.items():
+        if not safe_source(source):
+            return f"file {source!r} is outside the corpus"
+        if not isinstance(entry, dict) or not _int(entry.get("size")) or not _int(entry.get("mtime_ns")):
+            return f"file {source} has no size or time"
+        if entry.get("count") is not None and (not _int(entry["count"]) or not _int(entry.get("first"))
+                                                or not isinstance(entry.get("segment"), str)):
+            return f"file {source} has a bad passage range"
+    return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from prompt_toolkit import PromptSession
@@ -73,15 +74,20 @@ def make_prompt(session: ChatSession) -> PromptSession:
 
 def _run_lines(session: ChatSession) -> int:
     """Without a terminal (input piped in): one question or command per line, no prompt."""
-    for line in sys.stdin:
-        if not _handle(session, line):
-            break
+    try:
+        for line in sys.stdin:
+            if not _handle(session, line):
+                break
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
 def _handle(session: ChatSession, line: str) -> bool:
     try:
         return session.handle(line)
+    except BrokenPipeError:
+        raise
     except KeyboardInterrupt:
         session.screen.error("Cancelled.")
     except Exception as error:  # a bug must not end the conversation with a traceback

@@ -62,11 +62,15 @@ def parse(line: str) -> Command:
     if len(args) != 1:
         raise CommandError(f"usage: {spec.usage} ({spec.summary}).")
     number = _positive_int(args[0])
-    if number is None:
-        raise CommandError(f"{spec.usage}: N must be a whole number, like {PREFIX}{name} 2.")
-    if name == "k" and number > MAX_K:
-        raise CommandError(f"{spec.usage}: N must be from 1 to {MAX_K}.")
+    if number is None or (name == "k" and number > MAX_K):
+        raise CommandError(f"{spec.usage}: {_NUMBER_RULES[name]}")
     return Command(name, number)
+
+
+_NUMBER_RULES = {
+    "open": f"N is the number of a passage in the last answer, like {PREFIX}open 2.",
+    "k": f"N is a whole number from 1 to {MAX_K}.",
+}
 
 
 def _positive_int(text: str) -> int | None:

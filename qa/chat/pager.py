@@ -18,6 +18,9 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.styles import BaseStyle
 
 QUIT_HINT = "q quits"
+# An empty fragment in this style (prompt_toolkit's marker for "the cursor goes
+# here") says where the reader should start: the page opens one line above it.
+START_HERE = "[SetCursorPosition]"
 
 
 class _Fragments(Lexer):
@@ -30,11 +33,15 @@ class _Fragments(Lexer):
         return lambda number: self.lines[number] if number < len(self.lines) else []
 
 
-def page(fragments: StyleAndTextTuples, title: str, style: BaseStyle, output: Output | None = None, input=None) -> None:
-    """Show `fragments` full screen until the reader presses q (or Escape, Ctrl-C, Ctrl-D)."""
+def page(fragments: StyleAndTextTuples, title: str, style: BaseStyle, output: Output | None = None, input=None) -> int:
+    """Show `fragments` full screen until the reader presses q (or Escape, Ctrl-C, Ctrl-D).
+
+    Returns the line that was at the top when the reader left.
+    """
     lines = list(split_lines(fragments))
     text = "\n".join(fragment_list_to_text(line) for line in lines)
-    buffer = Buffer(document=Document(text, 0), read_only=True)
+    start = max(0, next((n for n, line in enumerate(lines) if any(f[0] == START_HERE for f in line)), 0) - 1)
+    buffer = Buffer(document=Document(text, Document(text).translate_row_col_to_index(start, 0)), read_only=True)
     body = Window(BufferControl(buffer, lexer=_Fragments(lines)), wrap_lines=True, always_hide_cursor=True)
 
     def status() -> StyleAndTextTuples:
@@ -50,7 +57,8 @@ def page(fragments: StyleAndTextTuples, title: str, style: BaseStyle, output: Ou
         output=output,
         input=input,
     )
-    app.run()
+    app.run(pre_run=lambda: setattr(body, "vertical_scroll", start))  # after the reset that zeroes it
+    return body.vertical_scroll
 
 
 def _keys() -> KeyBindings:

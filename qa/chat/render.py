@@ -17,10 +17,11 @@ from qa.model import Answer, Result
 from qa.render import sanitize
 
 from .commands import COMMANDS
-from .wrap import hang, wrap
+from .pager import START_HERE
+from .wrap import hang
 
 # The same line ends the core numbers lines by (qa.corpus).
-_LINE_END = re.compile(r"\r\n|\r|\n")
+from ..corpus import LINE_END as _LINE_END
 
 NOTHING_FOUND = "Nothing in the documents answers that."
 CONTEXT_LINES = 3
@@ -87,7 +88,10 @@ def context_fragments(text: str, result: Result, terms: list[str], width: int, a
         blank = [("", " " * (number_width + 1)), bar]
         shifted = [(s - start, e - start, style) for s, e, style in ranges if s < end and e > start]
         line = _split_lines(_paint(text[start:end], shifted, "class:context"))[0]
-        out += [("", "\n")] + hang(gutter, blank, line, width)
+        out += [("", "\n")]
+        if number == result.line_start:
+            out += [(START_HERE, "")]
+        out += hang(gutter, blank, line, width)
     return out
 
 

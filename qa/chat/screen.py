@@ -17,7 +17,7 @@ from .pager import page
 # Lines longer than this are tiring to read, however wide the terminal.
 MAX_WIDTH = 100
 
-Pager = Callable[[StyleAndTextTuples, str, BaseStyle, Output], None]
+Pager = Callable[[StyleAndTextTuples, str, BaseStyle, Output], object]
 
 
 class Screen:
@@ -30,7 +30,9 @@ class Screen:
 
     @property
     def width(self) -> int:
-        return max(1, min(self.output.get_size().columns, MAX_WIDTH))
+        # One column short of the edge: a line that fills the last column makes
+        # some terminals, and prompt_toolkit's pager, add an empty row.
+        return max(1, min(self.output.get_size().columns - 1, MAX_WIDTH))
 
     @property
     def height(self) -> int:
@@ -51,14 +53,18 @@ class Screen:
         self.show([("class:notice", sanitize(message))])
 
     def error(self, message: str) -> None:
-        self._print([("class:error", sanitize(message))], self.errors)
+        self._print([("class:error", _one_line(message))], self.errors)
 
     def warn(self, message: str) -> None:
-        self._print([("class:warning", sanitize(message))], self.errors)
+        self._print([("class:warning", _one_line(message))], self.errors)
 
     def _print(self, fragments: StyleAndTextTuples, output: Output) -> None:
         print_formatted_text(FormattedText(fragments), style=self.style, output=output,
                              include_default_pygments_style=False)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(sanitize(message).split())
 
 
 class _UnixLinesOutput(PlainTextOutput):
