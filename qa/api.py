@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import answer as answering
@@ -19,6 +20,7 @@ from . import index as store
 from . import storage
 from .corpus import Params, Skipped, decode, read_bytes
 from .errors import QAError
+from .hashing import n_features
 from .model import Answer, AnswerLine, Citation, Result
 from .query import Concept, Query, parse
 from .search import Scoring, Searcher, Segment
@@ -57,8 +59,19 @@ def build_index(corpus=None, index=None, *, params: Params | None = None, scorin
                 progress=None, warn=warn_stderr) -> "Index":
     """Index every file of ``corpus`` into ``index`` from scratch and open it."""
     corpus_dir, index_dir = _resolve(corpus, index)
-    manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn)
+    with _writing(index_dir):
+        manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn)
     return Index(corpus_dir, index_dir, manifest, scoring or Scoring())
+
+
+@contextmanager
+def _writing(index_dir: Path):
+    """A failed write (disk full, read-only file system) is one line; the manifest swap keeps the old index."""
+    try:
+        yield
+    except OSError as exc:
+        raise QAError(f"cannot write the index {index_dir}: {exc.strerror or exc}; "
+                      "the previous index, if any, is unchanged") from exc
 
 
 def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring | None = None,
@@ -88,7 +101,8 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
             to_read, to_drop = store.changes(manifest, current)
             if to_read or to_drop:
                 warn(f"the corpus changed ({len(set(to_read) | set(to_drop))} files); updating the index")
-                manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress)
+                with _writing(index_dir):
+                    manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress)
         try:
             return Index(corpus_dir, index_dir, manifest, scoring)
         except IndexDamaged as exc:
@@ -111,7 +125,7 @@ class Index:
         total = sum(m["bytes"] for s in manifest["segments"] for m in s["arrays"].values())
         verify = total <= storage.VERIFY_BYTES
         segments = [Segment(index_dir / s["name"], s, verify) for s in manifest["segments"]]
-        self.searcher = Searcher(segments, 1 << int(manifest["hash_bits"]), scoring)
+        self.searcher = Searcher(segments, n_features(int(manifest["hash_bits"])), scoring)
         self.scoring = scoring
         self._texts: OrderedDict[str, str] = OrderedDict()
 

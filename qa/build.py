@@ -19,9 +19,12 @@ from typing import Callable
 import numpy as np
 
 from . import analysis, corpus, storage
+from .hashing import n_features
 from .corpus import Params
 
-HASH_BITS = 24
+# 31 bits: at a million passages there are tens of millions of distinct bigrams; in a 2**24 space
+# nearly every rare word would share its column with some of them.
+HASH_BITS = 31
 
 
 class _RecordingTokenizer:
@@ -108,7 +111,7 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     tokenizer = _RecordingTokenizer()
     kwargs = analysis.sklearn_params()
     kwargs["tokenizer"] = tokenizer
-    vectorizer = HashingVectorizer(n_features=1 << HASH_BITS, alternate_sign=False, norm=None,
+    vectorizer = HashingVectorizer(n_features=n_features(HASH_BITS), alternate_sign=False, norm=None,
                                    dtype=np.float32, **kwargs)
     counts = vectorizer.transform(texts).tocsr() if texts else None
     arrays = _postings(counts, len(texts))
@@ -122,25 +125,26 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
 
 
 def _postings(counts, n: int) -> dict[str, np.ndarray]:
-    """Term -> passages layout of a passage x hashed-term count matrix (CSR -> CSC, empty columns dropped)."""
+    """Term -> passages layout of a passage x hashed-term count matrix (columns compacted, then CSC)."""
+    import scipy.sparse as sp
+
     if counts is None:
         counts = _empty_counts(n)
     lengths = np.asarray(counts.sum(axis=1), dtype=np.float32).ravel()
-    csc = counts.tocsc()
+    terms, compact = np.unique(counts.indices, return_inverse=True)
+    csc = sp.csr_matrix((counts.data, compact.ravel(), counts.indptr), shape=(counts.shape[0], len(terms))).tocsc()
     csc.sort_indices()
-    nonempty = np.diff(csc.indptr)
-    terms = np.flatnonzero(nonempty).astype(np.uint32)
-    indptr = np.zeros(len(terms) + 1, dtype=np.int64)
-    np.cumsum(nonempty[terms], out=indptr[1:])
+    indptr = csc.indptr.astype(np.uint32 if csc.nnz < 2**32 else np.int64)
     docs = csc.indices.astype(np.uint32)
-    tfs = np.minimum(csc.data, 65535).astype(np.uint16)
-    maxtf = np.maximum.reduceat(tfs, indptr[:-1]) if len(tfs) else np.zeros(0, np.uint16)
-    return {"terms": terms, "indptr": indptr, "docs": docs, "tfs": tfs, "maxtf": maxtf, "lengths": lengths}
+    tfs = np.minimum(csc.data, 255).astype(np.uint8)
+    maxtf = np.maximum.reduceat(tfs, csc.indptr[:-1]) if len(tfs) else np.zeros(0, np.uint8)
+    return {"terms": terms.astype(np.uint32), "indptr": indptr, "docs": docs, "tfs": tfs, "maxtf": maxtf,
+            "lengths": lengths}
 
 
 def _empty_counts(n: int):
     import scipy.sparse as sp
-    return sp.csr_matrix((n, 1 << HASH_BITS), dtype=np.float32)
+    return sp.csr_matrix((n, 1), dtype=np.float32)
 
 
 def _file_entry(path: Path, st, **extra) -> dict:

@@ -7,6 +7,7 @@ stderr), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -91,6 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         print("qa: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
+        # the reader went away (`qa ask ... | head -1`): stop quietly; point stdout at /dev/null so the
+        # flush at exit does not fail again with "Exception ignored ... BrokenPipeError"
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         from .errors import QAError
@@ -124,11 +132,15 @@ def _run(args) -> int:
         if progress:
             progress.close()
         skipped = idx.skipped()
+        from .render import one_line
         print(f"indexed {idx.document_count} documents, {idx.passage_count} passages"
-              f"{f', skipped {len(skipped)} files' if skipped else ''} -> {idx.path}")
+              f"{f', skipped {len(skipped)} files' if skipped else ''} -> {one_line(str(idx.path))}")
+        _warn_if_empty(idx)
         return EXIT_OK
 
     idx = open_index(args.corpus, args.index)
+    if args.command == "ask":
+        _warn_if_empty(idx)
     if args.command == "sources":
         from .render import json_dumps, one_line
         rows = idx.sources()
@@ -140,6 +152,13 @@ def _run(args) -> int:
                 print(f"{n:6d}  {one_line(source)}")
         return EXIT_OK
     return _ask(idx, args)
+
+
+def _warn_if_empty(idx) -> None:
+    if not idx.passage_count:
+        from .render import one_line
+        print(f"qa: warning: no text to search in {one_line(str(idx.corpus))} "
+              "(it holds no readable .txt or .md file with words)", file=sys.stderr)
 
 
 def _questions(args):

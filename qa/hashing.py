@@ -45,6 +45,11 @@ def murmurhash3_32(data: bytes, seed: int = 0) -> int:
     return h - (1 << 32) if h & 0x80000000 else h
 
 
+def n_features(hash_bits: int) -> int:
+    """Width of the hashed feature space for ``hash_bits`` (scikit-learn allows at most 2**31 - 1)."""
+    return min(1 << hash_bits, 2**31 - 1)
+
+
 def feature_id(term: str, n_features: int) -> int:
     """The column HashingVectorizer gives ``term`` in a space of ``n_features``."""
     h = murmurhash3_32(term.encode("utf-8"))

@@ -159,6 +159,20 @@ _worker_counter = None
 def _init_worker(counter) -> None:
     global _worker_counter
     _worker_counter = counter
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """On Linux, end this worker when the build process dies (kill -9): an orphan would go on holding
+    the inherited write lock until its segment is done, and then fail noisily."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before the line above ran
+        os._exit(1)
 
 
 def _worker_build(root, group, index_dir, params, common):
@@ -185,6 +199,8 @@ def _commit(index_dir: Path, manifest: dict) -> None:
     for child in index_dir.iterdir():
         if child.name.startswith("seg-") and child.name not in live:
             shutil.rmtree(child, ignore_errors=True)
+        elif child.name.startswith(f".{storage.MANIFEST}.") and child.name.endswith(".tmp"):
+            child.unlink(missing_ok=True)  # left by a writer killed mid-write (we hold the lock)
 
 
 def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: Warn | None = None,

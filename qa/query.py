@@ -72,7 +72,7 @@ def spelling_variants(word: str, df: int, searcher: Searcher, limit: int = 3) ->
 
 # Words that ask for the kind of answer ("how long", "so far"), not for a topic.
 _ASKING = re.compile(r"\b(?:how (?:long|much|many|far|often|old|big|large|soon)|so far|going on|tell me"
-                     r"|do you know|i (?:want|would like) to know|can you)\b")
+                     r"|do you know|i (?:want|would like) to know|can you|says?|said|tells?|told)\b")
 
 
 def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:

@@ -25,9 +25,10 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e
 
 
 def sanitize(text: str) -> str:
-    """``text`` without escape sequences or control characters (newlines and tabs kept, CR dropped)."""
+    """``text`` without escape sequences or control characters (newlines and tabs kept; CR, a line end
+    in the files, shown as one; line separators shown as spaces; lone surrogates as U+FFFD)."""
     text = _ESCAPES.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", " ").replace("\u2029", " ")
     return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
 
 

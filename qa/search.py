@@ -79,7 +79,7 @@ class Segment:
 ARRAYS = ("terms", "indptr", "docs", "tfs", "maxtf", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys",
           "stems_df")
 _EMPTY_DOCS = np.zeros(0, np.uint32)
-_EMPTY_TFS = np.zeros(0, np.uint16)
+_EMPTY_TFS = np.zeros(0, np.uint8)
 _EMPTY_IDS = np.zeros(0, np.int64)
 _EMPTY_SCORES = np.zeros(0, np.float32)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import QAError
 
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "manifest.json"
 MMAP_BYTES = 1 << 20  # arrays larger than this are memory-mapped
 VERIFY_BYTES = 256 << 20  # checksums are verified on open up to this total size

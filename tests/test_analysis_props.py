@@ -4,14 +4,17 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 from qa import analysis, corpus
-from qa.hashing import feature_id, murmurhash3_32 as our_murmur
+from qa.build import HASH_BITS
+from qa.hashing import feature_id, murmurhash3_32 as our_murmur, n_features
+
+N_FEATURES = n_features(HASH_BITS)
 
 WORDY = st.lists(st.sampled_from(list("abcdeéüñ ÆØ'’“”-.,!?\n\t0123456789,") + ["the", "Kyiv", "U.S.", "said",
                                                                                 "running", " ", "1,000th"]),
                  max_size=60).map("".join)
 ANY_TEXT = st.text(max_size=300)
 
-_sk = HashingVectorizer(n_features=1 << 24, alternate_sign=False, norm=None, **analysis.sklearn_params())
+_sk = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, norm=None, **analysis.sklearn_params())
 _sk_analyzer = _sk.build_analyzer()
 
 
@@ -32,7 +35,7 @@ def test_murmurhash_equals_scikit_learn(data):
 def test_feature_ids_equal_hashing_vectorizer(texts):
     matrix = _sk.transform(texts)
     for row, text in enumerate(texts):
-        ours = sorted({feature_id(t, 1 << 24) for t in analysis.analyze(text)})
+        ours = sorted({feature_id(t, N_FEATURES) for t in analysis.analyze(text)})
         assert ours == sorted(matrix[row].indices.tolist())
 
 
