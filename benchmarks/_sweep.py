@@ -172,12 +172,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{s['answerable']['no_answer']:.2f} {s.get('unanswerable (all)', {}).get('no_answer', 0):.2f}")
         lines.append(f"{label(r['config']):<{w}}{cells} {r['mean']:6.3f}  {r['ratio']:.3f}"
                      f"  {r['wins']}/{len(names)}{seeds_cells}")
+    print(f"qa {quality.qa_fingerprint()}\n")
     print("\n".join(lines))
     print("\n+ = beats bm25s on that collection; s@1/s@3 = seed hit@1/hit@3 (answerable); "
           "noA/noU = seed no-answer rate, answerable/unanswerable")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"bm25s": baseline, "rows": rows}, indent=1, default=str))
+        args.json.write_text(json.dumps({"qa": quality.qa_fingerprint(), "bm25s": baseline, "rows": rows}, indent=1, default=str))
     return 0
 
 

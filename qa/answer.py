@@ -57,5 +57,23 @@ def line_of(text: str, offset: int) -> int:
     return len(re.findall(r"\r\n|\r|\n", text[:offset]))
 
 
-def also_in(citations: list[Citation]) -> list[Citation]:
-    return citations
+def feedback(weights: dict[str, float], texts: list[str], searcher, n_terms: int, beta: float) -> dict[str, float]:
+    """``weights`` plus the ``n_terms`` words weighing most (saturated tf x idf) in ``texts``, the
+    heaviest scaled to ``beta``: Rocchio's query expansion over the top passages."""
+    from collections import Counter
+
+    k1, b = searcher.scoring.k1, searcher.scoring.b
+    mass: Counter[str] = Counter()
+    for text in texts:
+        tf = Counter(t for t in analysis.analyze(text) if " " not in t)
+        norm = k1 * (1 - b + b * sum(tf.values()) / searcher.avglen)
+        for term, count in tf.items():
+            mass[term] += count * (k1 + 1) / (count + norm)
+    scored = sorted(((v * searcher.idf(searcher.df(t)), t) for t, v in mass.items()), reverse=True)[:n_terms]
+    if not scored or scored[0][0] <= 0:
+        return weights
+    top = scored[0][0]
+    out = dict(weights)
+    for value, term in scored:
+        out[term] = out.get(term, 0.0) + beta * value / top
+    return out

@@ -188,7 +188,18 @@ class Index:
 
     def search(self, question: str, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) pairs: ranking only, no answer line."""
-        return self.searcher.top(self.parse(question).weights, k)
+        return self.searcher.top(self.expand(self.parse(question).weights), k)
+
+    def expand(self, weights: dict[str, float]) -> dict[str, float]:
+        """Pseudo-relevance feedback (Rocchio): add the terms that stand out in the best passages."""
+        n = self.scoring.feedback_passages
+        if not n or not weights or self.searcher.n < self.scoring.feedback_min_corpus:
+            return weights
+        top = self.searcher.top(weights, n)
+        if not top:
+            return weights
+        return answering.feedback(weights, [self.passage_text(pid) for pid, _ in top], self.searcher,
+                                  self.scoring.feedback_terms, self.scoring.feedback_weight)
 
     def ask(self, question: str, k: int = 3) -> Answer:
         """The answer line and the top ``k`` passages for ``question``."""
@@ -202,7 +213,7 @@ class Index:
         """Rank, fold near-duplicates, pick the answer line for an already parsed ``query``."""
         if k < 1:
             raise QAError("k must be at least 1")
-        hits = self.searcher.top(query.weights, k * 4 + 8) if query.weights else []
+        hits = self.searcher.top(self.expand(query.weights), k * 4 + 8) if query.weights else []
         results: list[Result] = []
         kept_shingles = []
         for pid, score in hits:

@@ -84,7 +84,7 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
             st = path.stat()
             doc = corpus.read_document(root, path)
         except (corpus.Skipped, OSError) as exc:
-            reason = str(exc) or type(exc).__name__
+            reason = (exc.strerror if isinstance(exc, OSError) else str(exc)) or type(exc).__name__
             warnings.append(f"skipped {source}: {reason}")
             files[source] = _file_entry(path, None, skipped=reason)
             _tick(tick)

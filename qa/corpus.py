@@ -27,8 +27,8 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 class Params:
     """How documents are cut into passages."""
 
-    min_words: int = 12  # a paragraph shorter than this is merged with its neighbour
-    max_words: int = 200  # a paragraph longer than this is split at line, then sentence, boundaries
+    min_words: int = 40  # a paragraph shorter than this is merged with its neighbour
+    max_words: int = 400  # a paragraph longer than this is split at line, then sentence, boundaries
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,7 @@ def classify(line: str) -> str:
     n = len(words)
     stops = sum(1 for w in words if w in STOP_WORDS)
     punctuated = bool(_TERMINAL.search(line))
-    if n < 60 and _COPYRIGHT.search(line):
+    if n < 20 and _COPYRIGHT.search(line):
         return BAD
     if n >= 8 and stops < 0.08 * n and not punctuated:
         return BAD  # lists of words: navigation, icon names, tag clouds
@@ -317,16 +317,20 @@ def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) ->
         while i >= 0 and (i in drop or edge(content[i])):
             drop.add(i)
             i -= 1
-        # a heading (the title) right before the text stays, unless it is repeated boilerplate
-        if first and classes[first - 1] == HEADING and keys[first - 1] is not None \
-                and seen.get(keys[first - 1], 0) <= 1 and keys[first - 1] not in common:
-            drop.discard(first - 1)
+        # a heading (the title) right before the text stays, unless it is repeated boilerplate,
+        # and so does an opening line set apart by a blank line
+        for i in {first - 1, 0} if first else ():
+            opening = i == 0 and len(content) > 1 and content[1].number > content[0].last + 1
+            if (classes[i] == HEADING and keys[i] is not None and seen.get(keys[i], 0) <= 1
+                    and keys[i] not in common and (i == first - 1 or opening)):
+                drop.discard(i)
         for i in range(len(content) - 1, last, -1):
             if not edge(content[i]):
                 break
             drop.add(i)
     kept = [ln for i, ln in enumerate(content) if i not in drop]
-    return kept if kept else [ln for ln, cls in zip(content, classes) if cls != BAD]
+    # a document is never left empty: its non-bad units, or all of them
+    return kept or [ln for ln, cls in zip(content, classes) if cls != BAD] or content
 
 
 # ------------------------------------------------------------ passages

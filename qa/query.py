@@ -53,7 +53,7 @@ def edits1(word: str) -> set[str]:
 def spelling_variants(word: str, df: int, searcher: Searcher, limit: int = 3) -> list[tuple[str, int]]:
     """Stems of the corpus words one edit from ``word`` worth adding, with their df, most frequent first:
     any when ``word`` is unknown, only far more common ones otherwise."""
-    if len(word) < 4 or not word.isalpha() or (df and (len(word) < 6 or df > RARE)):
+    if len(word) < 4 or len(word) > 30 or not word.isalpha() or (df and (len(word) < 6 or df > RARE)):
         return []
     # typos rarely touch the first letter, and in a short word rarely the last one either
     candidates = sorted(c for c in edits1(word) if c[:1] == word[:1] and (len(word) > 4 or c[-1:] == word[-1:]))
@@ -81,8 +81,10 @@ def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:
     concepts: list[Concept] = []
     if words:
         word_dfs = searcher.word_df(words)
-        for word, df in zip(words, word_dfs):
-            own = analysis.stem(word)
+        own_stems = [analysis.stem(w) for w in words]
+        stem_dfs = searcher.word_df(own_stems, "stems")
+        for word, df, own, stem_df in zip(words, word_dfs, own_stems, stem_dfs):
+            df = df or stem_df  # "testing" is no typo where the corpus says "tested"
             stems: dict[str, float] = {}
             variants = spelling_variants(word, int(df), searcher) if searcher.n else []
             if df > 0 or not variants:

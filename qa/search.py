@@ -26,10 +26,14 @@ from .hashing import feature_id
 class Scoring:
     """Query-time weights; changing them needs no rebuild."""
 
-    k1: float = 1.2  # how fast repeated occurrences of a term stop adding to the score
-    b: float = 0.75  # how strongly long passages are discounted (0: not at all, 1: fully)
-    bigram_weight: float = 0.5  # weight of a two-word phrase relative to a single word
+    k1: float = 1.6  # how fast repeated occurrences of a term stop adding to the score
+    b: float = 0.7  # how strongly long passages are discounted (0: not at all, 1: fully)
+    bigram_weight: float = 0.25  # weight of a two-word phrase relative to a single word
     fuzzy_weight: float = 0.7  # weight of a spelling variant relative to the word typed
+    feedback_passages: int = 5  # pseudo-relevance feedback: top passages read back (0: off)
+    feedback_min_corpus: int = 1000  # no feedback below this many passages: 5 would be too large a share
+    feedback_terms: int = 30  # terms the feedback adds to the question
+    feedback_weight: float = 0.3  # weight of the added terms, the best one scaled to this
 
 
 class Segment:
@@ -130,7 +134,7 @@ class Searcher:
         self.n = sum(s.live for s in segments)
         total_len = sum(float(s.lengths[~s.deleted].sum() if s.deleted is not None else s.lengths.sum())
                         for s in segments)
-        self.avglen = total_len / self.n if self.n else 1.0
+        self.avglen = total_len / self.n if self.n and total_len > 0 else 1.0
         k1, b = scoring.k1, scoring.b
         self._norm = []
         for s in segments:

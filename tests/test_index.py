@@ -20,7 +20,7 @@ def test_build_and_reopen_gives_the_same_answers(tmp_path):
     reopened = qa.open_index(SEEDS, tmp_path / "idx", warn=quiet)
     q = "What did Peskov say about Qatar?"
     assert [r.to_dict() for r in built.ask(q, 5).results] == [r.to_dict() for r in reopened.ask(q, 5).results]
-    assert reopened.document_count == 5 and reopened.passage_count > 50
+    assert reopened.document_count == 5 and reopened.passage_count >= 40
 
 
 def test_manifest_is_plain_data_with_checksums(tmp_path):

@@ -9,7 +9,6 @@ import json
 import os
 import random
 import shutil
-import stat
 
 import pytest
 
@@ -17,7 +16,10 @@ import qa
 from qa import corpus
 from conftest import json_lines, run_qa
 
-PROSE = "{w} were seen near the old harbour this spring, and the wardens said the numbers were higher than last year."
+# long enough (over Params.min_words) to be a passage of its own
+PROSE = ("{w} were seen near the old harbour this spring, and the wardens said the numbers were higher than "
+         "last year. The counts were made at dawn over six weeks by volunteers from the town, who walked the "
+         "same route along the shore each morning and wrote down every animal they met on the way.")
 
 
 def sentence(word: str) -> str:
@@ -346,3 +348,12 @@ def test_fifty_megabyte_single_line_indexes_in_bounded_time(tmp_path):
     assert r.returncode == 0 and answer["source"] == "one line.txt" and answer["line_start"] == 1
     assert answer["text"] == "Marmots hibernate in the Alps from October to April, the rangers said."
     shutil.rmtree(root)
+
+
+def test_corpus_of_words_that_are_never_terms_prints_no_warning(tmp_path):
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "a.txt").write_text("It is. Is it? It was. No, it was not. A. B. C. D. E. F. G. H. I. J.\n")
+    r = run_qa("ask", "--corpus", root, "--index", tmp_path / "idx", "is it")
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"qa: indexing {root} into {tmp_path / 'idx'}"]
