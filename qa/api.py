@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import OrderedDict
+from dataclasses import asdict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -96,6 +97,9 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
             raise QAError(f"index {index_dir} belongs to the corpus {manifest.get('corpus')}; "
                           f"choose another --index, or rebuild it with 'qa index --corpus {corpus_dir} "
                           f"--index {index_dir}'")
+        if update and manifest.get("params") != asdict(Params()):
+            warn("the index was built with other passage settings; rebuilding it")
+            return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
         if update:
             current = store.scan(corpus_dir)
             to_read, to_drop = store.changes(manifest, current)

@@ -28,7 +28,7 @@ class Params:
     """How documents are cut into passages."""
 
     min_words: int = 40  # a paragraph shorter than this is merged with its neighbour
-    max_words: int = 400  # a paragraph longer than this is split at line, then sentence, boundaries
+    max_words: int = 600  # a paragraph longer than this is split at line, then sentence, boundaries
 
 
 @dataclass(frozen=True)

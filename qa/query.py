@@ -61,7 +61,7 @@ def spelling_variants(word: str, df: int, searcher: Searcher, limit: int = 3) ->
     floor = 1 if df == 0 else max(3, 4 * df)
     found = {analysis.stem(c): int(n) for c, n in zip(candidates, dfs)
              if n >= floor and c not in analysis.STOP_WORDS}
-    if not found and df == 0:
+    if not found and df == 0 and len(analysis.stem(word)) >= 5:
         # "embasy" is two edits from "embassies" but one from its stem "embassi"
         own = analysis.stem(word)
         stems = sorted(c for c in edits1(own) if c[:1] == own[:1])
