@@ -10,6 +10,7 @@ The command line is a thin layer over these calls.
 from __future__ import annotations
 
 import re
+import os
 import sys
 from collections import OrderedDict
 from dataclasses import asdict
@@ -173,12 +174,39 @@ class Index:
                 self._texts.popitem(last=False)
         return text
 
+    def span_text(self, source: str, start: int, end: int) -> str:
+        """``source_text(source)[start:end]``, reading only those bytes when the file is plain ASCII."""
+        if source not in self._texts:
+            entry = self.manifest["files"].get(source) or {}
+            if entry.get("ascii") and entry.get("encoding") == "utf-8" and entry.get("count"):
+                data = self._read_span(source, entry, start, end)
+                if data is not None:
+                    return data
+        return self.source_text(source)[start:end]
+
+    def _read_span(self, source: str, entry: dict, start: int, end: int) -> str | None:
+        import stat as stat_module
+        try:
+            fd = os.open(self.corpus / source, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat_module.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
+                return None  # let source_text say what is wrong
+            data = os.pread(fd, end - start, start)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        return data.decode("ascii") if data.isascii() and len(data) == end - start else None
+
     def passage_source(self, pid: int) -> str:
         return self.searcher.passage(pid)[0]
 
     def passage_text(self, pid: int) -> str:
         source, cs, ce, _, _ = self.searcher.passage(pid)
-        return self.source_text(source)[cs:ce]
+        return self.span_text(source, cs, ce)
 
     # ---- asking
 
@@ -222,7 +250,7 @@ class Index:
         kept_shingles = []
         for pid, score in hits:
             source, cs, ce, ls, le = self.searcher.passage(pid)
-            text = self.source_text(source)[cs:ce]
+            text = self.span_text(source, cs, ce)
             sh = answering.shingles(text)
             dup = next((i for i, other in enumerate(kept_shingles) if answering.near_duplicate(sh, other)), None)
             if dup is not None:

@@ -103,7 +103,8 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
         for sp in spans:
             texts.append(doc.text[sp.char_start:sp.char_end])
             rows.append((file_no, sp.char_start, sp.char_end, sp.line_start, sp.line_end))
-        files[doc.source] = _file_entry(path, st, encoding=doc.encoding, segment=name, first=first,
+        files[doc.source] = _file_entry(path, st, encoding=doc.encoding, ascii=doc.text.isascii(), segment=name,
+                                        first=first,
                                         count=len(rows) - first)
         _tick(tick)
     del read

@@ -112,3 +112,23 @@ def test_newer_format_is_refused(tmp_path):
     (idx_dir / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(qa.QAError, match="newer"):
         qa.open_index(SEEDS, idx_dir, warn=quiet)
+
+
+def test_ascii_files_are_read_by_span_and_give_the_same_text(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for i in range(3):
+        (corpus / f"{i}.txt").write_text("\n\n".join(
+            f"Paragraph {j} of file {i} tells how the river keepers counted the boats passing under the "
+            f"old stone bridge at dawn, and wrote the totals into the harbour ledger kept since the war."
+            for j in range(4)), encoding="ascii")
+    (corpus / "u.txt").write_text("Caf\u00e9 owners on the quay said the boats brought more visitors to the "
+                                  "harbour this summer than in any year since the bridge was rebuilt.",
+                                  encoding="utf-8")
+    idx = qa.build_index(corpus, tmp_path / "i", warn=quiet)
+    assert idx.manifest["files"]["0.txt"]["ascii"] and not idx.manifest["files"]["u.txt"]["ascii"]
+    for pid, source in idx.searcher.live_passages():
+        _, cs, ce, _, _ = idx.searcher.passage(pid)
+        assert idx.span_text(source, cs, ce) == idx.source_text(source)[cs:ce]
+        fresh = qa.open_index(corpus, tmp_path / "i", update=False)
+        assert fresh.passage_text(pid) == idx.source_text(source)[cs:ce]

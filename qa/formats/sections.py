@@ -1,0 +1,61 @@
+"""Blocks under headings -> passages that never cross a heading (Markdown and HTML alike).
+
+A short block joins the next one of its section, as a short paragraph does in plain text; a long run is
+split at line, then sentence, boundaries (``corpus._split_long``). A heading opens the first passage
+of its section; a section holding nothing but its heading makes no passage (its words are in the
+heading path of the sections under it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import corpus
+from ..corpus import Line, Params, Span
+
+
+@dataclass
+class Block:
+    lines: list[Line]  # non-blank units of the document's text
+    path: tuple[str, ...]  # the headings it stands under, outermost first
+    section: int  # serial number of the heading occurrence it stands under
+    heading: bool = False  # the heading itself
+
+
+def _words(lines: list[Line]) -> int:
+    return sum(corpus._n_words(ln.text) for ln in lines)
+
+
+def passages(text: str, blocks: list[Block], params: Params) -> list[tuple[Span, tuple[str, ...]]]:
+    """(span, heading path) of each passage of ``blocks``, in order."""
+    out: list[tuple[Span, tuple[str, ...]]] = []
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and blocks[j].section == blocks[i].section:
+            j += 1
+        section = blocks[i:j]
+        i = j
+        if all(b.heading for b in section):
+            continue
+        path = section[-1].path
+        groups: list[list[Line]] = []
+        carry: list[Line] = []
+        for block in section:
+            carry = carry + block.lines
+            if block.heading:
+                continue
+            if _words(carry) >= params.min_words:
+                groups.append(carry)
+                carry = []
+        if carry:
+            if groups:
+                groups[-1].extend(carry)
+            else:
+                groups.append(carry)
+        for lines in groups:
+            out.extend((span, path) for span in corpus._split_long(text, lines, params.max_words))
+    return out
+
+
+def path_text(path: tuple[str, ...]) -> str | None:
+    return " > ".join(path) if path else None
