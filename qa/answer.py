@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from . import analysis, corpus
 from .model import Citation
 
@@ -69,7 +71,11 @@ def feedback(weights: dict[str, float], texts: list[str], searcher, n_terms: int
         norm = k1 * (1 - b + b * sum(tf.values()) / searcher.avglen)
         for term, count in tf.items():
             mass[term] += count * (k1 + 1) / (count + norm)
-    scored = sorted(((v * searcher.idf(searcher.df(t)), t) for t, v in mass.items()), reverse=True)[:n_terms]
+    # idf only for the words that weigh most in the passages themselves: a few lookups, not hundreds
+    candidates = [t for t, _ in mass.most_common(3 * n_terms)]
+    idfs = np.log1p((searcher.n - searcher.dfs(candidates) + 0.5) / (searcher.dfs(candidates) + 0.5)) \
+        if candidates else []
+    scored = sorted(((mass[t] * float(i), t) for t, i in zip(candidates, idfs)), reverse=True)[:n_terms]
     if not scored or scored[0][0] <= 0:
         return weights
     top = scored[0][0]

@@ -13,7 +13,7 @@ Imports numpy only: no scikit-learn on the query path.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,8 @@ class Segment:
     def __init__(self, folder: Path, meta: dict, verify: bool):
         self.name = meta["name"]
         self.sources: list[str] = meta["sources"]
-        arrays = {k: storage.read_array(folder, m, verify) for k, m in meta["arrays"].items()}
+        # plain ndarray views of the memory maps: slicing a np.memmap costs a Python object each time
+        arrays = {k: np.asarray(storage.read_array(folder, m, verify)) for k, m in meta["arrays"].items()}
         missing = set(ARRAYS) - set(arrays)
         if missing:
             raise storage.IndexDamaged(f"index segment {folder} lacks {', '.join(sorted(missing))}")
@@ -95,6 +96,7 @@ class _Term:
     bound: float  # no passage gets more than this from the term
     df: int
     hits: list  # per segment: (docs, tfs, maxtf)
+    parts: dict = field(default_factory=dict)  # per segment: (docs, contributions), once computed
 
 
 def _kth(candidates: list[tuple[np.ndarray, np.ndarray]], k: int) -> float:
@@ -164,6 +166,22 @@ class Searcher:
                 total += len(docs)
         return total
 
+    def dfs(self, terms: list[str]) -> np.ndarray:
+        """Document frequencies of many terms at once (one binary search per segment)."""
+        if any(seg.deleted is not None for seg in self.segments):
+            return np.array([self.df(t) for t in terms], dtype=np.int64)
+        fids = np.fromiter((self.fid(t) for t in terms), dtype=np.uint32, count=len(terms))
+        total = np.zeros(len(terms), dtype=np.int64)
+        for seg in self.segments:
+            if not len(seg.terms):
+                continue
+            pos = np.searchsorted(seg.terms, fids)
+            pos[pos == len(seg.terms)] = 0
+            found = seg.terms[pos] == fids
+            counts = np.asarray(seg.indptr[pos + 1], dtype=np.int64) - np.asarray(seg.indptr[pos], dtype=np.int64)
+            total += np.where(found, counts, 0)
+        return total
+
     def idf(self, df: int) -> float:
         return float(np.log1p((self.n - df + 0.5) / (df + 0.5)))
 
@@ -215,13 +233,19 @@ class Searcher:
         if not plan:
             return []
         remaining = sum(t.bound for t in plan)
-        candidates: list[tuple[np.ndarray, np.ndarray]] = []
-        taken = 0
-        for taken, term in enumerate(plan, start=1):
+        taken_bound = 0.0
+        taken, candidates = len(plan), None
+        for i, term in enumerate(plan, start=1):
             remaining -= term.bound
+            taken_bound += term.bound
+            # the k-th score found can be no more than taken_bound: only then is it worth computing
+            if i < len(plan) and remaining < taken_bound:
+                found = self._accumulate(plan[:i])
+                if remaining < _kth(found, k):
+                    taken, candidates = i, found
+                    break
+        if candidates is None:
             candidates = self._accumulate(plan[:taken])
-            if remaining <= 0 or remaining < _kth(candidates, k):
-                break
         for term in plan[taken:]:
             candidates = [self._lookup(term, i, docs, scores) for i, (docs, scores) in enumerate(candidates)]
         return _best(candidates, self.offsets, k)
@@ -230,12 +254,19 @@ class Searcher:
         tf = tfs.astype(np.float32)
         return term.scale * tf / (tf + self._norm[i][docs])
 
+    def _term_part(self, term: "_Term", i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(passages, contributions) of ``term`` in segment ``i``, computed once per question."""
+        part = term.parts.get(i)
+        if part is None:
+            docs, tfs, _ = term.hits[i]
+            part = term.parts[i] = (docs, self._contributions(term, i, docs, tfs))
+        return part
+
     def _accumulate(self, terms: list["_Term"]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per segment: the passages holding any of ``terms`` (sorted) and their summed scores."""
         out = []
         for i, seg in enumerate(self.segments):
-            parts = [(t.hits[i][0], self._contributions(t, i, t.hits[i][0], t.hits[i][1]))
-                     for t in terms if len(t.hits[i][0])]
+            parts = [self._term_part(t, i) for t in terms if len(t.hits[i][0])]
             if not parts:
                 out.append((_EMPTY_IDS, _EMPTY_SCORES))
             elif len(parts) == 1:
