@@ -40,10 +40,31 @@ def near_duplicate(a: set[int], b: set[int], threshold: float = 0.35) -> bool:
     return len(a & b) / min(len(a), len(b)) >= threshold
 
 
+_BLOCK_BREAK = re.compile(r"(?:\r\n|\r|\n)(?:[ \t]*(?:\r\n|\r|\n))+|(?<=[\r\n])(?=#{1,6} )")
+_HEADING_LINE = re.compile(r"#{1,6} [^\r\n]*(?:\r\n|\r|\n)")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a passage; a blank line or a Markdown heading line also ends one."""
+    out = []
+    pos = 0
+    for m in list(_BLOCK_BREAK.finditer(text)) + [None]:
+        end = m.start() if m else len(text)
+        s = pos
+        heading = _HEADING_LINE.match(text, s)
+        if heading and heading.end() <= end:
+            out.append((s, len(text[:heading.end()].rstrip())))
+            s = heading.end()
+        out.extend(corpus.sentence_spans(text, s, end))
+        if m:
+            pos = m.end()
+    return [(s, e) for s, e in out if text[s:e].strip()] or [(0, len(text))]
+
+
 def best_sentence(text: str, concepts, weights: dict[str, float]) -> tuple[int, int]:
     """(start, end) within ``text`` of the sentence that holds the most of the question."""
     best, best_score = (0, len(text)), -1.0
-    for start, end in corpus.sentence_spans(text):
+    for start, end in sentences(text):
         tokens = analysis.tokenize(text[start:end])
         present = set(tokens)
         score = sum(c.idf for c in concepts if any(s in present for s in c.stems))

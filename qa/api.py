@@ -133,6 +133,15 @@ class Index:
         self.searcher = Searcher(segments, n_features(int(manifest["hash_bits"])), scoring)
         self.scoring = scoring
         self._texts: OrderedDict[str, str] = OrderedDict()
+        # opened now, as the segments are: a rebuild may remove these folders while we answer
+        self._places: dict[str, tuple] = {}  # segment name -> (places array or None, section paths)
+        self._stored: dict[str, object] = {}  # segment name -> its stored extracted texts (bytes array)
+        for s in manifest["segments"]:
+            arrays = s["arrays"]
+            places = storage.read_array(index_dir / s["name"], arrays["places"], False) if "places" in arrays else None
+            self._places[s["name"]] = (places, s.get("sections", []))
+            if "stored" in arrays:
+                self._stored[s["name"]] = storage.read_array(index_dir / s["name"], arrays["stored"], False)
 
     # ---- what is in it
 
@@ -151,8 +160,38 @@ class Index:
     def skipped(self) -> list[tuple[str, str]]:
         return sorted((s, f["skipped"]) for s, f in self.manifest["files"].items() if f.get("skipped"))
 
+    def formats(self) -> dict[str, int]:
+        """Indexed documents per format ("txt", "md", "html", "pdf")."""
+        counts: dict[str, int] = {}
+        for f in self.manifest["files"].values():
+            if f.get("count"):
+                counts[f.get("format", "txt")] = counts.get(f.get("format", "txt"), 0) + 1
+        return dict(sorted(counts.items()))
+
+    def source_info(self, source: str) -> dict:
+        """What the manifest knows of a source: format, title, notes (pages skipped), encoding."""
+        entry = self.manifest["files"].get(source) or {}
+        return {k: entry[k] for k in ("format", "title", "notes", "encoding", "skipped") if k in entry}
+
+    def place(self, pid: int) -> tuple[str | None, int | None]:
+        """(heading path, PDF page) of passage ``pid``; None for what it does not have."""
+        seg, local = self.searcher.locate(pid)
+        places, sections = self._places.get(seg.name, (None, []))
+        if places is None or local >= len(places):
+            return None, None
+        section, page = int(places[local, 0]), int(places[local, 1])
+        return (sections[section] if 0 <= section < len(sections) else None), (page or None)
+
+    def _stored_text(self, source: str, entry: dict) -> str:
+        data = self._stored.get(entry.get("segment"))
+        start, end = entry["text"]
+        if data is None or end > len(data):
+            raise IndexDamaged(f"the index lacks the stored text of {source}; rebuild it with 'qa index'")
+        return bytes(data[start:end]).decode("utf-8", "surrogatepass")
+
     def source_text(self, source: str) -> str:
-        """The decoded text of an indexed source, exactly as it was indexed."""
+        """The decoded text of an indexed source, exactly as it was indexed (for HTML and PDF, the
+        extracted text, read back from the index)."""
         entry = self.manifest["files"].get(source)
         if not entry or not entry.get("count"):
             raise QAError(f"not an indexed source: {source}")
@@ -161,14 +200,15 @@ class Index:
             path = self.corpus / source
             try:
                 st = path.stat()
-                data = read_bytes(path)
+                # HTML and PDF: the extracted text, as indexed, is kept in the index; only its date is checked
+                data = read_bytes(path) if entry.get("text") is None else b""
             except OSError as exc:
                 raise QAError(f"cannot read {source}: {exc.strerror}") from exc
             except Skipped as exc:
                 raise QAError(f"cannot read {source}: {exc}") from exc
             if (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
                 raise QAError(f"{source} changed since it was indexed; ask again to update the index")
-            text, _ = decode(data)
+            text = self._stored_text(source, entry) if entry.get("text") is not None else decode(data)[0]
             self._texts[source] = text
             if len(self._texts) > 64:
                 self._texts.popitem(last=False)
@@ -251,10 +291,11 @@ class Index:
         for pid, score in hits:
             source, cs, ce, ls, le = self.searcher.passage(pid)
             text = self.span_text(source, cs, ce)
+            section, page = self.place(pid)
             sh = answering.shingles(text)
             dup = next((i for i, other in enumerate(kept_shingles) if answering.near_duplicate(sh, other)), None)
             if dup is not None:
-                cite = Citation(source, ls, le)
+                cite = Citation(source, ls, le, section, page)
                 if cite not in results[dup].also_in and source != results[dup].source:
                     results[dup].also_in.append(cite)
                 continue
@@ -262,7 +303,7 @@ class Index:
                 continue
             results.append(Result(rank=len(results) + 1, score=round(score, 4), source=source,
                                   line_start=ls, line_end=le, text=text, char_start=cs, char_end=ce,
-                                  passage_id=pid))
+                                  passage_id=pid, section=section, page=page))
             kept_shingles.append(sh)
         concepts = query.concepts + (context or [])
         line = None
@@ -271,5 +312,7 @@ class Index:
             s, e = answering.best_sentence(top.text, query.concepts or concepts, query.weights)
             first = top.line_start + answering.line_of(top.text, s)
             last = top.line_start + answering.line_of(top.text, e)
-            line = AnswerLine(top.text[s:e], top.source, first, last)
+            if self.manifest["files"].get(top.source, {}).get("format") == "html":
+                first, last = top.line_start, top.line_end  # source lines: the sentence's own are not known
+            line = AnswerLine(top.text[s:e], top.source, first, last, top.section, top.page)
         return Answer(question=query.text, answer=line, results=results, query=query.text, terms=query.terms)

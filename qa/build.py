@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import analysis, corpus, storage
+from . import analysis, corpus, formats, storage
 from .hashing import n_features
 from .corpus import Params
 
@@ -77,35 +77,64 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     sources: list[str] = []
     texts: list[str] = []
     rows: list[tuple[int, int, int, int, int]] = []
+    places: list[tuple[int, int]] = []  # per passage: (section id or -1, page or 0)
+    sections: dict[str, int] = {}  # heading path -> section id
+    stored = bytearray()  # extracted texts (HTML, PDF), UTF-8, one after another
+    missing: dict[str, int] = {}  # optional extra -> files skipped for want of it
     read = []
     for path in paths:
         source = corpus.relative_source(root, path)
         try:
             st = path.stat()
-            doc = corpus.read_document(root, path)
+            parsed = formats.read(root, path, params)
+        except formats.MissingExtra as exc:
+            missing[exc.extra] = missing.get(exc.extra, 0) + 1
+            files[source] = _file_entry(path, None, skipped=str(exc), format=formats.kind_of(path))
+            _tick(tick)
+            continue
         except (corpus.Skipped, OSError) as exc:
             reason = (exc.strerror if isinstance(exc, OSError) else str(exc)) or type(exc).__name__
             warnings.append(f"skipped {source}: {reason}")
             files[source] = _file_entry(path, None, skipped=reason)
             _tick(tick)
             continue
-        if doc.encoding not in ("utf-8", "utf-8-sig"):
+        doc = parsed.doc
+        if parsed.kind in ("txt", "md") and doc.encoding not in ("utf-8", "utf-8-sig"):
             warnings.append(f"note: {source} is not UTF-8; read as {doc.encoding}")
-        read.append((path, st, doc, corpus.units(doc.text)))
-    # boilerplate shared by several files of this segment, plus what earlier builds found
-    local = corpus.common_keys(corpus.short_keys(parts) for _, _, _, parts in read)
+        for note in parsed.notes:
+            warnings.append(f"note: {source}: {note}")
+        read.append((path, st, parsed, corpus.units(doc.text) if parsed.pieces is None else None))
+    for extra, n in sorted(missing.items()):
+        kinds = "/".join(sorted({e for e, k in formats.KINDS.items() if k == extra}))
+        warnings.append(f"skipped {n} {kinds} file{'s' if n > 1 else ''}: pip install 'qa[{extra}]' to read them")
+    # boilerplate shared by several plain-text files of this segment, plus what earlier builds found
+    local = corpus.common_keys(corpus.short_keys(parts) for _, _, _, parts in read if parts is not None)
     common = frozenset(common) | local
-    for path, st, doc, parts in read:
-        spans = corpus.split_passages(doc.text, params, common, parts)
+    for path, st, parsed, parts in read:
+        doc = parsed.doc
+        if parsed.pieces is None:
+            pieces = [formats.Piece(sp) for sp in corpus.split_passages(doc.text, params, common, parts)]
+        else:
+            pieces = parsed.pieces
         file_no = len(sources)
         sources.append(doc.source)
         first = len(rows)
-        for sp in spans:
-            texts.append(doc.text[sp.char_start:sp.char_end])
+        for piece in pieces:
+            sp = piece.span
+            texts.append(doc.text[sp.char_start:sp.char_end] if piece.index_text is None else piece.index_text)
             rows.append((file_no, sp.char_start, sp.char_end, sp.line_start, sp.line_end))
-        files[doc.source] = _file_entry(path, st, encoding=doc.encoding, ascii=doc.text.isascii(), segment=name,
-                                        first=first,
-                                        count=len(rows) - first)
+            section = -1 if piece.section is None else sections.setdefault(piece.section, len(sections))
+            places.append((section, piece.page or 0))
+        extra = {"encoding": doc.encoding, "ascii": not parsed.stored and doc.text.isascii(), "format": parsed.kind}
+        if parsed.title:
+            extra["title"] = parsed.title
+        if parsed.notes:
+            extra["notes"] = list(parsed.notes)
+        if parsed.stored:
+            data = doc.text.encode("utf-8", "surrogatepass")
+            extra["text"] = [len(stored), len(stored) + len(data)]
+            stored += data
+        files[doc.source] = _file_entry(path, st, segment=name, first=first, count=len(rows) - first, **extra)
         _tick(tick)
     del read
 
@@ -117,10 +146,12 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     counts = vectorizer.transform(texts).tocsr() if texts else None
     arrays = _postings(counts, len(texts))
     arrays["passages"] = np.asarray(rows, dtype=np.int64).reshape(-1, 5)
+    arrays["places"] = np.asarray(places, dtype=np.int32).reshape(-1, 2)
+    arrays["stored"] = np.frombuffer(bytes(stored), dtype=np.uint8)
     for table, counts in (("vocab", tokenizer.document_frequency), ("stems", tokenizer.stem_frequency)):
         arrays[f"{table}_keys"], arrays[f"{table}_df"] = _vocabulary(counts)
     meta = {"name": name, "passages": len(texts), "sources": sources, "deleted": None,
-            "common_lines": sorted(local),
+            "common_lines": sorted(local), "sections": list(sections),
             "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
     return SegmentResult(name, meta, files, warnings)
 

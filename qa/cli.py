@@ -133,9 +133,9 @@ def _run(args) -> int:
             progress.close()
         skipped = idx.skipped()
         from .render import one_line
-        print(f"indexed {idx.document_count} documents, {idx.passage_count} passages"
+        print(f"indexed {idx.document_count} documents{_by_format(idx)}, {idx.passage_count} passages"
               f"{f', skipped {len(skipped)} files' if skipped else ''} -> {one_line(str(idx.path))}")
-        _warn_if_empty(idx)
+        _warn_if_empty(idx)  # each skipped file was named, with why, on stderr as it was read
         return EXIT_OK
 
     idx = open_index(args.corpus, args.index)
@@ -146,19 +146,40 @@ def _run(args) -> int:
         rows = idx.sources()
         if args.json:
             for source, n in rows:
-                print(json_dumps({"source": source, "passages": n}))
+                info = idx.source_info(source)
+                row = {"source": source, "passages": n, "format": info.get("format", "txt")}
+                row.update({k: info[k] for k in ("title", "notes") if k in info})
+                print(json_dumps(row))
         else:
             for source, n in rows:
-                print(f"{n:6d}  {one_line(source)}")
+                info = idx.source_info(source)
+                title = f"  ({one_line(info['title'])})" if info.get("title") else ""
+                notes = "".join(f"  [{one_line(note)}]" for note in info.get("notes", []))
+                print(f"{n:6d}  {one_line(source)}{title}{notes}")
+        # stdout holds one line per document; the counts per format and the skipped files go to stderr
+        skipped = idx.skipped()
+        if skipped or _by_format(idx):
+            print(f"qa: {len(rows)} documents{_by_format(idx)}, {idx.passage_count} passages"
+                  f"{f', skipped {len(skipped)} files' if skipped else ''}", file=sys.stderr)
+        for source, why in skipped:
+            print(f"qa: skipped {one_line(source)}: {one_line(why)}", file=sys.stderr)
         return EXIT_OK
     return _ask(idx, args)
+
+
+def _by_format(idx) -> str:
+    """`` (3 txt, 1 md, 1 pdf)``: documents per format, when there is more than plain text."""
+    counts = idx.formats()
+    if not counts or set(counts) == {"txt"}:
+        return ""
+    return " (" + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + ")"
 
 
 def _warn_if_empty(idx) -> None:
     if not idx.passage_count:
         from .render import one_line
         print(f"qa: warning: no text to search in {one_line(str(idx.corpus))} "
-              "(it holds no readable .txt or .md file with words)", file=sys.stderr)
+              "(it holds no readable .txt, .md, .html or .pdf file with words)", file=sys.stderr)
 
 
 def _questions(args):

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 from .analysis import STOP_WORDS
 from .errors import QAError
 
-EXTENSIONS = (".txt", ".md")
+EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")  # read by qa.formats, one reader each
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
 

@@ -60,9 +60,18 @@ def changes(manifest: dict, current: dict[str, tuple[int, int]]) -> tuple[list[s
     """(sources to (re)read, sources to drop) to bring ``manifest`` up to ``current``."""
     stored = manifest["files"]
     to_read = [s for s, (size, mtime) in current.items()
-               if s not in stored or (stored[s]["size"], stored[s]["mtime_ns"]) != (size, mtime)]
+               if s not in stored or (stored[s]["size"], stored[s]["mtime_ns"]) != (size, mtime)
+               or _extra_now_installed(stored[s])]
     to_drop = [s for s in stored if s not in current or s in to_read]
     return to_read, to_drop
+
+
+def _extra_now_installed(entry: dict) -> bool:
+    """A file skipped for want of an optional extra (``qa[pdf]``) that has been installed since."""
+    if not str(entry.get("skipped", "")).startswith("needs pip install"):
+        return False
+    from . import formats
+    return formats.extra_installed(entry.get("format"))
 
 
 @contextmanager

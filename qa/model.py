@@ -8,18 +8,30 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
+def cite(source: str, line_start: int, line_end: int, section: str | None = None, page: int | None = None) -> str:
+    """``path:40-44``, ``guide.md:40-44 (Install > Linux)``, ``report.pdf p. 12``, ``page.html (Heading)``."""
+    if page is not None:
+        return f"{source} p. {page}"
+    if line_start > 0:
+        where = f"{source}:{line_start}" if line_start == line_end else f"{source}:{line_start}-{line_end}"
+    else:  # an HTML passage whose source lines could not be told honestly: its heading only
+        where = source
+    return f"{where} ({section})" if section else where
+
+
 @dataclass(frozen=True)
 class Citation:
-    """A place in a source file: path relative to the corpus root and 1-based lines."""
+    """A place in a source file: path relative to the corpus root and 1-based lines; for Markdown and
+    HTML also the heading path (``section``), for PDF the page (``page``, when set, is what is cited)."""
 
     source: str
     line_start: int
     line_end: int
+    section: str | None = None
+    page: int | None = None
 
     def __str__(self) -> str:
-        if self.line_start == self.line_end:
-            return f"{self.source}:{self.line_start}"
-        return f"{self.source}:{self.line_start}-{self.line_end}"
+        return cite(self.source, self.line_start, self.line_end, self.section, self.page)
 
 
 @dataclass
@@ -30,10 +42,12 @@ class AnswerLine:
     source: str
     line_start: int
     line_end: int
+    section: str | None = None
+    page: int | None = None
 
     @property
     def citation(self) -> Citation:
-        return Citation(self.source, self.line_start, self.line_end)
+        return Citation(self.source, self.line_start, self.line_end, self.section, self.page)
 
 
 @dataclass
@@ -42,7 +56,10 @@ class Result:
 
     `text` is the passage exactly as in the file: the characters
     `char_start:char_end` of the decoded file, which lie on lines
-    `line_start..line_end`.
+    `line_start..line_end`. For HTML and PDF it is the extracted text
+    (`char_*` count in it); an HTML passage's lines are those of the HTML
+    source (0 when they cannot be told), a PDF passage's those of the
+    extracted text, and `page` its page.
     """
 
     rank: int
@@ -55,14 +72,16 @@ class Result:
     char_end: int
     passage_id: int
     also_in: list[Citation] = field(default_factory=list)
+    section: str | None = None  # heading path (Markdown, HTML), "Install > Linux"
+    page: int | None = None  # PDF page, 1-based
 
     @property
     def citation(self) -> Citation:
-        return Citation(self.source, self.line_start, self.line_end)
+        return Citation(self.source, self.line_start, self.line_end, self.section, self.page)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["also_in"] = [asdict(c) for c in self.also_in]
+        d = _place_dict(self)
+        d["also_in"] = [_place_dict(c) for c in self.also_in]
         return d
 
 
@@ -83,7 +102,17 @@ class Answer:
     def to_dict(self) -> dict:
         return {
             "question": self.question,
-            "answer": asdict(self.answer) if self.answer else None,
+            "answer": _place_dict(self.answer) if self.answer else None,
             "results": [r.to_dict() for r in self.results],
             "query": self.query,
         }
+
+
+def _place_dict(value) -> dict:
+    """A result, answer line or "also in" place as JSON: ``section`` and ``page`` only when they have
+    a value, so what a plain-text file gives keeps exactly the keys it always had."""
+    d = asdict(value)
+    for key in ("section", "page"):
+        if d.get(key) is None:
+            d.pop(key, None)
+    return d

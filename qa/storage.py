@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import QAError
 
-FORMAT = 2
+FORMAT = 3  # 3: per-passage places (section, page), stored extracted text, file formats
 MANIFEST = "manifest.json"
 MMAP_BYTES = 1 << 20  # arrays larger than this are memory-mapped
 VERIFY_BYTES = 256 << 20  # checksums are verified on open up to this total size
@@ -166,6 +166,9 @@ def manifest_problem(manifest: dict) -> str | None:
             return f"segment {seg['name']} names a source outside the corpus"
         if not isinstance(arrays, dict) or not arrays:
             return f"segment {seg['name']} has no arrays"
+        sections = seg.get("sections", [])
+        if not isinstance(sections, list) or not all(isinstance(x, str) for x in sections):
+            return f"segment {seg['name']} has a bad section list"
         for meta in list(arrays.values()) + ([seg["deleted"]] if seg.get("deleted") is not None else []):
             problem = _array_problem(meta)
             if problem:
@@ -178,4 +181,8 @@ def manifest_problem(manifest: dict) -> str | None:
         if entry.get("count") is not None and (not _int(entry["count"]) or not _int(entry.get("first"))
                                                 or not isinstance(entry.get("segment"), str)):
             return f"file {source} has a bad passage range"
+        text = entry.get("text")
+        if text is not None and not (isinstance(text, list) and len(text) == 2 and all(_int(x) and x >= 0 for x in text)
+                                     and text[0] <= text[1]):
+            return f"file {source} has a bad stored text range"
     return None

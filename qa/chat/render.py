@@ -74,22 +74,26 @@ def result_fragments(result: Result, terms: list[str], width: int) -> StyleAndTe
 def context_fragments(text: str, result: Result, terms: list[str], width: int, around: int = CONTEXT_LINES) -> StyleAndTextTuples:
     """Passage `result` in its document `text`: its lines, marked, with `around` lines either side."""
     bounds = _line_bounds(text)
-    first = max(1, result.line_start - around)
-    last = min(len(bounds), result.line_end + around)
+    # the passage's lines in `text`, told by its characters: for HTML and PDF `text` is the extracted
+    # text, whose lines are not the cited ones (HTML source lines, a PDF page)
+    line_start = 1 + len(_LINE_END.findall(text, 0, result.char_start))
+    line_end = line_start + len(_LINE_END.findall(text, result.char_start, result.char_end))
+    first = max(1, line_start - around)
+    last = min(len(bounds), line_end + around)
     number_width = len(str(last))
     ranges: Ranges = [(result.char_start, result.char_end, "class:passage")]
     ranges += [(result.char_start + s, result.char_start + e, "class:hit") for s, e in highlight_spans(result.text, terms)]
     out: StyleAndTextTuples = [("class:citation", _cite(result.citation)), ("class:notice", f"  passage [{result.rank}]")]
     for number in range(first, last + 1):
         start, end = bounds[number - 1]
-        inside = result.line_start <= number <= result.line_end
+        inside = line_start <= number <= line_end
         bar = ("class:gutter.passage", "┃ ") if inside else ("class:gutter", "│ ")
         gutter = [("class:gutter", f"{number:>{number_width}} "), bar]
         blank = [("", " " * (number_width + 1)), bar]
         shifted = [(s - start, e - start, style) for s, e, style in ranges if s < end and e > start]
         line = _split_lines(_paint(text[start:end], shifted, "class:context"))[0]
         out += [("", "\n")]
-        if number == result.line_start:
+        if number == line_start:
             out += [(START_HERE, "")]
         out += hang(gutter, blank, line, width)
     return out

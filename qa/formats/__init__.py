@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import corpus
 from ..corpus import Document, Params, Skipped, Span
 
 KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
-EXTENSIONS = tuple(KINDS)
+assert set(KINDS) == set(corpus.EXTENSIONS)  # the files listed are the files a reader reads
 EXTRAS = {"html": "html", "pdf": "pdf"}  # kind -> the optional extra whose library its reader needs
 
 
@@ -52,14 +53,19 @@ class Parsed:
     notes: list[str] = field(default_factory=list)  # what was left out and why ("p. 3: no text layer")
 
 
+def extra_installed(kind: str | None) -> bool:
+    """Whether the optional libraries that ``kind``'s reader needs can be imported (not importing them)."""
+    import importlib.util
+    modules = {"pdf": ("pypdf",), "html": ("trafilatura", "lxml")}.get(kind or "", ())
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
 def kind_of(path: Path | str) -> str:
     return KINDS.get(Path(path).suffix.lower(), "txt")
 
 
 def read(root: Path, path: Path, params: Params = Params()) -> Parsed:
     """Read one corpus file with its format's reader; raises Skipped (MissingExtra) when it cannot."""
-    from .. import corpus
-
     kind = kind_of(path)
     if kind == "txt":
         return Parsed(corpus.read_document(root, path), kind)
