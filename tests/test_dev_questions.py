@@ -15,5 +15,8 @@ def test_dev_questions(seeds_index, capsys):
     assert answerable["hit3"] >= 0.8
     assert unanswerable["null"] >= 0.6
     assert answerable["null"] <= 0.3
+    # answerable questions whose evidence is on top almost never get "no answer"
+    found = [r for r in result["rows"] if r["hit1"]]
+    assert sum(r["null"] for r in found) <= 0.1 * len(found)
     followup = result["by_kind"]["followup"]
     assert followup["hit3"] >= 0.9
