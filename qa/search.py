@@ -146,6 +146,7 @@ class Searcher:
             self._norm.append(norm)
         self._norm_min = [float(n.min()) if len(n) and np.isfinite(n.min()) else 1.0 for n in self._norm]
         self._fid_cache: dict[str, int] = {}
+        self._df_cache: dict[str, int] = {}
 
     def fid(self, term: str) -> int:
         fid = self._fid_cache.get(term)
@@ -156,20 +157,26 @@ class Searcher:
     # ---- statistics
 
     def df(self, term: str) -> int:
-        fid = self.fid(term)
-        total = 0
-        for seg in self.segments:
-            docs, _, _ = seg.postings(fid)
-            if seg.deleted is not None and len(docs):
-                total += int((~seg.deleted[docs]).sum())
-            else:
-                total += len(docs)
+        """How many live passages hold ``term`` (cached: an opened index does not change)."""
+        total = self._df_cache.get(term)
+        if total is None:
+            fid = self.fid(term)
+            total = 0
+            for seg in self.segments:
+                docs, _, _ = seg.postings(fid)
+                if seg.deleted is not None and len(docs):
+                    total += int((~seg.deleted[docs]).sum())
+                else:
+                    total += len(docs)
+            if len(self._df_cache) > 1_000_000:
+                self._df_cache.clear()
+            self._df_cache[term] = total
         return total
 
     def dfs(self, terms: list[str]) -> np.ndarray:
         """Document frequencies of many terms at once (one binary search per segment)."""
         if any(seg.deleted is not None for seg in self.segments):
-            return np.array([self.df(t) for t in terms], dtype=np.int64)
+            return np.array([self.df(t) for t in terms], dtype=np.int64)  # live passages only; cached
         fids = np.fromiter((self.fid(t) for t in terms), dtype=np.uint32, count=len(terms))
         total = np.zeros(len(terms), dtype=np.int64)
         for seg in self.segments:
@@ -235,11 +242,14 @@ class Searcher:
         remaining = sum(t.bound for t in plan)
         taken_bound = 0.0
         taken, candidates = len(plan), None
+        next_check = 1
         for i, term in enumerate(plan, start=1):
             remaining -= term.bound
             taken_bound += term.bound
-            # the k-th score found can be no more than taken_bound: only then is it worth computing
-            if i < len(plan) and remaining < taken_bound:
+            # the k-th score found can be no more than taken_bound: only then is it worth computing,
+            # and then at 1, 2, 4, 8... terms taken, so a long question costs a few checks, not one a term
+            if i < len(plan) and remaining < taken_bound and i >= next_check:
+                next_check = 2 * i
                 found = self._accumulate(plan[:i])
                 if remaining < _kth(found, k):
                     taken, candidates = i, found
