@@ -49,11 +49,12 @@ def main() -> int:
     print(f"{len(answerable)} answerable ({len(found)} with the evidence in the top passage), "
           f"{len(unanswerable)} unanswerable; threshold in use: {answering.ANSWER_COVERAGE}")
     print(f"{'threshold':>9} {'no answer: answerable':>22} {'... evidence on top':>20} {'no answer: unanswerable':>24}")
+    def share(rs, t):
+        return sum(r["coverage"] < t for r in rs) / len(rs) if rs else 0.0
+
     for t in [x / 20 for x in range(2, 17)]:
-        def share(rs):
-            return sum(r["coverage"] < t for r in rs) / len(rs) if rs else 0.0
         mark = "  <- in use" if abs(t - answering.ANSWER_COVERAGE) < 1e-9 else ""
-        print(f"{t:9.2f} {share(answerable):22.2f} {share(found):20.2f} {share(unanswerable):24.2f}{mark}")
+        print(f"{t:9.2f} {share(answerable, t):22.2f} {share(found, t):20.2f} {share(unanswerable, t):24.2f}{mark}")
     return 0
 
 

@@ -13,7 +13,6 @@ import re
 import numpy as np
 
 from . import analysis, corpus
-from .model import Citation
 
 # Below this share of the question's weight, nothing is relevant. The middle of the plateau (0.45-0.55)
 # where the dev questions' unanswerable ones get no answer and those answered on top keep theirs

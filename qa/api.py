@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import asdict
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import answer as answering
 from . import index as store
@@ -27,6 +28,9 @@ from .model import Answer, AnswerLine, Citation, Result
 from .query import Concept, Query, parse
 from .search import Scoring, Searcher, Segment
 from .storage import IndexDamaged
+
+if TYPE_CHECKING:
+    from .conversation import Conversation
 
 __all__ = ["Index", "open_index", "build_index"]
 

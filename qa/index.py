@@ -19,7 +19,6 @@ from typing import Callable
 from . import corpus, storage
 from .corpus import Params
 from .errors import QAError
-from .storage import IndexDamaged
 
 Progress = Callable[[int, int], None]
 Warn = Callable[[str], None]
@@ -146,7 +145,6 @@ def _build_segments(root, paths, index_dir, params, common, progress, warn):
 
 def _build_parallel(root, groups, index_dir, params, common, workers, progress, total_files):
     import multiprocessing as mp
-    from . import build as builder
 
     ctx = mp.get_context("fork")
     counter = ctx.Value("q", 0)

@@ -1,5 +1,4 @@
 """The command line as a user runs it: a subprocess, real files, real exit codes."""
-import json
 import re
 
 from conftest import SEEDS, json_lines, run_qa

@@ -1,7 +1,5 @@
 """A real index written to disk, read back, checked and updated when the files change."""
 import json
-import os
-import time
 
 import numpy as np
 import pytest
@@ -38,12 +36,10 @@ def test_manifest_is_plain_data_with_checksums(tmp_path):
 
 
 def test_every_citation_matches_the_file(seeds_index):
-    for source, _ in seeds_index.sources():
-        lines = (SEEDS / source).read_text(encoding="utf-8").splitlines()
-        for q in ["Peskov", "nuclear doctrine", "Trump inauguration", "Qatar mediator", "drones"]:
-            for r in seeds_index.ask(q, 10).results:
-                cited = "\n".join((SEEDS / r.source).read_text(encoding="utf-8").splitlines()[r.line_start - 1:r.line_end])
-                assert r.text in cited
+    for q in ["Peskov", "nuclear doctrine", "Trump inauguration", "Qatar mediator", "drones"]:
+        for r in seeds_index.ask(q, 10).results:
+            lines = (SEEDS / r.source).read_text(encoding="utf-8").splitlines()
+            assert r.text in "\n".join(lines[r.line_start - 1:r.line_end])
 
 
 def test_edit_add_delete_are_seen(seeds_copy, tmp_path, capsys):

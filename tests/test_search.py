@@ -2,7 +2,6 @@
 import random
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
 
 import qa
 from qa import analysis

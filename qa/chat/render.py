@@ -8,7 +8,6 @@ is sanitized: sanitizing may change lengths, and the spans must still fit.
 """
 from __future__ import annotations
 
-import re
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
