@@ -50,7 +50,6 @@ class Conversation:
             context = [replace(c, idf=c.idf * CONTEXT_WEIGHT) for c in previous.concepts
                        if c.word not in {q.word for q in query.concepts}]
             query = Query(f"{question} [after: {previous.text}]", query.concepts, weights)
-            query.context = context  # type: ignore[attr-defined]
         answer = self.index.answer(query, k, context)
         answer.question = question
         self.turns.append(Query(query.text, query.concepts + context, query.weights))
