@@ -85,7 +85,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
     """The index of ``corpus`` (default: the seeds), built when missing or damaged, updated when the files changed."""
     corpus_dir, index_dir = _resolve(corpus, index)
     scoring = scoring or Scoring()
-    for attempt in range(3):
+    for _attempt in range(3):
         try:
             manifest = storage.read_manifest(index_dir)
         except IndexDamaged as exc:

@@ -14,8 +14,8 @@ from . import analysis
 from .search import Scoring, Searcher
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-MAX_TERMS = 64
-RARE = 3  # a known word this rare may be a misspelling of a far more common one  # words of a question beyond this are ignored (a pasted page stays fast)
+MAX_TERMS = 64  # words of a question beyond this are ignored (a pasted page stays fast)
+RARE = 3  # a known word this rare may be a misspelling of a far more common one
 
 
 @dataclass

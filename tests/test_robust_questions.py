@@ -87,7 +87,8 @@ def test_stdin_batch_of_odd_questions_answers_each_non_blank_line(seeds_index):
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
     answers = json_lines(r.stdout)
-    assert [a["question"] for a in answers] == [q.strip()[:cli.MAX_QUESTION_CHARS] for q in questions] + ["Who is the Kremlin spokesman?"]
+    expected = [q.strip()[:cli.MAX_QUESTION_CHARS] for q in questions] + ["Who is the Kremlin spokesman?"]
+    assert [a["question"] for a in answers] == expected
     assert answers[-1]["answer"] is not None
 
 

@@ -94,7 +94,8 @@ def test_queries_point_at_their_passage(corpus):
 
 
 def _qa_ready() -> bool:
-    probe = subprocess.run([sys.executable, "-c", "import importlib.util, qa; qa.open_index; assert importlib.util.find_spec('qa.__main__')"],
+    check = "import importlib.util, qa; qa.open_index; assert importlib.util.find_spec('qa.__main__')"
+    probe = subprocess.run([sys.executable, "-c", check],
                            cwd=REPO, capture_output=True)
     return probe.returncode == 0
 

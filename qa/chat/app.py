@@ -105,7 +105,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser = _Parser(prog=prog, description="Talk to your documents: ask, follow up, open the passages.")
     parser.add_argument("--corpus", metavar="DIR", help="folder of documents (default: the bundled seeds/)")
     parser.add_argument("--index", metavar="DIR", help="where the index is kept (default: chosen by the corpus)")
-    parser.add_argument("-k", type=_k, default=DEFAULT_K, metavar="N", help=f"passages per answer, 1-{MAX_K} (default {DEFAULT_K})")
+    parser.add_argument("-k", type=_k, default=DEFAULT_K, metavar="N",
+                        help=f"passages per answer, 1-{MAX_K} (default {DEFAULT_K})")
     return parser
 
 
