@@ -105,7 +105,7 @@ def build(root: Path, index_dir: Path, params: Params = Params(), progress: Prog
         manifest = {
             "format": storage.FORMAT, "created": time.time(), "corpus": str(root),
             "params": asdict(params), "hash_bits": builder.HASH_BITS,
-            "common_lines": common, "segments": segments, "files": files,
+            "common_lines": common, "segments": segments, "built_segments": len(segments), "files": files,
         }
         _commit(index_dir, manifest)
     return manifest
@@ -222,7 +222,10 @@ def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: War
     to_read, to_drop = changes(manifest, current)
     total = sum(size for size, _ in current.values())
     params = Params(**manifest["params"])
-    if (total < SMALL_CORPUS_BYTES or len(manifest["segments"]) >= MAX_SEGMENTS
+    # updates add a segment each; past this many (beyond what a full build made) a rebuild compacts them
+    built = manifest.get("built_segments")
+    built = built if isinstance(built, int) and not isinstance(built, bool) else len(manifest["segments"])
+    if (total < SMALL_CORPUS_BYTES or len(manifest["segments"]) >= built + MAX_SEGMENTS
             or manifest.get("hash_bits") != builder.HASH_BITS):
         return build(root, index_dir, params, progress, warn)
     with write_lock(index_dir):
