@@ -38,26 +38,25 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
+def _proc_kb(pid: int, name: str, field: str) -> int | None:
+    """The kB figure of ``field`` in /proc/PID/NAME, or None when it cannot be read."""
     try:
-        with open(f"/proc/{pid}/status") as fh:
+        with open(f"/proc/{pid}/{name}") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return None
+
+
+def _rss_kb(pid: int) -> int:
+    return _proc_kb(pid, "status", "VmRSS:") or 0
 
 
 def _pss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return _rss_kb(pid)
+    pss = _proc_kb(pid, "smaps_rollup", "Pss:")
+    return _rss_kb(pid) if pss is None else pss
 
 
 class _TreeSampler(threading.Thread):

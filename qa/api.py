@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import os
+import stat
 import sys
 from collections import OrderedDict
 from dataclasses import asdict
@@ -85,26 +86,28 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
     """The index of ``corpus`` (default: the seeds), built when missing or damaged, updated when the files changed."""
     corpus_dir, index_dir = _resolve(corpus, index)
     scoring = scoring or Scoring()
+
+    def rebuild(reason: str) -> Index:
+        warn(reason)
+        return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
+
     for _attempt in range(3):
         try:
             manifest = storage.read_manifest(index_dir)
         except IndexDamaged as exc:
             if not update:
                 raise
-            warn(f"{exc}; rebuilding the index")
-            return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
+            return rebuild(f"{exc}; rebuilding the index")
         if manifest is None:
             if not update:
                 raise QAError(f"no index at {index_dir}; run 'qa index'")
-            warn(f"indexing {corpus_dir} into {index_dir}")
-            return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
+            return rebuild(f"indexing {corpus_dir} into {index_dir}")
         if Path(manifest.get("corpus", "")) != corpus_dir:
             raise QAError(f"index {index_dir} belongs to the corpus {manifest.get('corpus')}; "
                           f"choose another --index, or rebuild it with 'qa index --corpus {corpus_dir} "
                           f"--index {index_dir}'")
         if update and manifest.get("params") != asdict(Params()):
-            warn("the index was built with other passage settings; rebuilding it")
-            return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
+            return rebuild("the index was built with other passage settings; rebuilding it")
         if update:
             current = store.scan(corpus_dir)
             to_read, to_drop = store.changes(manifest, current)
@@ -119,8 +122,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                 continue  # a writer replaced the index while we opened it: open the new one
             if not update:
                 raise
-            warn(f"{exc}; rebuilding the index")
-            return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
+            return rebuild(f"{exc}; rebuilding the index")
     raise QAError(f"index {index_dir} keeps changing while it is opened; try again")
 
 
@@ -229,14 +231,13 @@ class Index:
         return self.source_text(source)[start:end]
 
     def _read_span(self, source: str, entry: dict, start: int, end: int) -> str | None:
-        import stat as stat_module
         try:
             fd = os.open(self.corpus / source, os.O_RDONLY | os.O_NONBLOCK)
         except OSError:
             return None
         try:
             st = os.fstat(fd)
-            if not stat_module.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
+            if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
                 return None  # let source_text say what is wrong
             data = os.pread(fd, end - start, start)
         except OSError:
