@@ -125,17 +125,28 @@ def _best(candidates, offsets, k: int) -> list[tuple[int, float]]:
     return [(int(ids[i]), float(scores[i])) for i in order]
 
 
+def shard_totals(segments: list[Segment]) -> tuple[int, float]:
+    """(live passages, their summed length) of ``segments``."""
+    live = sum(s.live for s in segments)
+    length = sum(float(s.lengths[~s.deleted].sum() if s.deleted is not None else s.lengths.sum()) for s in segments)
+    return live, length
+
+
 class Searcher:
     """Scores questions' terms against a list of segments."""
 
-    def __init__(self, segments: list[Segment], n_features: int, scoring: Scoring = Scoring()):
+    def __init__(self, segments: list[Segment], n_features: int, scoring: Scoring = Scoring(),
+                 offsets: list[int] | None = None, totals: tuple[int, float] | None = None):
+        """``offsets``: each segment's first passage id (default: numbered from 0 in order);
+        ``totals``: (live passages, their summed length) of the whole index when these segments are
+        only a shard of it, so that scores are those of the whole."""
         self.segments = segments
         self.n_features = n_features
         self.scoring = scoring
-        self.offsets = np.cumsum([0] + [s.size for s in segments])
-        self.n = sum(s.live for s in segments)
-        total_len = sum(float(s.lengths[~s.deleted].sum() if s.deleted is not None else s.lengths.sum())
-                        for s in segments)
+        self.offsets = np.array(offsets if offsets is not None else np.cumsum([0] + [s.size for s in segments])[:-1],
+                                dtype=np.int64)
+        self.live, self.total_len = shard_totals(segments)
+        self.n, total_len = totals if totals is not None else (self.live, self.total_len)
         self.avglen = total_len / self.n if self.n and total_len > 0 else 1.0
         k1, b = scoring.k1, scoring.b
         self._norm = []
@@ -205,7 +216,7 @@ class Searcher:
 
     # ---- scoring
 
-    def _plan(self, weights: dict[str, float]) -> list["_Term"]:
+    def _plan(self, weights: dict[str, float], dfs: dict[str, int] | None) -> list["_Term"]:
         """Each weighted term with its postings, its contribution scale and an upper bound of it."""
         k1 = self.scoring.k1
         plan = []
@@ -217,10 +228,12 @@ class Searcher:
             df = sum(len(docs) for docs, _, _ in hits)
             if not df:
                 continue
-            if any(seg.deleted is not None for seg in self.segments):
+            if dfs is not None:
+                df = dfs[term]  # the whole index's, when this is a shard
+            elif any(seg.deleted is not None for seg in self.segments):
                 df = self.df(term)
-                if not df:
-                    continue
+            if not df:
+                continue
             scale = weight * self.idf(df) * (k1 + 1)
             bound = max((scale * maxtf / (maxtf + norm_min) for (_, _, maxtf), norm_min
                          in zip(hits, self._norm_min) if maxtf), default=0.0)
@@ -228,15 +241,17 @@ class Searcher:
         plan.sort(key=lambda t: (t.df, t.term))
         return plan
 
-    def top(self, weights: dict[str, float], k: int) -> list[tuple[int, float]]:
+    def top(self, weights: dict[str, float], k: int, dfs: dict[str, int] | None = None) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) pairs, best first; only passages scoring above 0.
+
+        ``dfs``: the document frequency of each term in the whole index, when these segments are a shard.
 
         Exact, but lazy (MaxScore): terms are taken rarest first until the
         terms left could not lift a passage none of the taken ones holds
         above the k-th score found so far; the terms left are then only
         looked up for the passages already found, never scanned whole.
         """
-        plan = self._plan(weights)
+        plan = self._plan(weights, dfs)
         if not plan:
             return []
         remaining = sum(t.bound for t in plan)
