@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Talk to your documents: python repl.py [--corpus DIR] [--index DIR] [-k N]"""
+"""Talk to your documents: python repl.py [--corpus DIR] [--index DIR] [--cluster ADDRESS] [-k N]"""
 import sys
 
 from qa.chat import main

@@ -63,12 +63,23 @@ def _resolve(corpus, index) -> tuple[Path, Path]:
 
 
 def build_index(corpus=None, index=None, *, params: Params | None = None, scoring: Scoring | None = None,
-                progress=None, warn=warn_stderr) -> "Index":
-    """Index every file of ``corpus`` into ``index`` from scratch and open it."""
+                progress=None, warn=warn_stderr, cluster=None) -> "Index":
+    """Index every file of ``corpus`` into ``index`` from scratch and open it.
+
+    ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client, to build and answer there."""
     corpus_dir, index_dir = _resolve(corpus, index)
+    cluster = _connect(cluster)
     with _writing(index_dir):
-        manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn)
-    return Index(corpus_dir, index_dir, manifest, scoring or Scoring())
+        manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn,
+                               cluster.builder() if cluster else None)
+    return Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster)
+
+
+def _connect(cluster):
+    if cluster is None:
+        return None
+    from .cluster import connect  # only here: the single-machine path imports nothing of Dask
+    return connect(cluster)
 
 
 @contextmanager
@@ -82,14 +93,17 @@ def _writing(index_dir: Path):
 
 
 def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring | None = None,
-               progress=None, warn=warn_stderr) -> "Index":
-    """The index of ``corpus`` (default: the seeds), built when missing or damaged, updated when the files changed."""
+               progress=None, warn=warn_stderr, cluster=None) -> "Index":
+    """The index of ``corpus`` (default: the seeds), built when missing or damaged, updated when the files changed.
+
+    ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client: update and answer there."""
     corpus_dir, index_dir = _resolve(corpus, index)
     scoring = scoring or Scoring()
+    cluster = _connect(cluster)
 
     def rebuild(reason: str) -> Index:
         warn(reason)
-        return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn)
+        return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn, cluster=cluster)
 
     for _attempt in range(3):
         try:
@@ -114,9 +128,10 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
             if to_read or to_drop:
                 warn(f"the corpus changed ({len(set(to_read) | set(to_drop))} files); updating the index")
                 with _writing(index_dir):
-                    manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress)
+                    manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
+                                            cluster.builder() if cluster else None)
         try:
-            return Index(corpus_dir, index_dir, manifest, scoring)
+            return Index(corpus_dir, index_dir, manifest, scoring, cluster)
         except IndexDamaged as exc:
             if storage.read_manifest(index_dir) != manifest:
                 continue  # a writer replaced the index while we opened it: open the new one
@@ -129,14 +144,20 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
 class Index:
     """An opened index: ask it questions, list its sources, read its passages."""
 
-    def __init__(self, corpus_dir: Path, index_dir: Path, manifest: dict, scoring: Scoring = Scoring()):
+    def __init__(self, corpus_dir: Path, index_dir: Path, manifest: dict, scoring: Scoring = Scoring(), cluster=None):
+        """``cluster``: a qa.cluster.Cluster whose workers score the questions (None: this process)."""
         self.corpus = corpus_dir
         self.path = index_dir
         self.manifest = manifest
+        self.cluster = cluster
         total = sum(m["bytes"] for s in manifest["segments"] for m in s["arrays"].values())
         verify = total <= storage.VERIFY_BYTES
         segments = [Segment(index_dir / s["name"], s, verify) for s in manifest["segments"]]
-        self.searcher = Searcher(segments, n_features(int(manifest["hash_bits"])), scoring)
+        features = n_features(int(manifest["hash_bits"]))
+        if cluster is None:
+            self.searcher = Searcher(segments, features, scoring)
+        else:
+            self.searcher = cluster.searcher(index_dir, manifest, segments, features, scoring, verify)
         self.scoring = scoring
         self._texts: OrderedDict[str, str] = OrderedDict()
         # opened now, as the segments are: a rebuild may remove these folders while we answer

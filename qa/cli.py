@@ -43,10 +43,13 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     sub.required = True
 
-    def common(sp):
+    def common(sp, cluster: bool = True):
         sp.add_argument("--corpus", metavar="DIR", help="folder of documents (default: the seeds)")
         sp.add_argument("--index", metavar="DIR", help="index folder (default: index/ for the seeds, "
                                                        "~/.cache/qa/NAME-HASH for another corpus)")
+        if cluster:
+            sp.add_argument("--cluster", metavar="ADDRESS", help="index or answer on a Dask cluster: tcp://HOST:PORT "
+                                                                 "of its scheduler, or local:N (pip install 'qa[cluster]')")
 
     ask = sub.add_parser("ask", help="answer questions (from the arguments, or stdin one a line)")
     ask.add_argument("question", nargs="*", help="the question; none: read questions from stdin")
@@ -65,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
 
     sources = sub.add_parser("sources", help="list the indexed documents with their passage counts")
     sources.add_argument("--json", action="store_true")
-    common(sources)
+    common(sources, cluster=False)
     return p
 
 
@@ -122,13 +125,15 @@ def _run(args) -> int:
             extra += ["--corpus", args.corpus]
         if args.index:
             extra += ["--index", args.index]
+        if args.cluster:
+            extra += ["--cluster", args.cluster]
         return chat_main(extra)
 
     from .api import open_index, build_index
 
     if args.command == "index":
         progress = _progress_bar() if sys.stderr.isatty() else None
-        idx = build_index(args.corpus, args.index, progress=progress)
+        idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster)
         if progress:
             progress.close()
         skipped = idx.skipped()
@@ -138,7 +143,7 @@ def _run(args) -> int:
         _warn_if_empty(idx)  # each skipped file was named, with why, on stderr as it was read
         return EXIT_OK
 
-    idx = open_index(args.corpus, args.index)
+    idx = open_index(args.corpus, args.index, cluster=getattr(args, "cluster", None))
     if args.command == "ask":
         _warn_if_empty(idx)
     if args.command == "sources":

@@ -93,22 +93,42 @@ def _say(warn: Warn | None, message: str) -> None:
 
 
 def build(root: Path, index_dir: Path, params: Params = Params(), progress: Progress | None = None,
-          warn: Warn | None = None) -> dict:
-    """Index every file of ``root`` into ``index_dir`` from scratch; returns the new manifest."""
-    from . import build as builder
+          warn: Warn | None = None, builder: "LocalBuilder | None" = None) -> dict:
+    """Index every file of ``root`` into ``index_dir`` from scratch; returns the new manifest.
+
+    ``builder`` writes the segments: a LocalBuilder (this machine's processes, the default) or any
+    object with its two methods (qa.cluster's writes them on Dask workers)."""
+    from . import build as builder_module
 
     root = root.resolve()
     paths = corpus.list_files(root)
+    builder = builder or LocalBuilder()
     with write_lock(index_dir):
-        segments, files = _build_segments(root, paths, index_dir, params, frozenset(), progress, warn)
+        segments, files = builder.build(root, paths, index_dir, params, progress, warn)
         common = sorted({key for seg in segments for key in seg.get("common_lines", [])})
         manifest = {
             "format": storage.FORMAT, "created": time.time(), "corpus": str(root),
-            "params": asdict(params), "hash_bits": builder.HASH_BITS,
+            "params": asdict(params), "hash_bits": builder_module.HASH_BITS,
             "common_lines": common, "segments": segments, "built_segments": len(segments), "files": files,
         }
         _commit(index_dir, manifest)
     return manifest
+
+
+class LocalBuilder:
+    """Writes segments with this machine's processes."""
+
+    def build(self, root: Path, paths: list[Path], index_dir: Path, params: Params, progress: Progress | None,
+              warn: Warn | None) -> tuple[list[dict], dict]:
+        """Segments for all of ``paths``: (segment metas, file table)."""
+        return _build_segments(root, paths, index_dir, params, frozenset(), progress, warn)
+
+    def update(self, root: Path, sources: list[str], index_dir: Path, params: Params, manifest: dict,
+               warn: Warn | None) -> list:
+        """New segments for the changed ``sources`` (one here): a list of build.SegmentResult."""
+        from . import build as builder
+        paths = [root / s for s in sources]
+        return [builder.build_segment(root, paths, index_dir, params, frozenset(manifest.get("common_lines", [])), None)]
 
 
 def _build_segments(root, paths, index_dir, params, common, progress, warn):
@@ -213,10 +233,12 @@ def _commit(index_dir: Path, manifest: dict) -> None:
 
 
 def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: Warn | None = None,
-           progress: Progress | None = None) -> dict:
+           progress: Progress | None = None, builder: LocalBuilder | None = None) -> dict:
     """Bring the index up to the files on disk: a new segment for what changed, or a rebuild."""
-    from . import build as builder
+    from . import build as builder_module
     import numpy as np
+
+    builder = builder or LocalBuilder()
 
     root = root.resolve()
     to_read, to_drop = changes(manifest, current)
@@ -226,8 +248,8 @@ def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: War
     built = manifest.get("built_segments")
     built = built if isinstance(built, int) and not isinstance(built, bool) else len(manifest["segments"])
     if (total < SMALL_CORPUS_BYTES or len(manifest["segments"]) >= built + MAX_SEGMENTS
-            or manifest.get("hash_bits") != builder.HASH_BITS):
-        return build(root, index_dir, params, progress, warn)
+            or manifest.get("hash_bits") != builder_module.HASH_BITS):
+        return build(root, index_dir, params, progress, warn, builder)
     with write_lock(index_dir):
         fresh = storage.read_manifest(index_dir)
         if fresh is not None and fresh.get("created") != manifest.get("created"):
@@ -251,13 +273,11 @@ def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: War
                 deleted[first:first + count] = True
             seg["deleted"] = storage.write_array(folder, f"deleted-{time.time_ns()}", deleted)
         if to_read:
-            paths = [root / s for s in to_read]
-            result = builder.build_segment(root, paths, index_dir, params,
-                                           frozenset(manifest.get("common_lines", [])), None)
-            for message in result.warnings:
-                _say(warn, message)
-            segments.append(result.meta)
-            files.update(result.files)
+            for result in builder.update(root, to_read, index_dir, params, manifest, warn):
+                for message in result.warnings:
+                    _say(warn, message)
+                segments.append(result.meta)
+                files.update(result.files)
         segments = [s for s in segments if not _all_deleted(index_dir, s)]
         manifest = dict(manifest, segments=segments, files=files, created=time.time())
         _commit(index_dir, manifest)

@@ -166,6 +166,9 @@ def manifest_problem(manifest: dict) -> str | None:
             return f"segment {seg['name']} names a source outside the corpus"
         if not isinstance(arrays, dict) or not arrays:
             return f"segment {seg['name']} has no arrays"
+        shard = seg.get("shard")
+        if shard is not None and not (_int(shard) or plain_name(shard)):
+            return f"segment {seg['name']} has a bad shard"
         sections = seg.get("sections", [])
         if not isinstance(sections, list) or not all(isinstance(x, str) for x in sections):
             return f"segment {seg['name']} has a bad section list"

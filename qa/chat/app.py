@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
     screen = Screen(chat_style(), interactive=interactive)
     try:
         index = startup.open_index(args.corpus, args.index, show_progress=sys.stdout.isatty(),
-                                   warn=lambda message: screen.warn(f"qa: {message}"))
+                                   warn=lambda message: screen.warn(f"qa: {message}"), cluster=args.cluster)
     except QAError as error:
         screen.error(f"qa: {error}")
         return error.exit_code
@@ -105,6 +105,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser = _Parser(prog=prog, description="Talk to your documents: ask, follow up, open the passages.")
     parser.add_argument("--corpus", metavar="DIR", help="folder of documents (default: the bundled seeds/)")
     parser.add_argument("--index", metavar="DIR", help="where the index is kept (default: chosen by the corpus)")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="answer on a Dask cluster: tcp://HOST:PORT of its scheduler, or local:N")
     parser.add_argument("-k", type=_k, default=DEFAULT_K, metavar="N",
                         help=f"passages per answer, 1-{MAX_K} (default {DEFAULT_K})")
     return parser

@@ -1,0 +1,126 @@
+"""Index and answer on a Dask cluster, with the answers of one machine (``pip install 'qa[cluster]'``).
+
+    qa index --corpus DIR --cluster tcp://scheduler:8786
+    qa ask --corpus DIR --cluster tcp://scheduler:8786 "question"
+    qa ask --corpus DIR --cluster local:2 "question"     # a LocalCluster of 2 worker processes
+
+The design is Elasticsearch's ``dfs_query_then_fetch`` on Dask:
+
+- Shards. ``qa index`` splits the corpus's files into one shard per worker;
+  each worker reads its own files and writes its shard's segments, with the
+  code and format of a local index, into the index folder (which every
+  worker must reach). The manifest names each segment's shard.
+- Global statistics. The passage count and total length are summed once
+  over the shards when the index is opened; each question's document
+  frequencies are summed over the shards (the "dfs" phase) before scoring.
+- Query. Every shard scores the question with those global statistics and
+  returns its top k; the client merges them. The scores are those of one
+  machine's index of the same segments.
+- Workers keep the shards they load (qa/cluster/shard.py). A task names its
+  shard fully, so when a worker dies Dask runs it on another, which loads the
+  shard from the shared folder.
+- An update rebuilds nothing: the changed files go into a new segment of the
+  shard that held them, and only that shard's masks change.
+
+Nothing here is imported by the single-machine path.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import QAError
+
+INSTALL_HINT = "pip install 'qa[cluster]'"
+CONNECT_TIMEOUT_S = 10
+WORKERS_TTL_S = 5.0  # a stale list costs nothing: a task whose worker is gone runs on another
+
+
+class Cluster:
+    """A connection to a Dask scheduler (and, for ``local:N``, the LocalCluster it started)."""
+
+    def __init__(self, client, owned=None, address: str = ""):
+        self.client = client
+        self.address = address
+        self._owned = owned
+        self._workers: list[str] | None = None
+        self._asked = 0.0
+
+    def workers(self) -> list[str]:
+        """Worker addresses, sorted: shard i prefers worker i mod their count (asked again after a few seconds)."""
+        now = time.monotonic()
+        if self._workers is None or now - self._asked > WORKERS_TTL_S:
+            self._workers = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+            self._asked = now
+        if not self._workers:
+            self._workers = None
+            raise QAError(f"the Dask cluster at {self.address} has no workers")
+        return self._workers
+
+    def run(self, fn: Callable, calls: Sequence[tuple], prefer: Sequence[int] | None = None,
+            what: str = "a shard") -> list[Any]:
+        """``fn(*args)`` for each of ``calls`` on the workers, results in order.
+
+        Call i prefers worker ``prefer[i]`` (mod the worker count), where its
+        shard is already loaded, but runs on any worker if that one is gone.
+        """
+        workers = self.workers() if prefer is not None else None
+        futures = []
+        for i, args in enumerate(calls):
+            where = {} if workers is None else {"workers": [workers[prefer[i] % len(workers)]],
+                                                "allow_other_workers": True}
+            futures.append(self.client.submit(fn, *args, pure=False, **where))
+        return self.gather(futures, what)
+
+    def gather(self, futures, what: str) -> list[Any]:
+        try:
+            return self.client.gather(futures)
+        except (KeyboardInterrupt, QAError, OSError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - Dask's own errors (KilledWorker, CommClosedError, ...)
+            raise QAError(f"the Dask cluster at {self.address} failed on {what}: {type(exc).__name__}: {exc}") from exc
+
+    def builder(self):
+        from .builder import ClusterBuilder
+        return ClusterBuilder(self)
+
+    def searcher(self, index_dir, manifest: dict, segments: list, n_features: int, scoring, verify: bool):
+        from .searcher import ClusterSearcher
+        return ClusterSearcher(self, index_dir, manifest, segments, n_features, scoring, verify)
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+            if self._owned is not None:
+                self._owned.close()
+        except Exception:  # noqa: BLE001 - closing at exit: nothing left to report to
+            pass
+
+
+def connect(cluster) -> Cluster:
+    """A Cluster from a scheduler address (``tcp://host:8786``), ``local:N``, a dask Client or a Cluster."""
+    if isinstance(cluster, Cluster):
+        return cluster
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise QAError(f"--cluster needs Dask: {INSTALL_HINT}") from None
+    if isinstance(cluster, Client):
+        return Cluster(cluster, address=str(cluster.scheduler.address))
+    address = str(cluster).strip()
+    if address.startswith("local:"):
+        count = address[len("local:"):]
+        if not count.isdigit() or not 1 <= int(count) <= 64:
+            raise QAError(f"bad cluster address {address!r}: local:N takes N from 1 to 64 worker processes")
+        local = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
+                             dashboard_address=None, silence_logs=logging.ERROR)
+        return Cluster(Client(local), owned=local, address=address)
+    if not address:
+        raise QAError("empty cluster address: give tcp://HOST:PORT of a Dask scheduler, or local:N")
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise QAError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+    return Cluster(client, address=address)

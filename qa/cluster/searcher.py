@@ -1,0 +1,109 @@
+"""The client's side of a question on a cluster: sum the shards' statistics, fan out, merge the top k.
+
+A ClusterSearcher is a Searcher whose scoring runs on the workers. It keeps
+the segments memory-mapped for what a citation needs (which file, which
+lines: a few rows read per answer), never their postings.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import analysis
+from ..search import Scoring, Searcher, Segment
+from . import shard
+from .shard import ShardSpec
+
+
+def _slim(meta: dict) -> dict:
+    """A segment's manifest entry without its source list (workers don't need it)."""
+    return {k: meta[k] for k in ("name", "passages", "arrays", "deleted") if k in meta}
+
+
+def shard_key(meta: dict):
+    """The shard a segment belongs to: as the manifest says, or its own for an index built locally."""
+    return meta.get("shard", meta["name"])
+
+
+class ClusterSearcher(Searcher):
+    """Scores questions on the shards of a cluster with the whole index's statistics."""
+
+    def __init__(self, cluster, index_dir: Path, manifest: dict, segments: list[Segment], n_features: int,
+                 scoring: Scoring, verify: bool):
+        # no Searcher.__init__: the length norms of every passage live on the workers, not here
+        self.cluster = cluster
+        self.segments = segments
+        self.n_features = n_features
+        self.scoring = scoring
+        self.offsets = np.cumsum([0] + [s.size for s in segments])[:-1].astype(np.int64)
+        self._fid_cache: dict[str, int] = {}
+        self._counted: dict[tuple[str, str], int] = {}  # (kind, term or word) -> count over the shards
+        groups: dict = {}
+        for i, meta in enumerate(manifest["segments"]):
+            groups.setdefault(shard_key(meta), []).append(i)
+        self.shards: list[ShardSpec] = []
+        self._order: list[int] = []  # segment positions, shard by shard
+        for members in groups.values():
+            self.shards.append(ShardSpec(str(index_dir), tuple(_slim(manifest["segments"][i]) for i in members),
+                                         tuple(int(self.offsets[i]) for i in members), n_features, verify))
+            self._order.extend(members)
+        per_segment: list = [None] * len(segments)
+        for pos, stat in zip(self._order, (s for part in self._run(shard.stats) for s in part)):
+            per_segment[pos] = stat
+        # summed in segment order, as one machine sums them: the same avglen to the last bit
+        self.live = self.n = sum(live for live, _ in per_segment)
+        self.total_len = sum(length for _, length in per_segment)
+        self.avglen = self.total_len / self.n if self.n and self.total_len > 0 else 1.0
+        self.totals = (self.n, self.total_len)
+
+    def _run(self, fn, *args) -> list:
+        return self.cluster.run(fn, [(spec, *args) for spec in self.shards], prefer=range(len(self.shards)))
+
+    # ---- statistics: summed over the shards, one round trip for all a question needs
+
+    def _counts(self, asked: dict[str, list[str]]) -> None:
+        """Fetch the counts of what is asked and not known yet into the cache."""
+        asked = {kind: [x for x in dict.fromkeys(items) if (kind, x) not in self._counted]
+                 for kind, items in asked.items()}
+        asked = {kind: items for kind, items in asked.items() if items}
+        if not asked:
+            return
+        if len(self._counted) > 1_000_000:
+            self._counted.clear()
+        parts = self._run(shard.counts, asked)
+        for kind, items in asked.items():
+            for item, n in zip(items, np.sum([part[kind] for part in parts], axis=0)):
+                self._counted[kind, item] = int(n)
+
+    def dfs(self, terms: list[str]) -> np.ndarray:
+        self._counts({"terms": list(terms)})
+        return np.array([self._counted["terms", t] for t in terms], dtype=np.int64)
+
+    def df(self, term: str) -> int:
+        return int(self.dfs([term])[0])
+
+    def word_df(self, words: list[str], vocabulary: str = "vocab") -> np.ndarray:
+        asked = {vocabulary: list(words)}
+        if vocabulary == "vocab":
+            # what parsing a question asks next, fetched in the same round trip: the words' stems,
+            # and the index terms they make (each stem, each pair of neighbours)
+            stems = [analysis.stem(w) for w in words]
+            asked["stems"] = stems
+            asked["terms"] = stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])]
+        self._counts(asked)
+        return np.array([self._counted[vocabulary, w] for w in words], dtype=np.int64)
+
+    # ---- scoring: every shard's top k, merged
+
+    def top(self, weights: dict[str, float], k: int, dfs: dict[str, int] | None = None) -> list[tuple[int, float]]:
+        terms = [t for t, w in weights.items() if w > 0]
+        if not terms:
+            return []
+        known = dict(zip(terms, (int(x) for x in self.dfs(terms)))) if dfs is None else dfs
+        weights = {t: weights[t] for t in terms if known.get(t)}
+        if not weights:
+            return []
+        found = [hit for part in self._run(shard.top, self.scoring, self.totals, weights, k, known) for hit in part]
+        found.sort(key=lambda hit: (-hit[1], hit[0]))
+        return found[:k]
