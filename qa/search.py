@@ -89,40 +89,11 @@ _EMPTY_IDS = np.zeros(0, np.int64)
 _EMPTY_SCORES = np.zeros(0, np.float32)
 
 
-@dataclass
-class _Term:
-    term: str
-    scale: float  # weight * idf * (k1 + 1)
-    bound: float  # no passage gets more than this from the term
-    df: int
-    hits: list  # per segment: (docs, tfs, maxtf)
-    parts: dict = field(default_factory=dict)  # per segment: (docs, contributions), once computed
-
-
-def _kth(candidates: list[tuple[np.ndarray, np.ndarray]], k: int) -> float:
-    """The k-th largest score among the candidates (0 when there are fewer than k)."""
-    scores = [s for _, s in candidates if len(s)]
-    if not scores:
+def _kth(scores: np.ndarray, k: int) -> float:
+    """The k-th largest of ``scores`` (0 when there are fewer than k)."""
+    if len(scores) < k:
         return 0.0
-    allscores = np.concatenate(scores) if len(scores) > 1 else scores[0]
-    if len(allscores) < k:
-        return 0.0
-    return float(np.partition(allscores, len(allscores) - k)[len(allscores) - k])
-
-
-def _best(candidates, offsets, k: int) -> list[tuple[int, float]]:
-    ids = [docs.astype(np.int64) + int(off) for (docs, _), off in zip(candidates, offsets) if len(docs)]
-    if not ids:
-        return []
-    ids = np.concatenate(ids)
-    scores = np.concatenate([s for d, s in candidates if len(d)])
-    keep = scores > 0
-    ids, scores = ids[keep], scores[keep]
-    if len(ids) > k:
-        part = np.argpartition(-scores, k - 1)[:k]
-        ids, scores = ids[part], scores[part]
-    order = np.lexsort((ids, -scores))
-    return [(int(ids[i]), float(scores[i])) for i in order]
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
 def shard_totals(segments: list[Segment]) -> tuple[int, float]:
@@ -132,8 +103,29 @@ def shard_totals(segments: list[Segment]) -> tuple[int, float]:
     return live, length
 
 
+# Where each question term's postings are, cached across questions (an opened index does not change):
+# term -> (block, column) into an int64 array (3, segments, terms) of first posting, end, largest tf.
+_INFO_CACHE_BYTES = 32 << 20
+# A bound or a floor compared with scores summed in float32 is given this much slack, so that
+# rounding never drops a passage that belongs in the top k.
+_SLACK = 1e-4
+
+
+class _Plan:
+    """A question's weighted terms, rarest first, with where their postings are in each segment."""
+
+    __slots__ = ("terms", "df", "scale", "bound", "lo", "hi")
+
+    def __init__(self, terms, df, scale, bound, lo, hi):
+        self.terms, self.df, self.scale, self.bound, self.lo, self.hi = terms, df, scale, bound, lo, hi
+
+
 class Searcher:
-    """Scores questions' terms against a list of segments."""
+    """Scores questions' terms against a list of segments.
+
+    Passages are numbered internally one after the other, segment by segment (``_base``), so that a
+    question's postings from every segment are scored and merged as one array; ``offsets`` map them
+    to passage ids at the end."""
 
     def __init__(self, segments: list[Segment], n_features: int, scoring: Scoring = Scoring(),
                  offsets: list[int] | None = None, totals: tuple[int, float] | None = None):
@@ -143,21 +135,30 @@ class Searcher:
         self.segments = segments
         self.n_features = n_features
         self.scoring = scoring
-        self.offsets = np.array(offsets if offsets is not None else np.cumsum([0] + [s.size for s in segments])[:-1],
-                                dtype=np.int64)
+        base = np.cumsum([0] + [s.size for s in segments]).astype(np.int64)
+        self.offsets = np.array(offsets if offsets is not None else base[:-1], dtype=np.int64)
         self.live, self.total_len = shard_totals(segments)
         self.n, total_len = totals if totals is not None else (self.live, self.total_len)
         self.avglen = total_len / self.n if self.n and total_len > 0 else 1.0
         k1, b = scoring.k1, scoring.b
+        self._base = base
+        self._shift = None if np.array_equal(self.offsets, base[:-1]) else self.offsets - base[:-1]
+        # one array of every passage's length norm (inf: deleted); self._norm[i] is segment i's part
+        self._gnorm = np.empty(int(base[-1]), dtype=np.float32)
         self._norm = []
-        for s in segments:
-            norm = (k1 * (1 - b + b * np.asarray(s.lengths, dtype=np.float32) / self.avglen)).astype(np.float32)
+        for i, s in enumerate(segments):
+            norm = self._gnorm[base[i]:base[i + 1]]
+            norm[:] = (k1 * (1 - b + b * np.asarray(s.lengths, dtype=np.float32) / self.avglen)).astype(np.float32)
             if s.deleted is not None:
                 norm[s.deleted] = np.inf
             self._norm.append(norm)
         self._norm_min = [float(n.min()) if len(n) and np.isfinite(n.min()) else 1.0 for n in self._norm]
+        self._norm_min_arr = np.array(self._norm_min, dtype=np.float64)
+        self._deleted = [i for i, s in enumerate(segments) if s.deleted is not None]
         self._fid_cache: dict[str, int] = {}
         self._df_cache: dict[str, int] = {}
+        self._info_cache: dict[str, tuple[np.ndarray, int]] = {}
+        self._info_bytes = 0
 
     def fid(self, term: str) -> int:
         fid = self._fid_cache.get(term)
@@ -165,40 +166,70 @@ class Searcher:
             fid = self._fid_cache[term] = feature_id(term, self.n_features)
         return fid
 
+    # ---- where the postings are
+
+    def _infos(self, terms: list[str]) -> np.ndarray:
+        """(3, segments, len(terms)) int64: each term's first posting, posting end and largest term
+        frequency in each segment (0, 0, 0 where it has none). One binary search per segment for all
+        the terms not looked up before."""
+        cache = self._info_cache
+        if self._info_bytes > _INFO_CACHE_BYTES:
+            cache.clear()
+            self._info_bytes = 0
+        missing = [t for t in dict.fromkeys(terms) if t not in cache]
+        if missing:
+            fids = np.fromiter((self.fid(t) for t in missing), dtype=np.uint32, count=len(missing))
+            order = np.argsort(fids, kind="stable")
+            sorted_fids = fids[order]
+            block = np.zeros((3, len(self.segments), len(missing)), dtype=np.int64)
+            lo, hi, mx = block
+            for i, seg in enumerate(self.segments):
+                n_terms = len(seg.terms)
+                if not n_terms:
+                    continue
+                pos = seg.terms.searchsorted(sorted_fids)  # ascending keys: each search starts where the last ended
+                np.minimum(pos, n_terms - 1, out=pos)
+                found = seg.terms[pos] == sorted_fids
+                if not found.any():
+                    continue
+                cols = order[found]
+                p = pos[found]
+                lo[i, cols] = seg.indptr[p]
+                hi[i, cols] = seg.indptr[p + 1]
+                mx[i, cols] = seg.maxtf[p]
+            self._info_bytes += block.nbytes
+            for j, t in enumerate(missing):
+                cache[t] = (block, j)
+        if len(terms) == 1:
+            block, j = cache[terms[0]]
+            return block[:, :, j:j + 1]
+        return np.stack([block[:, :, j] for block, j in (cache[t] for t in terms)], axis=2)
+
     # ---- statistics
 
     def df(self, term: str) -> int:
         """How many live passages hold ``term`` (cached: an opened index does not change)."""
-        total = self._df_cache.get(term)
-        if total is None:
-            fid = self.fid(term)
-            total = 0
-            for seg in self.segments:
-                docs, _, _ = seg.postings(fid)
-                if seg.deleted is not None and len(docs):
-                    total += int((~seg.deleted[docs]).sum())
-                else:
-                    total += len(docs)
-            if len(self._df_cache) > 1_000_000:
-                self._df_cache.clear()
-            self._df_cache[term] = total
-        return total
+        return int(self.dfs([term])[0])
 
     def dfs(self, terms: list[str]) -> np.ndarray:
-        """Document frequencies of many terms at once (one binary search per segment)."""
-        if any(seg.deleted is not None for seg in self.segments):
-            return np.array([self.df(t) for t in terms], dtype=np.int64)  # live passages only; cached
-        fids = np.fromiter((self.fid(t) for t in terms), dtype=np.uint32, count=len(terms))
-        total = np.zeros(len(terms), dtype=np.int64)
-        for seg in self.segments:
-            if not len(seg.terms):
-                continue
-            pos = np.searchsorted(seg.terms, fids)
-            pos[pos == len(seg.terms)] = 0
-            found = seg.terms[pos] == fids
-            counts = np.asarray(seg.indptr[pos + 1], dtype=np.int64) - np.asarray(seg.indptr[pos], dtype=np.int64)
-            total += np.where(found, counts, 0)
-        return total
+        """Document frequencies (live passages) of many terms at once (one binary search per segment)."""
+        if not terms:
+            return np.zeros(0, dtype=np.int64)
+        cache = self._df_cache
+        if len(cache) > 1_000_000:
+            cache.clear()
+        missing = [t for t in dict.fromkeys(terms) if t not in cache]
+        if missing:
+            lo, hi, _ = self._infos(missing)
+            counts = hi - lo
+            total = counts.sum(axis=0)
+            for i in self._deleted:  # passages deleted since their segment was written do not count
+                seg = self.segments[i]
+                for j in np.flatnonzero(counts[i]):
+                    total[j] -= int(seg.deleted[seg.docs[lo[i, j]:hi[i, j]]].sum())
+            for t, n in zip(missing, total.tolist()):
+                cache[t] = n
+        return np.array([cache[t] for t in terms], dtype=np.int64)
 
     def idf(self, df: int) -> float:
         return float(np.log1p((self.n - df + 0.5) / (df + 0.5)))
@@ -216,30 +247,33 @@ class Searcher:
 
     # ---- scoring
 
-    def _plan(self, weights: dict[str, float], dfs: dict[str, int] | None) -> list["_Term"]:
+    def _plan(self, weights: dict[str, float], dfs: dict[str, int] | None) -> _Plan | None:
         """Each weighted term with its postings, its contribution scale and an upper bound of it."""
-        k1 = self.scoring.k1
-        plan = []
-        for term, weight in weights.items():
-            if weight <= 0:
-                continue
-            fid = self.fid(term)
-            hits = [seg.postings(fid) for seg in self.segments]
-            df = sum(len(docs) for docs, _, _ in hits)
-            if not df:
-                continue
-            if dfs is not None:
-                df = dfs[term]  # the whole index's, when this is a shard
-            elif any(seg.deleted is not None for seg in self.segments):
-                df = self.df(term)
-            if not df:
-                continue
-            scale = weight * self.idf(df) * (k1 + 1)
-            bound = max((scale * maxtf / (maxtf + norm_min) for (_, _, maxtf), norm_min
-                         in zip(hits, self._norm_min) if maxtf), default=0.0)
-            plan.append(_Term(term, scale, bound, df, hits))
-        plan.sort(key=lambda t: (t.df, t.term))
-        return plan
+        terms = [t for t, w in weights.items() if w > 0]
+        if not terms:
+            return None
+        lo, hi, mx = self._infos(terms)
+        raw = (hi - lo).sum(axis=0)
+        if dfs is not None:
+            df = np.array([dfs[t] if n else 0 for t, n in zip(terms, raw.tolist())], dtype=np.int64)
+        elif self._deleted:
+            df = np.where(raw > 0, self.dfs(terms), 0)
+        else:
+            df = raw
+        keep = np.flatnonzero((raw > 0) & (df > 0))
+        if not len(keep):
+            return None
+        df_list = df.tolist()
+        keep = sorted(keep.tolist(), key=lambda j: (df_list[j], terms[j]))
+        lo, hi, mx = lo[:, keep], hi[:, keep], mx[:, keep]
+        df = df[keep]
+        w = np.array([weights[terms[j]] for j in keep], dtype=np.float64)
+        scale = w * np.log1p((self.n - df + 0.5) / (df + 0.5)) * (self.scoring.k1 + 1)
+        mxf = mx.astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_segment = np.where(mx > 0, scale * mxf / (mxf + self._norm_min_arr[:, None]), 0.0)
+        bound = per_segment.max(axis=0) if len(self.segments) else np.zeros(len(keep))
+        return _Plan([terms[j] for j in keep], df, scale, bound, lo, hi)
 
     def top(self, weights: dict[str, float], k: int, dfs: dict[str, int] | None = None) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) pairs, best first; only passages scoring above 0.
@@ -251,75 +285,143 @@ class Searcher:
         above the k-th score found so far; the terms left are then only
         looked up for the passages already found, never scanned whole.
         """
+        return self.top_above(weights, k, 0.0, dfs)
+
+    def top_above(self, weights: dict[str, float], k: int, floor: float,
+                  dfs: dict[str, int] | None = None) -> list[tuple[int, float]]:
+        """``top(weights, k, dfs)``, told that the k-th best score is at least ``floor`` (as when
+        ``weights`` only add to those of a question whose k best passages scored that much): the
+        same result, found with fewer terms scanned and fewer passages looked up."""
         plan = self._plan(weights, dfs)
-        if not plan:
+        if plan is None:
             return []
-        remaining = sum(t.bound for t in plan)
+        floor = max(0.0, floor) * (1 - _SLACK)
+        bounds = plan.bound.tolist()
+        n_terms = len(bounds)
+        remaining = sum(bounds)
         taken_bound = 0.0
-        taken, candidates = len(plan), None
+        taken, found = n_terms, None
+        chunks: list = []
+        done = 0
         next_check = 1
-        for i, term in enumerate(plan, start=1):
-            remaining -= term.bound
-            taken_bound += term.bound
+        for i, bound in enumerate(bounds, start=1):
+            remaining -= bound
+            taken_bound += bound
             # the k-th score found can be no more than taken_bound: only then is it worth computing,
             # and then at 1, 2, 4, 8... terms taken, so a long question costs a few checks, not one a term
-            if i < len(plan) and remaining < taken_bound and i >= next_check:
+            if i < n_terms and remaining < max(taken_bound, floor) and (i >= next_check or remaining < floor):
                 next_check = 2 * i
-                found = self._accumulate(plan[:i])
-                if remaining < _kth(found, k):
-                    taken, candidates = i, found
+                if remaining < floor:
+                    taken = i
                     break
-        if candidates is None:
-            candidates = self._accumulate(plan[:taken])
-        for term in plan[taken:]:
-            candidates = [self._lookup(term, i, docs, scores) for i, (docs, scores) in enumerate(candidates)]
-        return _best(candidates, self.offsets, k)
+                chunks.append(self._postings(plan, done, i))
+                done = i
+                found = self._merge(chunks)
+                if remaining < _kth(found[1], k):
+                    taken = i
+                    break
+                found = None
+        if found is None or done != taken:
+            chunks.append(self._postings(plan, done, taken))
+            found = self._merge(chunks)
+        ids, scores = found
+        if taken < n_terms and len(ids):
+            rest = sum(bounds[taken:])
+            threshold = max(floor, _kth(scores, k))
+            if threshold > 0:
+                # a passage that all the terms left could not lift to the k-th score found is out
+                keep = (scores.astype(np.float64) + rest) * (1 + _SLACK) >= threshold
+                if not keep.all():
+                    ids, scores = ids[keep], scores[keep]
+            if len(ids):
+                scores = self._lookup(plan, taken, ids, scores)
+        return self._best(ids, scores, k)
 
-    def _contributions(self, term: "_Term", i: int, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
-        tf = tfs.astype(np.float32)
-        return term.scale * tf / (tf + self._norm[i][docs])
+    def _postings(self, plan: _Plan, start: int, stop: int):
+        """(internal passage ids, contributions) of plan terms ``start:stop``, term by term, each term's
+        in passage order."""
+        lo, hi = plan.lo[:, start:stop], plan.hi[:, start:stop]
+        lens = hi - lo
+        seg_idx, term_idx = np.nonzero(lens.T)[::-1]  # term-major: each term's segments in order
+        if not len(seg_idx):
+            return _EMPTY_IDS, _EMPTY_SCORES
+        seg_list, term_list = seg_idx.tolist(), term_idx.tolist()
+        lo_list, hi_list = lo[seg_idx, term_idx].tolist(), hi[seg_idx, term_idx].tolist()
+        segments = self.segments
+        docs = [segments[s].docs[a:b] for s, a, b in zip(seg_list, lo_list, hi_list)]
+        tfs = [segments[s].tfs[a:b] for s, a, b in zip(seg_list, lo_list, hi_list)]
+        counts = lens[seg_idx, term_idx]
+        ids = np.concatenate(docs).astype(np.int64) if len(docs) > 1 else docs[0].astype(np.int64)
+        ids += np.repeat(self._base[seg_idx], counts)
+        tf = (np.concatenate(tfs) if len(tfs) > 1 else tfs[0]).astype(np.float32)
+        scale = np.repeat(plan.scale[start:stop].astype(np.float32)[term_idx], counts)
+        return ids, scale * tf / (tf + self._gnorm[ids])
 
-    def _term_part(self, term: "_Term", i: int) -> tuple[np.ndarray, np.ndarray]:
-        """(passages, contributions) of ``term`` in segment ``i``, computed once per question."""
-        part = term.parts.get(i)
-        if part is None:
-            docs, tfs, _ = term.hits[i]
-            part = term.parts[i] = (docs, self._contributions(term, i, docs, tfs))
-        return part
+    def _merge(self, chunks) -> tuple[np.ndarray, np.ndarray]:
+        """The passages (ascending) holding any of the terms in ``chunks`` and their summed scores."""
+        ids = np.concatenate([c[0] for c in chunks]) if len(chunks) > 1 else chunks[0][0]
+        contrib = np.concatenate([c[1] for c in chunks]) if len(chunks) > 1 else chunks[0][1]
+        if not len(ids):
+            return _EMPTY_IDS, _EMPTY_SCORES
+        if len(ids) > len(self._gnorm) // 8:
+            dense = np.bincount(ids, weights=contrib, minlength=len(self._gnorm))
+            out = np.flatnonzero(dense)
+            return out, dense[out].astype(np.float32)
+        out, inverse = np.unique(ids, return_inverse=True)
+        return out, np.bincount(inverse, weights=contrib, minlength=len(out)).astype(np.float32)
 
-    def _accumulate(self, terms: list["_Term"]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per segment: the passages holding any of ``terms`` (sorted) and their summed scores."""
-        out = []
+    def _lookup(self, plan: _Plan, taken: int, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """``scores`` of passages ``ids`` plus the contributions of plan terms ``taken:``, added one
+        term after the other (binary searches of the passages in each term's postings)."""
+        n_rest = len(plan.terms) - taken
+        lo, hi = plan.lo[:, taken:], plan.hi[:, taken:]
+        cuts = np.searchsorted(ids, self._base).tolist()
+        positions, wanted, rows, cols, per_segment = [], [], [], [], []
         for i, seg in enumerate(self.segments):
-            parts = [self._term_part(t, i) for t in terms if len(t.hits[i][0])]
-            if not parts:
-                out.append((_EMPTY_IDS, _EMPTY_SCORES))
-            elif len(parts) == 1:
-                out.append((parts[0][0].astype(np.int64), parts[0][1]))
-            else:
-                docs = np.concatenate([d for d, _ in parts])
-                contrib = np.concatenate([c for _, c in parts])
-                if len(docs) > seg.size // 8:
-                    dense = np.bincount(docs, weights=contrib, minlength=seg.size)
-                    ids = np.flatnonzero(dense)
-                    out.append((ids, dense[ids].astype(np.float32)))
-                else:
-                    ids, inverse = np.unique(docs, return_inverse=True)
-                    out.append((ids.astype(np.int64), np.bincount(inverse, weights=contrib).astype(np.float32)))
-        return out
+            a, b = cuts[i], cuts[i + 1]
+            if a == b:
+                continue
+            terms_here = np.flatnonzero(hi[i] > lo[i])
+            if not len(terms_here):
+                continue
+            local = (ids[a:b] - self._base[i]).astype(seg.docs.dtype)
+            seg_lo, seg_hi = lo[i, terms_here], hi[i, terms_here]
+            found_at = [seg.docs[x:y].searchsorted(local) for x, y in zip(seg_lo.tolist(), seg_hi.tolist())]
+            n = b - a
+            pos = np.concatenate(found_at) if len(found_at) > 1 else found_at[0]
+            pos = pos + np.repeat(seg_lo, n)
+            np.minimum(pos, np.repeat(seg_hi - 1, n), out=pos)
+            hit = seg.docs[pos] == np.tile(local, len(terms_here))
+            if not hit.any():
+                continue
+            pos = pos[hit]
+            per_segment.append(seg.tfs[pos])
+            rows.append(np.repeat(terms_here, n)[hit])
+            cols.append(np.tile(np.arange(a, b), len(terms_here))[hit])
+        if not rows:
+            return scores
+        rows = np.concatenate(rows)
+        cols = np.concatenate(cols)
+        tf = np.concatenate(per_segment).astype(np.float32)
+        contrib = np.zeros((n_rest, len(ids)), dtype=np.float32)
+        contrib[rows, cols] = plan.scale[taken:].astype(np.float32)[rows] * tf / (tf + self._gnorm[ids[cols]])
+        scores = scores.copy()
+        for j in np.unique(rows).tolist():  # in plan order, as one term after the other adds up
+            scores += contrib[j]
+        return scores
 
-    def _lookup(self, term: "_Term", i: int, docs: np.ndarray, scores: np.ndarray):
-        """Add ``term``'s contribution to the already found passages ``docs`` of segment ``i``."""
-        posting_docs, posting_tfs, _ = term.hits[i]
-        if not len(docs) or not len(posting_docs):
-            return docs, scores
-        pos = np.searchsorted(posting_docs, docs)
-        pos[pos == len(posting_docs)] = 0
-        found = posting_docs[pos] == docs
-        if found.any():
-            scores = scores.copy()
-            scores[found] += self._contributions(term, i, docs[found], posting_tfs[pos[found]])
-        return docs, scores
+    def _best(self, ids: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+        keep = scores > 0
+        ids, scores = ids[keep], scores[keep]
+        if not len(ids):
+            return []
+        if self._shift is not None:
+            ids = ids + self._shift[np.searchsorted(self._base, ids, side="right") - 1]
+        if len(ids) > k:
+            part = np.argpartition(-scores, k - 1)[:k]
+            ids, scores = ids[part], scores[part]
+        order = np.lexsort((ids, -scores))
+        return [(int(ids[i]), float(scores[i])) for i in order]
 
     # ---- passages
 

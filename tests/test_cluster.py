@@ -1,0 +1,243 @@
+"""The cluster mode on a real Dask LocalCluster of two worker processes: the same answers as one machine,
+through a worker killed while indexing and one killed while answering, and updates that touch one shard."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import DEV_QUESTIONS, REPO, SEEDS, json_lines, run_qa
+
+pytest.importorskip("dask.distributed", reason="the cluster tests need pip install 'qa[cluster]'")
+
+import qa  # noqa: E402
+from qa import index as store  # noqa: E402
+
+COLLECTION = REPO.parent / "shared" / "bench" / "collections" / "cranfield"
+
+
+def quiet(message):
+    pass
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from qa.cluster import connect
+    c = connect("local:2")
+    yield c
+    c.close()
+
+
+def ranked(index, question, k=10):
+    """(citation, score) of the top k, and the answer line: what a user compares."""
+    answer = index.ask(question, k)
+    return [(r.citation, r.score) for r in answer.results], answer.answer
+
+
+def assert_same(got, want, question):
+    (got_results, got_line), (want_results, want_line) = got, want
+    assert [c for c, _ in got_results] == [c for c, _ in want_results], question
+    for (_, a), (_, b) in zip(got_results, want_results):
+        assert a == pytest.approx(b, rel=1e-5, abs=1e-4), question
+    assert got_line == want_line, question
+
+
+def dev_questions():
+    return [json.loads(line)["question"] for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
+
+
+def worker_pids(cluster) -> dict[str, int]:
+    return cluster.client.run(os.getpid)
+
+
+def kill_one_worker(cluster) -> int:
+    address, pid = sorted(worker_pids(cluster).items())[0]
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def wait_for_workers(cluster, n=2, timeout=60):
+    cluster.client.wait_for_workers(n, timeout=timeout)
+    cluster._workers = None  # ask the scheduler again, not the cached list
+
+
+def write_collection(folder: Path, limit: int | None = None) -> list[str]:
+    """Cranfield's documents as text files (title, blank line, text); returns its questions."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(COLLECTION / "corpus.jsonl") as f:
+        for i, line in enumerate(f):
+            if limit is not None and i >= limit:
+                break
+            doc = json.loads(line)
+            (folder / f"doc{int(doc['id']):05d}.txt").write_text(f"{doc['title']}\n\n{doc['text']}\n")
+    with open(COLLECTION / "queries.jsonl") as f:
+        return [json.loads(line)["text"] for line in f]
+
+
+def test_seed_answers_equal_one_machine(cluster, tmp_path, seeds_index):
+    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    shards = {s["shard"] for s in sharded.manifest["segments"]}
+    assert shards == {0, 1}, "one shard per worker"
+    assert sharded.passage_count == seeds_index.passage_count
+    for question in dev_questions():
+        assert_same(ranked(sharded, question), ranked(seeds_index, question), question)
+
+
+def test_conversation_follow_up_on_the_cluster(cluster, tmp_path, seeds_index):
+    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    here, there = seeds_index.conversation(), sharded.conversation()
+    for question in ("Who is the Kremlin spokesman?", "What did he say about negotiations?"):
+        a, b = here.ask(question, 3), there.ask(question, 3)
+        assert [r.citation for r in a.results] == [r.citation for r in b.results]
+        assert a.answer == b.answer
+
+
+@pytest.mark.skipif(not COLLECTION.exists(), reason=f"no test collection at {COLLECTION}")
+def test_collection_rankings_and_scores_equal_one_machine(cluster, tmp_path):
+    questions = write_collection(tmp_path / "docs")
+    local = qa.build_index(tmp_path / "docs", tmp_path / "local", warn=quiet)
+    sharded = qa.build_index(tmp_path / "docs", tmp_path / "sharded", cluster=cluster, warn=quiet)
+    assert local.passage_count == sharded.passage_count >= 1000  # pseudo-relevance feedback is on
+    assert len({s["shard"] for s in sharded.manifest["segments"]}) == 2
+    for question in questions[:60]:
+        assert_same(ranked(sharded, question), ranked(local, question), question)
+        # the ranking alone, passage by passage (the same files in the same order give the same passages)
+        got = [(sharded.passage_source(pid), s) for pid, s in sharded.search(question, 20)]
+        want = [(local.passage_source(pid), s) for pid, s in local.search(question, 20)]
+        assert [g[0] for g in got] == [w[0] for w in want], question
+        assert [g[1] for g in got] == pytest.approx([w[1] for w in want], rel=1e-5)
+
+
+def test_worker_killed_while_indexing_leaves_the_same_index(cluster, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    words = (SEEDS / "000_ba940200d1e312e2.txt").read_text().split()
+    # enough text that each worker's shard takes a while to write
+    for i in range(600):
+        body = " ".join(words[(i * 37 + j) % len(words)] for j in range(400))
+        (docs / f"d{i:04d}.txt").write_text(f"Document {i}\n\n{body}\n")
+    local = qa.build_index(docs, tmp_path / "local", warn=quiet)
+    killed = []
+
+    def kill_when_building():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(p.name.startswith("seg-") for p in (tmp_path / "sharded").glob("seg-*")):
+                killed.append(kill_one_worker(cluster))
+                return
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_when_building)
+    killer.start()
+    sharded = qa.build_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    killer.join()
+    assert killed, "a worker was killed while the shards were written"
+    assert killed[0] not in worker_pids(cluster).values()
+    wait_for_workers(cluster)
+    # the killed worker's half-written segment is gone; every folder left is named by the manifest
+    named = {s["name"] for s in sharded.manifest["segments"]}
+    assert {p.name for p in (tmp_path / "sharded").glob("seg-*")} == named
+    assert sharded.passage_count == local.passage_count
+    for question in ("Kremlin spokesman Peskov", "Document 17 negotiations", "Ukraine embassy"):
+        assert_same(ranked(sharded, question), ranked(local, question), question)
+
+
+def test_worker_killed_while_answering_gives_the_same_answers(cluster, tmp_path, seeds_index):
+    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    questions = dev_questions()
+    want = [ranked(seeds_index, q) for q in questions]
+    assert ranked(sharded, questions[0]) == want[0]  # shards loaded on their workers
+    got, stop = [], threading.Event()
+
+    def ask_all():
+        for question in questions * 3:
+            got.append(ranked(sharded, question))
+        stop.set()
+
+    asker = threading.Thread(target=ask_all)
+    asker.start()
+    time.sleep(0.3)
+    killed = kill_one_worker(cluster)
+    asker.join(timeout=240)
+    assert stop.is_set()
+    assert killed not in worker_pids(cluster).values()
+    for i, result in enumerate(got):
+        assert_same(result, want[i % len(questions)], questions[i % len(questions)])
+    wait_for_workers(cluster)
+    assert ranked(sharded, questions[1]) == want[1]
+
+
+def test_edit_updates_only_its_shard(cluster, tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # update in place even a corpus this small
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in sorted(SEEDS.iterdir()):
+        (docs / path.name).write_bytes(path.read_bytes())
+    sharded = qa.build_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    before = {s["name"]: s for s in sharded.manifest["segments"]}
+    shard_of = {src: next(s["shard"] for s in before.values() if s["name"] == e["segment"])
+                for src, e in sharded.manifest["files"].items()}
+    edited = sorted(src for src, shard in shard_of.items() if shard == 1)[0]
+    path = docs / edited
+    path.write_text(path.read_text() + "\nThe zeppelin harbour of Quernsey reopened on Tuesday.\n")
+    updated = qa.open_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    after = {s["name"]: s for s in updated.manifest["segments"]}
+    for name, seg in before.items():
+        if seg["shard"] == 0:
+            assert after[name] == seg, "shard 0 held no changed file: untouched"
+    new = [s for name, s in after.items() if name not in before]
+    assert len(new) == 1 and new[0]["shard"] == 1 and new[0]["sources"] == [edited]
+    assert any(s.get("deleted") for s in after.values() if s["shard"] == 1)
+    # the same updated index on one machine answers the same
+    here = qa.open_index(docs, tmp_path / "sharded", update=False, warn=quiet)
+    for question in ["zeppelin harbour Quernsey"] + dev_questions():
+        assert_same(ranked(updated, question), ranked(here, question), question)
+    assert updated.ask("zeppelin harbour Quernsey").results[0].source == edited
+    # and the scores are a full rebuild's: idf and lengths count live passages only
+    fresh = qa.build_index(docs, tmp_path / "fresh", warn=quiet)
+    assert_same(ranked(updated, "zeppelin harbour Quernsey"), ranked(fresh, "zeppelin harbour Quernsey"), "edit")
+
+
+def test_cli_cluster_json_equals_local(tmp_path):
+    index = tmp_path / "index"
+    built = run_qa("index", "--index", index, "--cluster", "local:2", timeout=300)
+    assert built.returncode == 0, built.stderr
+    assert "passages" in built.stdout
+    questions = "\n".join(dev_questions()[:8]) + "\n"
+    local = run_qa("ask", "--json", "-k", "5", "--index", index, input=questions)
+    remote = run_qa("ask", "--json", "-k", "5", "--index", index, "--cluster", "local:2", input=questions,
+                    timeout=300)
+    assert remote.returncode == local.returncode, remote.stderr
+    assert json_lines(remote.stdout) == json_lines(local.stdout)
+
+
+def test_cli_bad_cluster_address_is_one_line(tmp_path):
+    result = run_qa("ask", "--index", tmp_path / "i", "--cluster", "local:many", "Kremlin")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "local:N" in result.stderr
+    result = run_qa("ask", "--index", tmp_path / "i", "--cluster", "tcp://127.0.0.1:9", "Kremlin", timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith("qa: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert "Traceback" not in result.stderr
+
+
+def test_without_dask_the_hint_names_the_extra(tmp_path):
+    code = ("import sys; sys.modules['dask'] = None; sys.modules['dask.distributed'] = None\n"
+            "from qa.cli import main; sys.exit(main(sys.argv[1:]))")
+    result = subprocess.run([sys.executable, "-c", code, "ask", "--index", str(tmp_path / "i"), "--cluster",
+                             "local:2", "Kremlin"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "qa: --cluster needs Dask: pip install 'qa[cluster]'"
+
+
+def test_single_machine_path_imports_no_dask(seeds_index):
+    code = ("import sys; from qa.cli import main; main(['ask', '--index', sys.argv[1], 'Kremlin spokesman']);"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed'}))")
+    result = subprocess.run([sys.executable, "-c", code, str(seeds_index.path)], capture_output=True, text=True,
+                            cwd=REPO, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
