@@ -170,6 +170,17 @@ class Index:
             if "stored" in arrays:
                 self._stored[s["name"]] = storage.read_array(index_dir / s["name"], arrays["stored"], False)
 
+    def close(self) -> None:
+        """Disconnect from the cluster this index was opened on (a no-op on one machine)."""
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # ---- what is in it
 
     @property

@@ -134,6 +134,7 @@ def _run(args) -> int:
     if args.command == "index":
         progress = _progress_bar() if sys.stderr.isatty() else None
         idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster)
+        idx.close()
         if progress:
             progress.close()
         skipped = idx.skipped()
@@ -169,7 +170,10 @@ def _run(args) -> int:
         for source, why in skipped:
             print(f"qa: skipped {one_line(source)}: {one_line(why)}", file=sys.stderr)
         return EXIT_OK
-    return _ask(idx, args)
+    try:
+        return _ask(idx, args)
+    finally:
+        idx.close()
 
 
 def _by_format(idx) -> str:

@@ -263,3 +263,14 @@ def test_a_broken_start_is_one_line_and_status_2(args, says, env):
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith(says) and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_chat_on_a_cluster_answers_and_follows_up(run):
+    pytest.importorskip("dask.distributed", reason="needs pip install 'qa[cluster]'")
+    term = run("--cluster", "local:2")
+    term.wait_for(PROMPT)
+    term.ask(QUESTIONS[next(iter(QUESTIONS))]["question"], CITATION)
+    term.ask("/k 5", "5")
+    term.ask("Who is the Kremlin spokesman?", "Peskov", CITATION)
+    term.ask("what did he say about negotiations?", CITATION)
+    assert term.end() == 0

@@ -40,7 +40,10 @@ def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
         screen.error(f"qa: internal error: {type(error).__name__}: {error}")
         return 3
     session = ChatSession(index, screen, k=args.k)
-    return _run_prompt(session) if interactive else _run_lines(session)
+    try:
+        return _run_prompt(session) if interactive else _run_lines(session)
+    finally:
+        index.close()
 
 
 def _run_prompt(session: ChatSession) -> int:

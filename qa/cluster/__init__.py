@@ -41,10 +41,11 @@ WORKERS_TTL_S = 5.0  # a stale list costs nothing: a task whose worker is gone r
 class Cluster:
     """A connection to a Dask scheduler (and, for ``local:N``, the LocalCluster it started)."""
 
-    def __init__(self, client, owned=None, address: str = ""):
+    def __init__(self, client, owned=None, address: str = "", own_client: bool = True):
         self.client = client
         self.address = address
-        self._owned = owned
+        self._owned = owned  # the LocalCluster started for local:N
+        self._own_client = own_client  # False for a Client the caller made: theirs to close
         self._workers: list[str] | None = None
         self._asked = 0.0
 
@@ -91,6 +92,9 @@ class Cluster:
         return ClusterSearcher(self, index_dir, manifest, segments, n_features, scoring, verify)
 
     def close(self) -> None:
+        """Disconnect (and stop a local:N cluster); a Client the caller passed in is left open."""
+        if not self._own_client:
+            return
         try:
             self.client.close()
             if self._owned is not None:
@@ -108,14 +112,14 @@ def connect(cluster) -> Cluster:
     except ImportError:
         raise QAError(f"--cluster needs Dask: {INSTALL_HINT}") from None
     if isinstance(cluster, Client):
-        return Cluster(cluster, address=str(cluster.scheduler.address))
+        return Cluster(cluster, address=str(cluster.scheduler.address), own_client=False)
     address = str(cluster).strip()
     if address.startswith("local:"):
         count = address[len("local:"):]
         if not count.isdigit() or not 1 <= int(count) <= 64:
             raise QAError(f"bad cluster address {address!r}: local:N takes N from 1 to 64 worker processes")
         local = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
-                             dashboard_address=None, silence_logs=logging.ERROR)
+                             dashboard_address=":0", silence_logs=logging.ERROR)
         return Cluster(Client(local), owned=local, address=address)
     if not address:
         raise QAError("empty cluster address: give tcp://HOST:PORT of a Dask scheduler, or local:N")
