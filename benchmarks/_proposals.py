@@ -7,6 +7,8 @@ query weights rewritten by `parse`.
 """
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from contextlib import contextmanager
 from typing import Any
@@ -17,33 +19,103 @@ OPTIONS = {
     "prf_beta": 0.5,  # weight of the expansion relative to the question
     "prf_min_passages": 0,  # feedback only in an index of at least this many passages
     "stem_known": 0,  # 1: a word whose stem the corpus holds is never taken for a typo
-    "keep": "qa",  # build time: "qa" (boilerplate removal as is), "nonempty" (a document never
-    # loses all its lines), "title" (nonempty, and an opening line followed by a blank line stays),
+    "qtf": "sum",  # a word asked n times weighs: "sum" n (qa), "once" 1, "log" 1 + ln n, "sqrt" sqrt n
+    "ask": "qa",  # phrases dropped from a question: "qa" (query._ASKING), "more" (also request phrasing:
+    # "I am interested in", "articles on", "describe" ...)
+    "bigram_span": "any",  # question bigrams join neighbouring words "any" (qa), or only those with no
+    # punctuation between them ("clause": none of .?!;:,()) or no sentence end between them ("sentence")
+    "idf_pow": 1.0,  # a term's idf raised to this power (weights rescaled; 1: as is)
+    "doc_ctx": 0.0,  # a passage also gets this share of its document's other passages' scores
+    "fb": "core",  # feedback: "core" (Index.expand as is), "off", "x" (the core's, with the fbx_* options)
+    "fbx_weight": "flat",  # "x": each feedback passage counts "flat" (as the core) or by "score" (its share of
+    # the top score) or "rank" (1/rank)
+    "fbx_pool": 3,  # "x": idf looked up for this many times feedback_terms candidates (0: every word)
+    "fbx_min": 1000,  # "x": feedback only on an index of at least this many passages
+    "fbx_small": 0,  # "x": below fbx_min, feedback from this many passages instead (0: none)
+    "fbx_small_w": 0.0,  # "x": and with this weight (0: the core's)
+    "stop": "qa",  # build time: the stop list, "qa" (analysis.STOP_WORDS), "small" (bm25s's 33 words),
+    # "noprep" (qa's without the spatial prepositions and quantifiers)
+    "title": 0,  # build time: 1: a .txt file's opening line set apart by a blank line (its title) is also
+    # indexed with every passage of the file, as a Markdown heading path is (the passage holding it counts it twice)
+    "keep": "qa",  # build time: "opening" (qa's, with an opening line set apart by a blank line kept
+    # whether it reads as a heading or as text, unless boilerplate), "qa" (boilerplate removal as is),
+    # "nonempty" (a document never loses all its lines), "title" (nonempty, and an opening line followed by a blank line stays),
     # "all" (no boilerplate removal)
 }
-BUILD_OPTIONS = ("keep",)
+BUILD_OPTIONS = ("keep", "stop", "title")
+
+# Request phrasing of long questions ("I am interested in articles on ...", "Describe ..."): the words
+# ask for documents, they name no topic.
+_REQUEST = re.compile(
+    r"\b(?:(?:i'm |i am |we are |i )?(?:also |particularly |especially |primarily )?interested in"
+    r"|(?:i'?d|i would) (?:like|prefer)(?: to (?:see|know|find|read))?"
+    r"|i (?:want|need|am looking for|'m looking for)|(?:please )?(?:give|show|find|list|describe|discuss|explain)(?: me)?"
+    r"|(?:any |all )?(?:articles?|papers?|documents?|publications?|reports?|studies|references?)"
+    r"(?= (?:on|about|dealing|which|that|concerning|describing|discussing|related|relating|of|in)\b)"
+    r"|(?:dealing|which deals?|that deals?|concerned|concerning) with|related to|relating to|pertaining to"
+    r"|e\.g\.|etc\.?|(?:is|are) there|what (?:is|are) (?:known|the)|possibilit(?:y|ies)|examples? of)\b",
+    re.IGNORECASE)
+
+
+def _ask_more(question: str) -> str:
+    return _REQUEST.sub(" ", question)
 
 
 class Proxy:
     def __init__(self, index, **opts: Any):
         self._index = index
         self.opts = {**OPTIONS, **opts}
+        if self.opts["fb"] != "core" or self.opts["prf_docs"]:
+            # the core's answer() calls index.expand (or _ranked): route them through the proposal's feedback
+            index.expand = self.expand
+            if hasattr(index, "_ranked"):
+                index._ranked = lambda weights, k: index.searcher.top(self.expand(weights), k) if weights else []
 
     def __getattr__(self, name: str):
         return getattr(self._index, name)
 
     def parse(self, question: str):
-        if self.opts["stem_known"]:
-            query = self._parse_stem_known(question)
+        if self.opts["ask"] != "qa":
+            question_in = _ask_more(question)
         else:
-            query = self._index.parse(question)
-        if self.opts["prf_docs"] and query.weights \
-                and self._index.searcher.n >= self.opts["prf_min_passages"]:
-            query.weights = self.feedback(query.weights)
+            question_in = question
+        if self.opts["stem_known"]:
+            query = self._parse_stem_known(question_in)
+        else:
+            query = self._index.parse(question_in)
+        query.text = question
+        if self.opts["bigram_span"] != "any":
+            query.weights = self._bounded_bigrams(question_in, query)
+        if self.opts["qtf"] != "sum" or self.opts["idf_pow"] != 1.0:
+            query.weights = self._reweight(query)
         return query
 
+    def expand(self, weights: dict[str, float]) -> dict[str, float]:
+        if self.opts["prf_docs"]:
+            if weights and self._index.searcher.n >= self.opts["prf_min_passages"]:
+                return self.feedback(weights)
+            return weights
+        fb = self.opts["fb"]
+        if fb == "off":
+            return weights
+        if fb == "x":
+            return self._feedback_x(weights)
+        return type(self._index).expand(self._index, weights)
+
     def search(self, question: str, k: int = 10):
-        return self._index.searcher.top(self.parse(question).weights, k)
+        weights = self._index.expand(self.parse(question).weights)
+        searcher = self._index.searcher
+        ctx = float(self.opts["doc_ctx"])
+        if not ctx:
+            return searcher.top(weights, k)
+        hits = searcher.top(weights, max(4 * k, 1000))
+        by_doc: dict[str, float] = {}
+        for pid, score in hits:
+            src = searcher.passage(pid)[0]
+            by_doc[src] = by_doc.get(src, 0.0) + score
+        rescored = [(pid, score + ctx * (by_doc[searcher.passage(pid)[0]] - score)) for pid, score in hits]
+        rescored.sort(key=lambda x: (-x[1], x[0]))
+        return rescored[:k]
 
     def ask(self, question: str, k: int = 3):
         return self._index.answer(self.parse(question), k)
@@ -52,6 +124,87 @@ class Proxy:
         from qa.conversation import Conversation
 
         return Conversation(self)
+
+    # ---- query weights
+
+    def _bounded_bigrams(self, question: str, query) -> dict[str, float]:
+        from qa import analysis
+        from qa import query as qmod
+
+        marks = ".?!;:,()" if self.opts["bigram_span"] == "clause" else ".?!;"
+        asked = qmod._ASKING.sub(" ", analysis.fold(question))
+        kept = [m for m in analysis._TOKEN.finditer(asked) if m.group() not in analysis.STOP_WORDS][:qmod.MAX_TERMS]
+        if len(kept) != len(query.concepts):
+            return query.weights
+        out = dict(query.weights)
+        bw = self._index.scoring.bigram_weight
+        for (m1, m2), (a, b) in zip(zip(kept, kept[1:]), zip(query.concepts, query.concepts[1:])):
+            if any(ch in marks for ch in asked[m1.end():m2.start()]):
+                t = f"{a.main} {b.main}"
+                out[t] = out.get(t, 0.0) - bw
+                if out[t] <= 1e-9:
+                    del out[t]
+        return out
+
+    def _reweight(self, query) -> dict[str, float]:
+        searcher = self._index.searcher
+        mode = self.opts["qtf"]
+        counts: Counter[str] = Counter()
+        for c in query.concepts:
+            counts[c.main] += 1
+        out: dict[str, float] = {}
+        for t, w in query.weights.items():
+            if mode != "sum" and " " not in t:
+                n = max(counts.get(t, 1), 1)
+                f = {"once": 1.0, "log": 1.0 + math.log(n), "sqrt": math.sqrt(n)}[mode]
+                w = w * f / n
+            p = float(self.opts["idf_pow"])
+            if p != 1.0:
+                idf = searcher.idf(searcher.df(t))
+                if idf > 0:
+                    w = w * idf ** (p - 1.0)
+            out[t] = w
+        return out
+
+    def _feedback_x(self, weights: dict[str, float]) -> dict[str, float]:
+        import numpy as np
+
+        from qa import analysis
+
+        index, searcher, scoring = self._index, self._index.searcher, self._index.scoring
+        n, beta = scoring.feedback_passages, scoring.feedback_weight
+        n_terms = scoring.feedback_terms
+        if searcher.n < self.opts["fbx_min"]:
+            n = int(self.opts["fbx_small"])
+            beta = float(self.opts["fbx_small_w"]) or beta
+        if not n or not weights:
+            return weights
+        top = searcher.top(weights, n)
+        if not top:
+            return weights
+        k1, b = scoring.k1, scoring.b
+        best = top[0][1]
+        mass: Counter[str] = Counter()
+        for rank, (pid, score) in enumerate(top, start=1):
+            share = {"flat": 1.0, "score": score / best, "rank": 1.0 / rank}[self.opts["fbx_weight"]]
+            tf = Counter(t for t in analysis.analyze(index.passage_text(pid)) if " " not in t)
+            norm = k1 * (1 - b + b * sum(tf.values()) / searcher.avglen)
+            for term, count in tf.items():
+                mass[term] += share * count * (k1 + 1) / (count + norm)
+        pool = int(self.opts["fbx_pool"])
+        candidates = [t for t, _ in (mass.most_common(pool * n_terms) if pool else mass.items())]
+        if not candidates:
+            return weights
+        dfs = searcher.dfs(candidates)
+        idfs = np.log1p((searcher.n - dfs + 0.5) / (dfs + 0.5))
+        scored = sorted(((mass[t] * float(i), t) for t, i in zip(candidates, idfs)), reverse=True)[:n_terms]
+        if not scored or scored[0][0] <= 0:
+            return weights
+        top_v = scored[0][0]
+        out = dict(weights)
+        for value, term in scored:
+            out[term] = out.get(term, 0.0) + beta * value / top_v
+        return out
 
     def _parse_stem_known(self, question: str):
         """qa's parse, with spelling variants sought only for words whose stem is unknown."""
@@ -109,12 +262,115 @@ def wrapper(**opts: Any):
     return lambda index: Proxy(index, **query_opts)
 
 
+def _keep_opening(lines, common=frozenset()):
+    """qa.corpus.keep_lines, except that the opening line set apart by a blank line stays when it is a
+    heading *or text* (a long or lower-case title), unless it is repeated or common boilerplate."""
+    from qa import corpus as c
+
+    content = [ln for ln in lines if not ln.blank]
+    classes = [c.classify(ln.text) for ln in content]
+    keys = [c.line_key(ln.text) if len(ln.text) < c.SHORT_CHARS else None for ln in content]
+    seen: dict[int, int] = {}
+    for key, cls in zip(keys, classes):
+        if key is not None and cls in (c.HEADING, c.TEXT):
+            seen[key] = seen.get(key, 0) + 1
+    drop = set()
+    for i, (key, cls) in enumerate(zip(keys, classes)):
+        if cls == c.BAD or (key is not None and (key in common or (cls in (c.HEADING, c.TEXT) and seen[key] > 1))):
+            drop.add(i)
+    good = [i for i, cls in enumerate(classes) if cls == c.GOOD and i not in drop]
+    if good:
+        first, last = good[0], good[-1]
+        edge = lambda ln: len(c._WORD.findall(ln.text)) < 25 and not c.prose(ln.text)  # noqa: E731
+        i = first - 1
+        while i >= 0 and (i in drop or edge(content[i])):
+            drop.add(i)
+            i -= 1
+        for i in {first - 1, 0} if first else ():
+            opening = i == 0 and len(content) > 1 and content[1].number > content[0].last + 1
+            if ((classes[i] == c.HEADING or (opening and classes[i] == c.TEXT)) and keys[i] is not None
+                    and seen.get(keys[i], 0) <= 1 and keys[i] not in common and (i == first - 1 or opening)):
+                drop.discard(i)
+        for i in range(len(content) - 1, last, -1):
+            if not edge(content[i]):
+                break
+            drop.add(i)
+    kept = [ln for i, ln in enumerate(content) if i not in drop]
+    return kept or [ln for ln, cls in zip(content, classes) if cls != c.BAD] or content
+
+
+@contextmanager
+def _title_patch():
+    """Plain-text passages indexed with the file's title (its opening line, when kept and set apart)."""
+    from qa import corpus, formats
+
+    original_split, original_piece = corpus.split_passages, formats.Piece
+    state: dict[str, Any] = {}
+
+    def split(text, params=corpus.Params(), common=frozenset(), parts=None):
+        spans = original_split(text, params, common, parts)
+        state["text"], state["title"] = text, None
+        lines = [ln for ln in (parts if parts is not None else corpus.units(text)) if not ln.blank]
+        if spans and len(lines) > 1 and lines[1].number > lines[0].last + 1 and len(lines[0].text) < corpus.SHORT_CHARS \
+                and spans[0].char_start <= lines[0].start < spans[0].char_end:
+            state["title"] = lines[0].text
+        return spans
+
+    def piece(span, *a, **kw):
+        title = state.get("title")
+        if title and not a and not kw:
+            return original_piece(span, index_text=title + "\n" + state["text"][span.char_start:span.char_end])
+        return original_piece(span, *a, **kw)
+
+    corpus.split_passages, formats.Piece = split, piece
+    try:
+        yield
+    finally:
+        corpus.split_passages, formats.Piece = original_split, original_piece
+
+
+STOP_LISTS = {
+    "small": lambda qa: frozenset("a an and are as at be but by for if in into is it no not of on or such that the "
+                                  "their then there these they this to was will with".split()),
+    "noprep": lambda qa: qa - set("above after against before below between down during further off over "
+                                  "through under until up out few more most other same own".split()),
+}
+
+
 @contextmanager
 def build_patch(**opts: Any):
-    """Build-time proposals: qa.corpus.keep_lines replaced while an index is opened or built."""
+    """Build-time proposals: qa.corpus.keep_lines or the stop list replaced while an index is opened or built."""
+    stop = opts.get("stop", "qa")
+    if stop != "qa":
+        from qa import analysis
+
+        original_stops = analysis.STOP_WORDS
+        analysis.STOP_WORDS = STOP_LISTS[stop](original_stops)
+        analysis._token_cache.clear()
+        try:
+            with build_patch(**{**opts, "stop": "qa"}):
+                yield
+        finally:
+            analysis.STOP_WORDS = original_stops
+            analysis._token_cache.clear()
+        return
+    if opts.get("title", 0):
+        with _title_patch(), build_patch(**{**opts, "title": 0}):
+            yield
+        return
     keep = opts.get("keep", "qa")
     if keep == "qa":
         yield
+        return
+    if keep == "opening":
+        from qa import corpus
+
+        original = corpus.keep_lines
+        corpus.keep_lines = _keep_opening
+        try:
+            yield
+        finally:
+            corpus.keep_lines = original
         return
     from qa import corpus
 

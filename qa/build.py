@@ -113,7 +113,10 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     for path, st, parsed, parts in read:
         doc = parsed.doc
         if parsed.pieces is None:
-            pieces = [formats.Piece(sp) for sp in corpus.split_passages(doc.text, params, common, parts)]
+            spans = corpus.split_passages(doc.text, params, common, parts)
+            title = corpus.title_line(parts, spans)  # its words count for every passage, as a heading's do
+            pieces = [formats.Piece(sp, None if title is None else f"{title}\n{doc.text[sp.char_start:sp.char_end]}")
+                      for sp in spans]
         else:
             pieces = parsed.pieces
         file_no = len(sources)

@@ -318,10 +318,11 @@ def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) ->
             drop.add(i)
             i -= 1
         # a heading (the title) right before the text stays, unless it is repeated boilerplate,
-        # and so does an opening line set apart by a blank line
+        # and so does an opening line set apart by a blank line, heading or text (a long or lower-case title)
         for i in {first - 1, 0} if first else ():
             opening = i == 0 and len(content) > 1 and content[1].number > content[0].last + 1
-            if (classes[i] == HEADING and keys[i] is not None and seen.get(keys[i], 0) <= 1
+            if ((classes[i] == HEADING or (opening and classes[i] == TEXT)) and keys[i] is not None
+                    and seen.get(keys[i], 0) <= 1
                     and keys[i] not in common and (i == first - 1 or opening)):
                 drop.discard(i)
         for i in range(len(content) - 1, last, -1):
@@ -331,6 +332,18 @@ def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) ->
     kept = [ln for i, ln in enumerate(content) if i not in drop]
     # a document is never left empty: its non-bad units, or all of them
     return kept or [ln for ln, cls in zip(content, classes) if cls != BAD] or content
+
+
+def title_line(parts: list[Line], spans: list[Span]) -> str | None:
+    """A plain-text file's title: its opening line, set apart by a blank line, short, and kept as
+    content (it stands in the first passage). Indexed with every passage of the file, as a Markdown
+    heading path is."""
+    content = [ln for ln in parts if not ln.blank]
+    if len(content) < 2 or not spans or content[1].number <= content[0].last + 1 \
+            or len(content[0].text) >= SHORT_CHARS:
+        return None
+    first = content[0]
+    return first.text if spans[0].char_start <= first.start < spans[0].char_end else None
 
 
 # ------------------------------------------------------------ passages
