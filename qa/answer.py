@@ -84,20 +84,26 @@ def line_of(text: str, offset: int) -> int:
 
 def feedback(weights: dict[str, float], texts: list[str], searcher, n_terms: int, beta: float) -> dict[str, float]:
     """``weights`` plus the ``n_terms`` words weighing most (saturated tf x idf) in ``texts``, the
-    heaviest scaled to ``beta``: Rocchio's query expansion over the top passages."""
+    heaviest scaled to ``beta``: Rocchio's query expansion over the top passages, best first; the
+    passage at rank r counts 1/r, so the best ones lead and the tail only adds what they agree on."""
     from collections import Counter
 
     k1, b = searcher.scoring.k1, searcher.scoring.b
     mass: Counter[str] = Counter()
-    for text in texts:
-        tf = Counter(t for t in analysis.analyze(text) if " " not in t)
+    stop = analysis.STOP_WORDS
+    for rank, text in enumerate(texts, start=1):
+        # the unigrams of analysis.analyze(text), in the same order, without making its bigrams
+        tf = Counter(t for t in analysis.tokenize(text) if t not in stop)
         norm = k1 * (1 - b + b * sum(tf.values()) / searcher.avglen)
         for term, count in tf.items():
-            mass[term] += count * (k1 + 1) / (count + norm)
+            mass[term] += count * (k1 + 1) / (count + norm) / rank
     # idf only for the words that weigh most in the passages themselves: a few lookups, not hundreds
     candidates = [t for t, _ in mass.most_common(3 * n_terms)]
-    idfs = np.log1p((searcher.n - searcher.dfs(candidates) + 0.5) / (searcher.dfs(candidates) + 0.5)) \
-        if candidates else []
+    if candidates:
+        dfs = searcher.dfs(candidates)
+        idfs = np.log1p((searcher.n - dfs + 0.5) / (dfs + 0.5))
+    else:
+        idfs = []
     scored = sorted(((mass[t] * float(i), t) for t, i in zip(candidates, idfs)), reverse=True)[:n_terms]
     if not scored or scored[0][0] <= 0:
         return weights

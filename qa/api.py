@@ -297,18 +297,39 @@ class Index:
 
     def search(self, question: str, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) pairs: ranking only, no answer line."""
-        return self.searcher.top(self.expand(self.parse(question).weights), k)
+        return self._ranked(self.parse(question).weights, k)
 
     def expand(self, weights: dict[str, float]) -> dict[str, float]:
         """Pseudo-relevance feedback (Rocchio): add the terms that stand out in the best passages."""
+        return self._expanded(weights, self.scoring.feedback_passages)[0]
+
+    def _feedback_on(self, weights: dict[str, float]) -> bool:
         n = self.scoring.feedback_passages
-        if not n or not weights or self.searcher.n < self.scoring.feedback_min_corpus:
-            return weights
-        top = self.searcher.top(weights, n)
+        return bool(n and weights and self.searcher.n >= self.scoring.feedback_min_corpus)
+
+    def _expanded(self, weights: dict[str, float], k: int) -> tuple[dict[str, float], list[tuple[int, float]]]:
+        """(``expand(weights)``, the ``k`` best passages for ``weights`` themselves: the first pass)."""
+        n = self.scoring.feedback_passages
+        if not self._feedback_on(weights):
+            return weights, []
+        top = self.searcher.top(weights, max(n, k))
         if not top:
-            return weights
-        return answering.feedback(weights, [self.passage_text(pid) for pid, _ in top], self.searcher,
-                                  self.scoring.feedback_terms, self.scoring.feedback_weight)
+            return weights, top
+        return answering.feedback(weights, [self.passage_text(pid) for pid, _ in top[:n]], self.searcher,
+                                  self.scoring.feedback_terms, self.scoring.feedback_weight), top
+
+    def _ranked(self, weights: dict[str, float], k: int) -> list[tuple[int, float]]:
+        """``searcher.top(expand(weights), k)``. Feedback only adds weight, so no passage scores less
+        after it than before: the first pass's k-th score is a floor for the second, which then
+        scans fewer terms and looks up fewer passages (the same ranking)."""
+        if not weights:
+            return self.searcher.top(weights, k)
+        # a searcher that scores elsewhere (a cluster's) ranks as it always does
+        lazy = type(self.searcher).top is Searcher.top
+        expanded, first = self._expanded(weights, k if lazy else 0)
+        if lazy and len(first) >= k:
+            return self.searcher.top_above(expanded, k, first[k - 1][1])
+        return self.searcher.top(expanded, k)
 
     def ask(self, question: str, k: int = 3) -> Answer:
         """The answer line and the top ``k`` passages for ``question``."""
@@ -322,15 +343,15 @@ class Index:
         """Rank, fold near-duplicates, pick the answer line for an already parsed ``query``."""
         if k < 1:
             raise QAError("k must be at least 1")
-        hits = self.searcher.top(self.expand(query.weights), k * 4 + 8) if query.weights else []
+        hits = self._ranked(query.weights, k * 4 + 8) if query.weights else []
         results: list[Result] = []
-        kept_shingles = []
+        kept = _KeptShingles()
         for pid, score in hits:
             source, cs, ce, ls, le = self.searcher.passage(pid)
             text = self.span_text(source, cs, ce)
             section, page = self.place(pid)
-            sh = answering.shingles(text)
-            dup = next((i for i, other in enumerate(kept_shingles) if answering.near_duplicate(sh, other)), None)
+            sh = _shingles(text)
+            dup = kept.first_near_duplicate(sh)
             if dup is not None:
                 cite = Citation(source, ls, le, section, page)
                 if cite not in results[dup].also_in and source != results[dup].source:
@@ -341,7 +362,7 @@ class Index:
             results.append(Result(rank=len(results) + 1, score=round(score, 4), source=source,
                                   line_start=ls, line_end=le, text=text, char_start=cs, char_end=ce,
                                   passage_id=pid, section=section, page=page))
-            kept_shingles.append(sh)
+            kept.append(sh)
         concepts = query.concepts + (context or [])
         line = None
         if results and answering.coverage(concepts, results[0].text) >= answering.ANSWER_COVERAGE:
@@ -353,3 +374,44 @@ class Index:
                 first, last = top.line_start, top.line_end  # source lines: the sentence's own are not known
             line = AnswerLine(top.text[s:e], top.source, first, last, top.section, top.page)
         return Answer(question=query.text, answer=line, results=results, query=query.text, terms=query.terms)
+
+
+_NEAR_DUPLICATE = answering.near_duplicate.__defaults__[0]  # its threshold: one place to change it
+
+
+def _shingles(text: str) -> set[int]:
+    """``answering.shingles(text)``, its word 4-grams made by zip rather than by slicing."""
+    ws = answering.analysis.words(text)
+    if len(ws) < answering._SHINGLE:
+        return {hash(tuple(ws))}
+    return {hash(g) for g in zip(*(ws[i:] for i in range(answering._SHINGLE)))}
+
+
+class _KeptShingles:
+    """The shingles of the passages kept so far, indexed by shingle: the first kept passage that a new
+    one near-duplicates (``answering.near_duplicate``) is found from the shingles they share, without
+    intersecting the new one's set with every kept one's."""
+
+    def __init__(self) -> None:
+        self.sets: list[set[int]] = []
+        self.holders: dict[int, list[int]] = {}
+
+    def first_near_duplicate(self, sh: set[int]) -> int | None:
+        if not sh or not self.sets:
+            return None
+        shared: dict[int, int] = {}
+        holders = self.holders
+        for h in sh:
+            for i in holders.get(h, ()):
+                shared[i] = shared.get(i, 0) + 1
+        for i in sorted(shared):
+            # answering.near_duplicate(sh, kept), from the count of shared shingles
+            if shared[i] / min(len(sh), len(self.sets[i])) >= _NEAR_DUPLICATE:
+                return i
+        return None
+
+    def append(self, sh: set[int]) -> None:
+        i = len(self.sets)
+        self.sets.append(sh)
+        for h in sh:
+            self.holders.setdefault(h, []).append(i)

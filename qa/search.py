@@ -30,10 +30,10 @@ class Scoring:
     b: float = 0.7  # how strongly long passages are discounted (0: not at all, 1: fully)
     bigram_weight: float = 0.25  # weight of a two-word phrase relative to a single word
     fuzzy_weight: float = 0.7  # weight of a spelling variant relative to the word typed
-    feedback_passages: int = 5  # pseudo-relevance feedback: top passages read back (0: off)
-    feedback_min_corpus: int = 1000  # no feedback below this many passages: 5 would be too large a share
+    feedback_passages: int = 10  # pseudo-relevance feedback: top passages read back, each by 1/rank (0: off)
+    feedback_min_corpus: int = 1000  # no feedback below this many passages: 10 would be too large a share
     feedback_terms: int = 30  # terms the feedback adds to the question
-    feedback_weight: float = 0.3  # weight of the added terms, the best one scaled to this
+    feedback_weight: float = 0.5  # weight of the added terms, the best one scaled to this
 
 
 class Segment:
@@ -109,6 +109,11 @@ _INFO_CACHE_BYTES = 32 << 20
 # A bound or a floor compared with scores summed in float32 is given this much slack, so that
 # rounding never drops a passage that belongs in the top k.
 _SLACK = 1e-4
+_SAMPLE = 64  # term dictionary lookups: every 64th term kept in memory (about 6 % of the dictionary's size)
+_STEP = 8
+_STRIDES = np.arange(0, _SAMPLE, _STEP)
+_STEPS = np.arange(_STEP)
+_PREFETCH_WORDS = 32
 
 
 class _Plan:
@@ -159,6 +164,7 @@ class Searcher:
         self._df_cache: dict[str, int] = {}
         self._info_cache: dict[str, tuple[np.ndarray, int]] = {}
         self._info_bytes = 0
+        self._samples: list[np.ndarray] | None = None
 
     def fid(self, term: str) -> int:
         fid = self._fid_cache.get(term)
@@ -176,18 +182,40 @@ class Searcher:
         if self._info_bytes > _INFO_CACHE_BYTES:
             cache.clear()
             self._info_bytes = 0
-        missing = [t for t in dict.fromkeys(terms) if t not in cache]
+        # this call's entries held here: another thread may clear the cache meanwhile (a cluster worker's)
+        entries = {t: cache.get(t) for t in terms}
+        missing = [t for t, e in entries.items() if e is None]
         if missing:
             fids = np.fromiter((self.fid(t) for t in missing), dtype=np.uint32, count=len(missing))
             order = np.argsort(fids, kind="stable")
             sorted_fids = fids[order]
             block = np.zeros((3, len(self.segments), len(missing)), dtype=np.int64)
             lo, hi, mx = block
+            if self._samples is None:
+                # every _SAMPLE-th term of each segment, small enough to stay in the CPU's cache: a
+                # binary search in it, then one short scan of a block of the memory-mapped terms,
+                # instead of some twenty steps that each miss the cache
+                self._samples = [np.ascontiguousarray(seg.terms[::_SAMPLE]) for seg in self.segments]
             for i, seg in enumerate(self.segments):
                 n_terms = len(seg.terms)
                 if not n_terms:
                     continue
-                pos = seg.terms.searchsorted(sorted_fids)  # ascending keys: each search starts where the last ended
+                start = self._samples[i].searchsorted(sorted_fids, side="right")
+                start -= 1
+                np.maximum(start, 0, out=start)
+                start *= _SAMPLE
+                # terms are distinct and ascending: those before a block are below the key (the sample
+                # says so), those after it above; in the block, every _STEP-th term, then _STEP terms
+                keys = sorted_fids[:, None]
+                cells = start[:, None] + _STRIDES
+                np.minimum(cells, n_terms - 1, out=cells)
+                below = (seg.terms[cells] < keys).sum(axis=1)
+                below -= 1
+                np.maximum(below, 0, out=below)
+                start += below * _STEP
+                cells = start[:, None] + _STEPS
+                np.minimum(cells, n_terms - 1, out=cells)
+                pos = start + (seg.terms[cells] < keys).sum(axis=1)
                 np.minimum(pos, n_terms - 1, out=pos)
                 found = seg.terms[pos] == sorted_fids
                 if not found.any():
@@ -199,11 +227,11 @@ class Searcher:
                 mx[i, cols] = seg.maxtf[p]
             self._info_bytes += block.nbytes
             for j, t in enumerate(missing):
-                cache[t] = (block, j)
+                entries[t] = cache[t] = (block, j)
         if len(terms) == 1:
-            block, j = cache[terms[0]]
+            block, j = entries[terms[0]]
             return block[:, :, j:j + 1]
-        return np.stack([block[:, :, j] for block, j in (cache[t] for t in terms)], axis=2)
+        return np.stack([block[:, :, j] for block, j in (entries[t] for t in terms)], axis=2)
 
     # ---- statistics
 
@@ -218,7 +246,8 @@ class Searcher:
         cache = self._df_cache
         if len(cache) > 1_000_000:
             cache.clear()
-        missing = [t for t in dict.fromkeys(terms) if t not in cache]
+        known = {t: cache.get(t) for t in terms}
+        missing = [t for t, n in known.items() if n is None]
         if missing:
             lo, hi, _ = self._infos(missing)
             counts = hi - lo
@@ -228,8 +257,8 @@ class Searcher:
                 for j in np.flatnonzero(counts[i]):
                     total[j] -= int(seg.deleted[seg.docs[lo[i, j]:hi[i, j]]].sum())
             for t, n in zip(missing, total.tolist()):
-                cache[t] = n
-        return np.array([cache[t] for t in terms], dtype=np.int64)
+                known[t] = cache[t] = n
+        return np.array([known[t] for t in terms], dtype=np.int64)
 
     def idf(self, df: int) -> float:
         return float(np.log1p((self.n - df + 0.5) / (df + 0.5)))
@@ -243,6 +272,13 @@ class Searcher:
         total = np.zeros(len(words), dtype=np.int64)
         for seg in self.segments:
             total += seg.vocabulary_df(keys, vocabulary)
+        if vocabulary == "vocab" and 0 < len(words) <= _PREFETCH_WORDS:
+            # a question's words (not a word's spelling candidates, which are hundreds): what parsing
+            # it asks next, found in the same binary searches: the stems' document frequencies, and
+            # the postings of the index terms they make (each stem, each pair of neighbours)
+            from . import analysis
+            stems = [analysis.stem(w) for w in words]
+            self.dfs(stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])])
         return total
 
     # ---- scoring
@@ -304,12 +340,18 @@ class Searcher:
         chunks: list = []
         done = 0
         next_check = 1
+        postings = (plan.hi - plan.lo).sum(axis=0).tolist()
+        scanned = 0
         for i, bound in enumerate(bounds, start=1):
             remaining -= bound
             taken_bound += bound
+            scanned += postings[i - 1]
             # the k-th score found can be no more than taken_bound: only then is it worth computing,
-            # and then at 1, 2, 4, 8... terms taken, so a long question costs a few checks, not one a term
-            if i < n_terms and remaining < max(taken_bound, floor) and (i >= next_check or remaining < floor):
+            # and then at 1, 2, 4, 8... terms taken, so a long question costs a few checks, not one a
+            # term; and before a term with more postings than all those taken (a check costs no more
+            # than what it may spare)
+            if i < n_terms and remaining < max(taken_bound, floor) and (
+                    i >= next_check or remaining < floor or postings[i] > 2 * scanned + 1000):
                 next_check = 2 * i
                 if remaining < floor:
                     taken = i
@@ -338,20 +380,29 @@ class Searcher:
         return self._best(ids, scores, k)
 
     def _postings(self, plan: _Plan, start: int, stop: int):
-        """(internal passage ids, contributions) of plan terms ``start:stop``, term by term, each term's
-        in passage order."""
-        lo, hi = plan.lo[:, start:stop], plan.hi[:, start:stop]
-        lens = hi - lo
-        seg_idx, term_idx = np.nonzero(lens.T)[::-1]  # term-major: each term's segments in order
+        """(internal passage ids, contributions) of plan terms ``start:stop``: segment by segment, and in
+        a segment term by term, each term's in passage order (a passage's contributions in plan order)."""
+        lens = plan.hi[:, start:stop] - plan.lo[:, start:stop]
+        seg_idx, term_idx = np.nonzero(lens)  # segment-major
         if not len(seg_idx):
             return _EMPTY_IDS, _EMPTY_SCORES
-        seg_list, term_list = seg_idx.tolist(), term_idx.tolist()
-        lo_list, hi_list = lo[seg_idx, term_idx].tolist(), hi[seg_idx, term_idx].tolist()
-        segments = self.segments
-        docs = [segments[s].docs[a:b] for s, a, b in zip(seg_list, lo_list, hi_list)]
-        tfs = [segments[s].tfs[a:b] for s, a, b in zip(seg_list, lo_list, hi_list)]
         counts = lens[seg_idx, term_idx]
-        ids = np.concatenate(docs).astype(np.int64) if len(docs) > 1 else docs[0].astype(np.int64)
+        total = int(counts.sum())
+        ends = np.cumsum(counts)
+        # the postings' positions in their segment's arrays, pair after pair
+        pos = np.arange(total, dtype=np.int64)
+        pos += np.repeat(plan.lo[seg_idx, term_idx + start] - (ends - counts), counts)
+        seg_ends = ends[np.flatnonzero(np.diff(seg_idx, append=-1))].tolist()
+        segments = self.segments
+        docs, tfs = [], []
+        a = 0
+        for i, b in zip(dict.fromkeys(seg_idx.tolist()), seg_ends):
+            seg = segments[i]
+            part = pos[a:b]
+            docs.append(seg.docs[part])
+            tfs.append(seg.tfs[part])
+            a = b
+        ids = (np.concatenate(docs) if len(docs) > 1 else docs[0]).astype(np.int64)
         ids += np.repeat(self._base[seg_idx], counts)
         tf = (np.concatenate(tfs) if len(tfs) > 1 else tfs[0]).astype(np.float32)
         scale = np.repeat(plan.scale[start:stop].astype(np.float32)[term_idx], counts)
@@ -363,12 +414,21 @@ class Searcher:
         contrib = np.concatenate([c[1] for c in chunks]) if len(chunks) > 1 else chunks[0][1]
         if not len(ids):
             return _EMPTY_IDS, _EMPTY_SCORES
-        if len(ids) > len(self._gnorm) // 8:
+        if len(ids) > len(self._gnorm) // 2:
             dense = np.bincount(ids, weights=contrib, minlength=len(self._gnorm))
             out = np.flatnonzero(dense)
             return out, dense[out].astype(np.float32)
-        out, inverse = np.unique(ids, return_inverse=True)
-        return out, np.bincount(inverse, weights=contrib, minlength=len(out)).astype(np.float32)
+        # ids are runs in passage order (one a term and segment): a stable sort merges them, and keeps
+        # a passage's contributions in plan order, summed in that order as before
+        order = np.argsort(ids, kind="stable")
+        ids = ids[order]
+        first = np.empty(len(ids), dtype=bool)
+        first[0] = True
+        np.not_equal(ids[1:], ids[:-1], out=first[1:])
+        group = np.cumsum(first)
+        group -= 1
+        out = ids[first]
+        return out, np.bincount(group, weights=contrib[order], minlength=len(out)).astype(np.float32)
 
     def _lookup(self, plan: _Plan, taken: int, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """``scores`` of passages ``ids`` plus the contributions of plan terms ``taken:``, added one
@@ -418,7 +478,13 @@ class Searcher:
         if self._shift is not None:
             ids = ids + self._shift[np.searchsorted(self._base, ids, side="right") - 1]
         if len(ids) > k:
-            part = np.argpartition(-scores, k - 1)[:k]
+            # the k best; among passages tied with the k-th, the first ones: the same k passages
+            # whichever other passages were scored
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            above = np.flatnonzero(scores > kth)
+            tied = np.flatnonzero(scores == kth)
+            tied = tied[np.argsort(ids[tied], kind="stable")[:k - len(above)]]
+            part = np.concatenate([above, tied])
             ids, scores = ids[part], scores[part]
         order = np.lexsort((ids, -scores))
         return [(int(ids[i]), float(scores[i])) for i in order]
