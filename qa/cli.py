@@ -12,6 +12,8 @@ import sys
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_QUESTION_CHARS = 10_000
+MAX_JOBS = 4
+PARALLEL_PASSAGES = 100_000  # below this a question takes about a millisecond: not worth a process pool
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=_positive, default=3, help="passages to show (default 3)")
     ask.add_argument("--json", action="store_true", help="one JSON object per question on stdout")
     ask.add_argument("--chat", action="store_true", help="stdin questions form one conversation")
+    ask.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                     help="processes answering stdin questions, output in order (default: one per core, "
+                          f"up to {MAX_JOBS}, for an index of {PARALLEL_PASSAGES:,} passages or more; else 1)")
     ask.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     common(ask)
 
@@ -192,16 +197,13 @@ def _warn_if_empty(idx) -> None:
 
 
 def _questions(args):
+    """The questions to answer: the argument, or stdin's non-empty lines (read as they come)."""
     if args.question:
-        yield " ".join(args.question)
-        return
+        return iter([" ".join(args.question)])
     if sys.stdin is None or sys.stdin.isatty():
         from .errors import QAError
         raise QAError("no question given: pass one as an argument, or pipe questions in, one a line")
-    for line in sys.stdin:
-        line = line.strip()
-        if line:
-            yield line
+    return (line.strip() for line in sys.stdin if line.strip())
 
 
 def _ask(idx, args) -> int:
@@ -209,28 +211,74 @@ def _ask(idx, args) -> int:
     from .errors import QAError
 
     color = render.use_color(sys.stdout, args.color)
-    conversation = idx.conversation() if args.chat else None
-    answered = asked = 0
     many = not args.question
-    for question in _questions(args):
-        if len(question) > MAX_QUESTION_CHARS:
-            question = question[:MAX_QUESTION_CHARS]
-            print(f"qa: question cut to its first {MAX_QUESTION_CHARS} characters", file=sys.stderr)
-        if not question.strip():
-            raise QAError("empty question")
-        answer = conversation.ask(question, args.k) if conversation else idx.ask(question, args.k)
+    jobs = _jobs(idx, args)
+    if jobs > 1:
+        answers = _answer_in_parallel(idx, args, color, jobs)
+    else:
+        conversation = idx.conversation() if args.chat else None
+        answers = (_answer_one(idx, conversation, question, args, color) for question in _questions(args))
+    answered = asked = 0
+    for question, got_answer, output in answers:
         asked += 1
-        answered += answer.answered
-        if args.json:
-            sys.stdout.write(render.json_dumps(answer.to_dict()) + "\n")
-        else:
-            if many:
-                print(("\n" if asked > 1 else "") + "? " + render.sanitize(question))
-            print(render.render_answer(answer, color=color))
+        answered += got_answer
+        if not args.json and many:
+            print(("\n" if asked > 1 else "") + "? " + render.sanitize(question))
+        sys.stdout.write(output)
         sys.stdout.flush()
     if not asked:
         raise QAError("no question given")
     return EXIT_OK if answered else EXIT_NO_ANSWER
+
+
+def _jobs(idx, args) -> int:
+    """Processes for the questions: one unless they come from stdin, are not one conversation, and
+    the index is local and large enough (or -j says so)."""
+    if args.question or args.chat or idx.cluster is not None:
+        return 1
+    if args.jobs:
+        return args.jobs
+    return min(os.cpu_count() or 1, MAX_JOBS) if idx.passage_count >= PARALLEL_PASSAGES else 1
+
+
+def _answer_one(idx, conversation, question: str, args, color: bool) -> tuple[str, bool, str]:
+    """(question, answered, what to print) for one question."""
+    from . import render
+    from .errors import QAError
+
+    if len(question) > MAX_QUESTION_CHARS:
+        question = question[:MAX_QUESTION_CHARS]
+        print(f"qa: question cut to its first {MAX_QUESTION_CHARS} characters", file=sys.stderr)
+    if not question.strip():
+        raise QAError("empty question")
+    answer = conversation.ask(question, args.k) if conversation else idx.ask(question, args.k)
+    if args.json:
+        return question, answer.answered, render.json_dumps(answer.to_dict()) + "\n"
+    return question, answer.answered, render.render_answer(answer, color=color) + "\n"
+
+
+_pool_state: tuple = ()  # (index, args, color), inherited by the forked workers
+
+
+def _pool_answer(question: str):
+    idx, args, color = _pool_state
+    return _answer_one(idx, None, question, args, color)
+
+
+def _pool_init() -> None:
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+
+
+def _answer_in_parallel(idx, args, color: bool, jobs: int):
+    """Questions answered by ``jobs`` forked processes sharing the opened (memory-mapped) index;
+    answers come back in the order of the questions, each as soon as it and those before it are done."""
+    import multiprocessing as mp
+
+    global _pool_state
+    _pool_state = (idx, args, color)
+    with mp.get_context("fork").Pool(jobs, initializer=_pool_init) as pool:
+        yield from pool.imap(_pool_answer, _questions(args), chunksize=1)
 
 
 class _progress_bar:

@@ -1,7 +1,8 @@
 """The command line as a user runs it: a subprocess, real files, real exit codes."""
+import json
 import re
 
-from conftest import SEEDS, json_lines, run_qa
+from conftest import DEV_QUESTIONS, SEEDS, json_lines, run_qa
 
 CITATION = re.compile(r"\b\d{3}_[0-9a-f]{16}\.txt:\d+(?:-\d+)?\b")
 
@@ -40,6 +41,25 @@ def test_questions_from_stdin_one_per_line(tmp_path):
     assert [o["question"] for o in objs] == ["nuclear doctrine", "What is the population of Kherson?", "ATACMS"]
     assert objs[1]["answer"] is None and len(objs[1]["results"]) == 3
     assert objs[0]["answer"] and objs[2]["answer"]
+
+
+def test_parallel_answers_equal_one_at_a_time_in_order(tmp_path):
+    questions = [json.loads(line)["question"] for line in DEV_QUESTIONS.open()]
+    stdin = "\n".join(questions * 2) + "\n"
+    one = run_qa("ask", "--json", "-k", "5", "-j", "1", "--index", tmp_path, input=stdin)
+    many = run_qa("ask", "--json", "-k", "5", "-j", "3", "--index", tmp_path, input=stdin)
+    assert many.returncode == one.returncode == 0, many.stderr
+    assert many.stdout == one.stdout
+    assert [o["question"] for o in json_lines(many.stdout)] == questions * 2
+    text = run_qa("ask", "-j", "2", "--index", tmp_path, input="nuclear doctrine\nATACMS\n")
+    assert text.stdout.startswith("? nuclear doctrine\n") and "\n? ATACMS\n" in text.stdout
+
+
+def test_parallel_long_question_is_cut_with_a_notice(tmp_path):
+    out = run_qa("ask", "-j", "2", "--json", "--index", tmp_path, input="ATACMS\n" + "nuclear " * 2000 + "\n")
+    assert out.returncode == 0 and len(json_lines(out.stdout)) == 2
+    assert out.stderr.strip().endswith("qa: question cut to its first 10000 characters")
+    assert "Traceback" not in out.stderr
 
 
 def test_chat_mode_follows_up(tmp_path):
