@@ -13,7 +13,7 @@ Imports numpy only: no scikit-learn on the query path.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -436,7 +436,7 @@ class Searcher:
         n_rest = len(plan.terms) - taken
         lo, hi = plan.lo[:, taken:], plan.hi[:, taken:]
         cuts = np.searchsorted(ids, self._base).tolist()
-        positions, wanted, rows, cols, per_segment = [], [], [], [], []
+        rows, cols, per_segment = [], [], []
         for i, seg in enumerate(self.segments):
             a, b = cuts[i], cuts[i + 1]
             if a == b:

@@ -66,6 +66,12 @@ def wait_for_workers(cluster, n=2, timeout=60):
     cluster._workers = None  # ask the scheduler again, not the cached list
 
 
+def held_segments(index_dir: str) -> list[str]:
+    """Run on a worker: the segments of ``index_dir`` it holds in memory."""
+    from qa.cluster import shard
+    return sorted(name for folder, name in shard._segments_held if folder == index_dir)
+
+
 def write_collection(folder: Path, limit: int | None = None) -> list[str]:
     """Cranfield's documents as text files (title, blank line, text); returns its questions."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -193,6 +199,11 @@ def test_edit_updates_only_its_shard(cluster, tmp_path, monkeypatch):
     new = [s for name, s in after.items() if name not in before]
     assert len(new) == 1 and new[0]["shard"] == 1 and new[0]["sources"] == [edited]
     assert any(s.get("deleted") for s in after.values() if s["shard"] == 1)
+    # the workers hold each segment once: the old ones kept (only masks changed), no second copy
+    updated.ask("zeppelin harbour Quernsey")
+    held = cluster.client.run(held_segments, str(tmp_path / "sharded"))
+    assert sum(len(names) for names in held.values()) == len(after)
+    assert set().union(*held.values()) == set(after)
     # the same updated index on one machine answers the same
     here = qa.open_index(docs, tmp_path / "sharded", update=False, warn=quiet)
     for question in ["zeppelin harbour Quernsey"] + dev_questions():

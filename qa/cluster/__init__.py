@@ -65,8 +65,43 @@ class Cluster:
         """``fn(*args)`` for each of ``calls`` on the workers, results in order.
 
         Call i prefers worker ``prefer[i]`` (mod the worker count), where its
-        shard is already loaded, but runs on any worker if that one is gone.
+        shard is already loaded. With a preference, the calls go straight to
+        those workers (``Client.run``: one message each way, no scheduling);
+        any call that did not come back that way (its worker died, or is new)
+        is submitted as a Dask task, which runs on any live worker and is
+        rescheduled if that one dies too.
         """
+        from . import shard
+        if prefer is None or shard.CALLS.get(fn.__name__) is not fn:  # a build: always a (resilient) task
+            return self._submit(fn, calls, prefer, what)
+        workers = self.workers()
+        plan: dict[str, list] = {}
+        for i, args in enumerate(calls):
+            plan.setdefault(workers[prefer[i] % len(workers)], []).append((i, fn.__name__, tuple(args)))
+        results: list[Any] = [None] * len(calls)
+        done = [False] * len(calls)
+        try:
+            replies = self.client.run(shard.serve, plan, workers=list(plan), on_error="return")
+        except (KeyboardInterrupt, QAError):
+            raise
+        except Exception:  # noqa: BLE001 - a worker gone: the tasks below take over
+            replies = {}
+        for reply in replies.values():
+            if isinstance(reply, QAError):
+                raise reply  # a damaged index, say: the same answer from any worker
+            if isinstance(reply, list):
+                for i, result in reply:
+                    results[i], done[i] = result, True
+        missing = [i for i in range(len(calls)) if not done[i]]
+        if missing:
+            self._workers = None  # ask the scheduler which workers there are now
+            for i, result in zip(missing, self._submit(fn, [calls[i] for i in missing],
+                                                       [prefer[i] for i in missing], what)):
+                results[i] = result
+        return results
+
+    def _submit(self, fn: Callable, calls: Sequence[tuple], prefer: Sequence[int] | None, what: str) -> list[Any]:
+        """The calls as Dask tasks: scheduled, and rescheduled when a worker dies."""
         workers = self.workers() if prefer is not None else None
         futures = []
         for i, args in enumerate(calls):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import analysis
-from ..search import Scoring, Searcher, Segment
+from ..search import _PREFETCH_WORDS, Scoring, Searcher, Segment
 from . import shard
 from .shard import ShardSpec
 
@@ -44,12 +44,16 @@ class ClusterSearcher(Searcher):
             groups.setdefault(shard_key(meta), []).append(i)
         self.shards: list[ShardSpec] = []
         self._order: list[int] = []  # segment positions, shard by shard
+        names = tuple(meta["name"] for meta in manifest["segments"])
+        version = float(manifest.get("created", 0.0))
         for members in groups.values():
             self.shards.append(ShardSpec(str(index_dir), tuple(_slim(manifest["segments"][i]) for i in members),
-                                         tuple(int(self.offsets[i]) for i in members), n_features, verify))
+                                         tuple(int(self.offsets[i]) for i in members), n_features, verify,
+                                         version, names))
             self._order.extend(members)
         per_segment: list = [None] * len(segments)
-        for pos, stat in zip(self._order, (s for part in self._run(shard.stats) for s in part)):
+        loaded = self._run(shard.stats)  # each worker loads its shards now, not on the first question
+        for pos, stat in zip(self._order, (s for part in loaded for s in part)):
             per_segment[pos] = stat
         # summed in segment order, as one machine sums them: the same avglen to the last bit
         self.live = self.n = sum(live for live, _ in per_segment)
@@ -60,7 +64,7 @@ class ClusterSearcher(Searcher):
     def _run(self, fn, *args) -> list:
         return self.cluster.run(fn, [(spec, *args) for spec in self.shards], prefer=range(len(self.shards)))
 
-    # ---- statistics: summed over the shards, one round trip for all a question needs
+    # ---- statistics: summed over the shards, each question's in as few round trips as parsing allows
 
     def _counts(self, asked: dict[str, list[str]]) -> None:
         """Fetch the counts of what is asked and not known yet into the cache."""
@@ -85,9 +89,10 @@ class ClusterSearcher(Searcher):
 
     def word_df(self, words: list[str], vocabulary: str = "vocab") -> np.ndarray:
         asked = {vocabulary: list(words)}
-        if vocabulary == "vocab":
-            # what parsing a question asks next, fetched in the same round trip: the words' stems,
-            # and the index terms they make (each stem, each pair of neighbours)
+        if vocabulary == "vocab" and len(words) <= _PREFETCH_WORDS:
+            # a question's words (not a word's spelling candidates, which are hundreds): what parsing
+            # asks next, fetched in the same round trip: the words' stems, and the index terms they
+            # make (each stem, each pair of neighbours)
             stems = [analysis.stem(w) for w in words]
             asked["stems"] = stems
             asked["terms"] = stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])]

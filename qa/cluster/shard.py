@@ -1,13 +1,20 @@
 """What a Dask worker runs: load a shard of an index once, keep it, answer the client's calls on it.
 
-A shard is a group of the index's segments. A worker keeps each shard it has
-loaded (its postings read into memory) until the index changes, so only the
-first question after a start, a worker's loss or an update pays the load.
-Every call names the shard fully (folder, segments, masks, offsets), so any
-worker can serve it: a task whose worker died is simply run elsewhere.
+A shard is a group of the index's segments. A worker keeps each segment it has
+loaded (its postings read into memory) while the index names it: an update
+only adds a segment and replaces deletion masks, so the segments already held
+stay; the ones a newer manifest no longer names are let go. Every call names
+its shard fully (folder, segments, masks, offsets), so any worker can serve
+it: a call whose worker died is simply run on another.
+
+Two ways in: ``serve`` for the fast path (``Client.run``, straight to the
+workers that hold the shards) and the plain functions as Dask tasks (through
+the scheduler, which reschedules them when a worker dies).
 """
 from __future__ import annotations
 
+import asyncio
+import copy
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -16,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from ..search import Scoring, Searcher, Segment, shard_totals
+from ..storage import read_array
 
-KEEP_SHARDS = 16  # shards a worker keeps loaded (an index has a few per worker; old versions age out)
+KEEP_SEARCHERS = 8  # scorers a worker keeps (one per shard, scoring and index version in use)
 _IN_MEMORY = ("terms", "indptr", "docs", "tfs", "maxtf", "lengths")
 
 
@@ -30,68 +38,83 @@ class ShardSpec:
     offsets: tuple[int, ...]  # the first passage id of each segment in the whole index
     n_features: int
     verify: bool
+    version: float = 0.0  # the manifest's creation time: a newer one lets go of segments it no longer names
+    names: tuple = ()  # every segment the manifest names, in all shards
 
     @property
     def key(self) -> tuple:
         return (self.index_dir, tuple((s["name"], (s.get("deleted") or {}).get("file")) for s in self.segments))
 
 
-_loaded: OrderedDict[tuple, list[Segment]] = OrderedDict()
+_segments_held: dict[tuple[str, str], Segment] = {}  # (index folder, segment name) -> postings in memory
+_versions: dict[str, float] = {}  # index folder -> newest manifest seen
 _searchers: OrderedDict[tuple, Searcher] = OrderedDict()
 _lock = threading.Lock()
 
 
+def _forget_old(spec: ShardSpec) -> None:
+    """A newer manifest: drop the segments (and scorers) of this index it no longer names."""
+    if spec.version <= _versions.get(spec.index_dir, -1.0):
+        return
+    _versions[spec.index_dir] = spec.version
+    live = set(spec.names)
+    for key in [k for k in _segments_held if k[0] == spec.index_dir and k[1] not in live]:
+        del _segments_held[key]
+    for key in [k for k in _searchers if k[0][0] == spec.index_dir and k[3] < spec.version]:
+        del _searchers[key]
+
+
+def _load(index_dir: str, meta: dict, verify: bool) -> Segment:
+    held = _segments_held.get((index_dir, meta["name"]))
+    if held is None:
+        held = Segment(Path(index_dir) / meta["name"], dict(meta, sources=[], deleted=None), verify)
+        for name in _IN_MEMORY:  # held in the worker's memory, not paged in from a shared file system
+            setattr(held, name, np.array(getattr(held, name)))
+        with _lock:
+            _segments_held[(index_dir, meta["name"])] = held
+    if not meta.get("deleted"):
+        return held
+    seg = copy.copy(held)  # the same arrays, this version's deletion mask
+    seg.deleted = read_array(Path(index_dir) / meta["name"], meta["deleted"], verify).astype(bool)
+    seg.live = seg.size - int(seg.deleted.sum())
+    return seg
+
+
 def _segments(spec: ShardSpec) -> list[Segment]:
     with _lock:
-        segments = _loaded.get(spec.key)
-        if segments is not None:
-            _loaded.move_to_end(spec.key)
-            return segments
-    segments = []
-    for meta in spec.segments:
-        seg = Segment(Path(spec.index_dir) / meta["name"], dict(meta, sources=[]), spec.verify)
-        for name in _IN_MEMORY:  # held in the worker's memory, not paged in from a shared file system
-            setattr(seg, name, np.array(getattr(seg, name)))
-        segments.append(seg)
-    with _lock:
-        _loaded[spec.key] = segments
-        while len(_loaded) > KEEP_SHARDS:
-            _loaded.popitem(last=False)
-    return segments
+        _forget_old(spec)
+    return [_load(spec.index_dir, meta, spec.verify) for meta in spec.segments]
 
 
-def _searcher(spec: ShardSpec, scoring: Scoring, totals: tuple[int, float]) -> Searcher:
-    key = (spec.key, scoring, totals)
+def _searcher(spec: ShardSpec, scoring: Scoring, totals: tuple[int, float] | None) -> Searcher:
+    key = (spec.key, scoring, totals, spec.version)
     with _lock:
         searcher = _searchers.get(key)
         if searcher is not None:
             _searchers.move_to_end(key)
             return searcher
-    searcher = Searcher(_segments(spec), spec.n_features, scoring, list(spec.offsets), totals)
+    segments = _segments(spec)
+    searcher = Searcher(segments, spec.n_features, scoring, list(spec.offsets), totals)
     with _lock:
         _searchers[key] = searcher
-        while len(_searchers) > KEEP_SHARDS:
+        while len(_searchers) > KEEP_SEARCHERS:
             _searchers.popitem(last=False)
     return searcher
 
 
 def stats(spec: ShardSpec) -> list[tuple[int, float]]:
     """Per segment: (live passages, their summed length). Loads the shard."""
-    return [shard_totals([seg]) for seg in _segments(spec)]
-
-
-def _own_totals(spec: ShardSpec) -> tuple[int, float]:
-    return shard_totals(_segments(spec))
+    return [shard_totals([seg]) for seg in _searcher(spec, Scoring(), None).segments]
 
 
 def counts(spec: ShardSpec, asked: dict[str, list[str]]) -> dict[str, np.ndarray]:
     """The shard's counts of what is asked: ``terms`` (live document frequencies of index terms),
     ``vocab`` and ``stems`` (how often folded words and stems occur, for spelling)."""
-    searcher = _searcher(spec, Scoring(), _own_totals(spec))
+    searcher = _searcher(spec, Scoring(), None)
     out = {}
     for kind, items in asked.items():
         if kind == "terms":
-            out[kind] = np.array([searcher.df(t) for t in items], dtype=np.int64)
+            out[kind] = searcher.dfs(items)
         else:
             out[kind] = np.asarray(searcher.word_df(items, kind), dtype=np.int64)
     return out
@@ -101,3 +124,16 @@ def top(spec: ShardSpec, scoring: Scoring, totals: tuple[int, float], weights: d
         dfs: dict[str, int]) -> list[tuple[int, float]]:
     """The shard's ``k`` best (passage id, score), scored with the whole index's statistics."""
     return _searcher(spec, scoring, totals).top(weights, k, dfs)
+
+
+CALLS = {"stats": stats, "counts": counts, "top": top}
+
+
+async def serve(plan: dict[str, list[tuple[int, str, tuple]]], dask_worker=None) -> list[tuple[int, object]]:
+    """``Client.run`` target: this worker's share of a fan-out, ``plan[its address]`` as (call number,
+    function name, arguments); the work runs in a thread, off the worker's event loop."""
+    mine = plan.get(dask_worker.address, []) if dask_worker is not None else []
+    if not mine:
+        return []
+    return await asyncio.get_running_loop().run_in_executor(
+        None, lambda: [(i, CALLS[name](*args)) for i, name, args in mine])
