@@ -16,13 +16,17 @@ The design is Elasticsearch's ``dfs_query_then_fetch`` on Dask:
 - Query. Every shard scores the question with those global statistics and
   returns its top k; the client merges them. The scores are those of one
   machine's index of the same segments.
-- Workers keep the shards they load (qa/cluster/shard.py). A task names its
-  shard fully, so when a worker dies Dask runs it on another, which loads the
-  shard from the shared folder.
+- Workers keep the shards they load (qa/cluster/shard.py). A question's calls
+  go straight to the workers holding its shards (``Client.run``, no task
+  scheduling: about a millisecond a round trip); a call whose worker died goes
+  again as a Dask task, which names its shard fully, so another worker loads
+  the shard from the shared folder and answers.
 - An update rebuilds nothing: the changed files go into a new segment of the
   shard that held them, and only that shard's masks change.
 
-Nothing here is imported by the single-machine path.
+Nothing here is imported by the single-machine path. A script that starts a
+``local:N`` cluster needs the usual ``if __name__ == "__main__":`` guard: its
+worker processes are spawned, and import the script.
 """
 from __future__ import annotations
 
