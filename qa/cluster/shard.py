@@ -126,7 +126,12 @@ def top(spec: ShardSpec, scoring: Scoring, totals: tuple[int, float], weights: d
     return _searcher(spec, scoring, totals).top(weights, k, dfs)
 
 
-CALLS = {"stats": stats, "counts": counts, "top": top}
+def ping(*_args) -> bool:
+    """No work: what a round trip of the fan-out itself costs (benchmarks/cluster.py times it)."""
+    return True
+
+
+CALLS = {"stats": stats, "counts": counts, "top": top, "ping": ping}
 
 
 async def serve(plan: dict[str, list[tuple[int, str, tuple]]], dask_worker=None) -> list[tuple[int, object]]:
