@@ -153,6 +153,9 @@ def read_document(root: Path, path: Path) -> Document:
 _LINE_END = re.compile(r"\r\n|\r|\n")
 LINE_END = _LINE_END  # what ends a line, for whoever numbers lines as citations do
 _WORD = re.compile(r"\w+")
+# \w in ASCII: letters, digits, underscore; everything else becomes a space, so that for ASCII text
+# bytes.split() finds exactly the runs _WORD finds, five times faster
+_ASCII_WORD_BYTES = bytes(c if c < 128 and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256))
 _ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
 _TERMINAL = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.I)
@@ -247,9 +250,16 @@ def _wrapped(text: str, start: int, ends: list[int]) -> bool:
     return running * 2 > len(sample)
 
 
+def _words(text: str) -> list[str]:
+    """``_WORD.findall(text)``, faster for ASCII text."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    return _WORD.findall(text)
+
+
 def line_key(text: str) -> int:
     """A key under which the same line, however spaced or cased, is counted across documents."""
-    return zlib.crc32(" ".join(_WORD.findall(text.lower())).encode("utf-8"))
+    return zlib.crc32(" ".join(_words(text.lower())).encode("utf-8"))
 
 
 # ------------------------------------------------------- boilerplate
@@ -260,9 +270,9 @@ SHORT_CHARS = 200  # units shorter than this are compared across and within docu
 
 def classify(line: str) -> str:
     """jusText-like class of a line or paragraph from length, stop-word density and C4-style rules."""
-    words = _WORD.findall(line.lower())
+    words = _words(line.lower())
     n = len(words)
-    stops = sum(1 for w in words if w in STOP_WORDS)
+    stops = sum(map(STOP_WORDS.__contains__, words))
     punctuated = bool(_TERMINAL.search(line))
     if n < 20 and _COPYRIGHT.search(line):
         return BAD
@@ -281,9 +291,9 @@ def classify(line: str) -> str:
 
 def prose(line: str) -> bool:
     """A sentence of running text: punctuated, and at least a quarter stop words."""
-    words = _WORD.findall(line.lower())
+    words = _words(line.lower())
     return (len(words) >= 2 and bool(_TERMINAL.search(line))
-            and sum(1 for w in words if w in STOP_WORDS) >= 0.25 * len(words))
+            and sum(map(STOP_WORDS.__contains__, words)) >= 0.25 * len(words))
 
 
 def short_keys(lines: list[Line]) -> set[int]:
@@ -312,7 +322,7 @@ def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) ->
     good = [i for i, cls in enumerate(classes) if cls == GOOD and i not in drop]
     if good:
         first, last = good[0], good[-1]
-        edge = lambda ln: len(_WORD.findall(ln.text)) < 25 and not prose(ln.text)  # noqa: E731
+        edge = lambda ln: _n_words(ln.text) < 25 and not prose(ln.text)  # noqa: E731
         i = first - 1
         while i >= 0 and (i in drop or edge(content[i])):
             drop.add(i)
@@ -376,7 +386,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def _n_words(text: str) -> int:
-    return len(_WORD.findall(text))
+    return len(_words(text))
 
 
 def paragraphs(lines: list[Line]) -> list[list[Line]]:
@@ -406,11 +416,13 @@ def split_passages(text: str, params: Params = Params(), common: set[int] | froz
     paras = paragraphs(keep_lines(units(text) if parts is None else parts, common))
     merged: list[list[Line]] = []
     carry: list[Line] = []
+    carried = 0  # words in carry
     for para in paras:
+        words = carried + sum(_n_words(ln.text) for ln in para)
         para = carry + para
-        carry = []
-        if sum(_n_words(ln.text) for ln in para) < params.min_words:
-            carry = para
+        carry, carried = [], 0
+        if words < params.min_words:
+            carry, carried = para, words
             continue
         merged.append(para)
     if carry:

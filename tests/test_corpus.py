@@ -1,6 +1,8 @@
 """Reading folders and cutting passages: boilerplate rules, encodings, exact spans."""
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
 from qa import corpus
@@ -123,3 +125,11 @@ def test_hidden_folders_and_other_extensions_are_ignored(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.md").write_text("# Title\n\nSome text.")
     assert [corpus.relative_source(tmp_path, p) for p in corpus.list_files(tmp_path)] == ["sub/b.md"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x24F), max_size=200))
+def test_fast_word_split_equals_the_word_pattern(text):
+    from qa import corpus as c
+    assert c._words(text) == c._WORD.findall(text)
+    assert c._n_words(text) == len(c._WORD.findall(text))
