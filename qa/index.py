@@ -28,6 +28,7 @@ DEFAULT_CORPUS = PACKAGE_ROOT / "seeds"
 DEFAULT_INDEX = PACKAGE_ROOT / "index"
 SMALL_CORPUS_BYTES = 4 << 20  # below this, any change rebuilds the whole index
 MAX_SEGMENTS = 64
+SEGMENT_BYTES = 48 << 20  # of text per segment at most, in a parallel build
 
 
 def default_index_for(corpus_dir: Path) -> Path:
@@ -136,7 +137,12 @@ def _build_segments(root, paths, index_dir, params, common, progress, warn):
 
     total = sum(_size(p) for p in paths)
     workers = builder.workers_for(total)
-    target = max(1 << 20, min(48 << 20, total // workers + 1)) if workers > 1 else 1 << 62
+    target = 1 << 62
+    if workers > 1:
+        # segments of at most SEGMENT_BYTES, as many as a multiple of the workers: none waits for the last
+        count = -(-total // SEGMENT_BYTES)
+        count = -(-count // workers) * workers
+        target = max(1 << 20, total // count + 1)
     groups = [g for g in builder.plan_segments(paths, target) if g]
     results = []
     if progress:
