@@ -15,10 +15,14 @@ and measures both systems, every figure in its own fresh process:
   open        time to open the index, memory-mapped (qa.open_index(...,
               update=False); bm25s.BM25.load(mmap=True)), imports excluded
   query       latency one query at a time, k=10, after a warm-up: p50/p99
-              (qa: Index.search, else Index.ask; bm25s: tokenize + retrieve)
+              (qa: Index.search, else Index.ask; bm25s: tokenize + retrieve);
+              for qa also the whole answer one at a time (Index.ask: answer
+              line, near-duplicates folded, passage texts read), the work
+              batch answering does for each question
   batch       wall time of answering every query from stdin in one command,
               divided by the number of queries (`qa ask --json -k 10 < q.txt`;
-              bm25s: one retrieve call over all queries), start-up included
+              bm25s: one retrieve call over all queries), start-up included;
+              its goal: below qa's whole answer one at a time
   update      qa only (bm25s has no incremental update): time of
               qa.open_index(corpus, index) after no change, one file edited,
               one added, one deleted (the corpus is restored afterwards)
@@ -59,7 +63,7 @@ GOALS = {
     "open_s": ("abs", 0.5),
     "query_p50_ms": ("ratio", 0.1),
     "query_p99_ms": ("abs", 10.0),
-    "batch_per_query_ms": ("self", "query_p50_ms"),   # faster than one at a time
+    "batch_per_query_ms": ("self", "ask_p50_ms"),   # faster than the same answers asked one at a time
     "update_edit_s": ("abs", 5.0),
     "update_add_s": ("abs", 5.0),
     "update_delete_s": ("abs", 5.0),
@@ -74,6 +78,7 @@ ROWS = [
     ("open_s", "open index, mmap (s)", "{:.3f}"),
     ("query_p50_ms", "query p50 (ms)", "{:.2f}"),
     ("query_p99_ms", "query p99 (ms)", "{:.2f}"),
+    ("ask_p50_ms", "whole answer p50, one at a time (ms)", "{:.2f}"),
     ("batch_per_query_ms", "batch, per query (ms)", "{:.2f}"),
     ("serve_peak_mb", "query process peak RSS (MB)", "{:.0f}"),
     ("serve_anon_mb", "  of which private (RssAnon)", "{:.0f}"),
@@ -307,9 +312,9 @@ def run_qa(work: Path, corpus: Path, queries_jsonl: Path, queries_txt: Path, nq:
     r.update(open_s=q["open_s"], query_p50_ms=q["p50_ms"], query_p90_ms=q["p90_ms"],
              query_p99_ms=q["p99_ms"], query_mean_ms=q["mean_ms"], hit_at_10=q["hit_at_10"],
              query_method=q["method"], passages=q.get("passages"), serve_peak_mb=rep["peak_rss_mb"],
-             serve_anon_mb=q.get("anon_mb"))
+             serve_anon_mb=q.get("anon_mb"), ask_p50_ms=q.get("ask_p50_ms"), ask_p99_ms=q.get("ask_p99_ms"))
     log(f"    open {r['open_s']:.3f} s, p50 {r['query_p50_ms']:.2f} ms, p99 {r['query_p99_ms']:.2f} ms, "
-        f"hit@10 {r['hit_at_10']:.3f}")
+        f"hit@10 {r['hit_at_10']:.3f}, whole answer p50 {r['ask_p50_ms']:.2f} ms")
     log("  qa: batch")
     out = work / "qa-batch.json"
     # exit 1 = no question got an answer line: still a complete run
@@ -349,7 +354,7 @@ def verdict(key: str, qa: dict, bm: dict) -> str:
         return f"{'<' if key == 'query_p99_ms' else '<='}{limit:g} {unit} {'ok' if ok else 'MISS'}"
     if kind == "self" and limit in qa:
         ok = v < qa[limit]
-        return f"< qa p50 {'ok' if ok else 'MISS'}"
+        return f"< qa whole answer p50 {'ok' if ok else 'MISS'}"
     return ""
 
 
