@@ -674,13 +674,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out = args.out.resolve()
     json_path = (args.json or out / "results.json").resolve()
-    results = {"runs": {}}
-    if json_path.exists():
-        try:
-            results = json.loads(json_path.read_text())
-            results.setdefault("runs", {})
-        except ValueError:
-            pass
+    results = scale.load_results(json_path)
 
     texts = []
     for n in sizes:

@@ -91,6 +91,16 @@ ROWS = [
 ]
 
 
+def load_results(json_path: Path) -> dict:
+    """The results file's figures so far (new runs are merged into it), or an empty one."""
+    try:
+        results = json.loads(json_path.read_text())
+        results.setdefault("runs", {})
+        return results
+    except (OSError, ValueError, AttributeError):
+        return {"runs": {}}
+
+
 class BenchError(RuntimeError):
     pass
 
@@ -469,13 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out.resolve()
     json_path = (args.json or out / "results.json").resolve()
     png_path = (args.png or out / "scale.png").resolve()
-    results = {"runs": {}}
-    if json_path.exists():
-        try:
-            results = json.loads(json_path.read_text())
-            results.setdefault("runs", {})
-        except ValueError:
-            pass
+    results = load_results(json_path)
 
     tables = []
     for n in sizes:
