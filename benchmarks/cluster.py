@@ -621,7 +621,7 @@ def project(run: dict, others: dict | None = None) -> tuple[dict, str]:
         f" measured here (same Zipf corpus, same query mix), shards equal, so the slowest of {PROJ_WORKERS} is near the"
         f" median (stragglers and a network hop of ~0.1-0.5 ms a round trip on a LAN are not in these figures);"
         f" the fan-out cost grows linearly with the workers (one call a shard a round trip, relayed by one scheduler);"
-        f" the client (parsing, feedback reading 5 passages, merging) does not grow with the corpus;"
+        f" the client (parsing, feedback reading the top passages, merging) does not grow with the corpus;"
         f" measured on {run['env']['cpus']} shared cores, so the 2-worker step is pessimistic."
     )
     return p, text
