@@ -156,6 +156,7 @@ _WORD = re.compile(r"\w+")
 # \w in ASCII: letters, digits, underscore; everything else becomes a space, so that for ASCII text
 # bytes.split() finds exactly the runs _WORD finds, five times faster
 _ASCII_WORD_BYTES = bytes(c if c < 128 and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256))
+_ASCII_WORD_STARTS = bytes(97 if c < 128 and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256))
 _ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
 _TERMINAL = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.I)
@@ -211,29 +212,51 @@ def units(text: str) -> list[Line]:
     out: list[Line] = []
     number, pos = 1, 0
     bounds = [(m.start(), m.end()) for m in _BLANK_RUN.finditer(text)] + [(len(text), len(text))]
+    lf_only = "\r" not in text  # then a line end is one "\n", and str.count and str.find find them
+
+    def count_ends(start: int, end: int) -> int:
+        return text.count("\n", start, end) if lf_only else len(_LINE_END.findall(text, start, end))
+
     for sep_start, sep_end in bounds:
         block = text[pos:sep_start]
         stripped = block.strip()
         if stripped:
             lead = len(block) - len(block.lstrip())
-            first = number + len(_LINE_END.findall(block, 0, lead))
+            first = number + count_ends(pos, pos + lead)
             s = pos + lead
             e = s + len(stripped)
-            ends = [m.start() for m in _LINE_END.finditer(text, s, e)]
-            if not ends:
+            n_ends = count_ends(s, e)
+            if not n_ends:
                 out.append(Line(first, s, e, stripped))
-            elif _wrapped(text, s, ends):
-                out.append(Line(first, s, e, stripped, first + len(ends)))
+            elif _wrapped(text, s, _first_ends(text, s, e, lf_only)):
+                out.append(Line(first, s, e, stripped, first + n_ends))
             else:
+                ends = [m.start() for m in _LINE_END.finditer(text, s, e)]
                 starts = [s] + [m.end() for m in _LINE_END.finditer(text, s, e)]
                 stops = ends + [e]
                 for i, (ls, le) in enumerate(zip(starts, stops)):
                     ln = _line(text, first + i, ls, le)
                     if ln.text:
                         out.append(ln)
-        number += len(_LINE_END.findall(text, pos, sep_end))
+        number += count_ends(pos, sep_end)
         pos = sep_end
     return out
+
+
+def _first_ends(text: str, start: int, end: int, lf_only: bool, n: int = 3) -> list[int]:
+    """Where the first ``n`` line ends in ``text[start:end]`` are (all that ``_wrapped`` looks at)."""
+    if not lf_only:
+        found = []
+        for m in _LINE_END.finditer(text, start, end):
+            found.append(m.start())
+            if len(found) == n:
+                break
+        return found
+    found, at = [], text.find("\n", start, end)
+    while at >= 0 and len(found) < n:
+        found.append(at)
+        at = text.find("\n", at + 1, end)
+    return found
 
 
 def _wrapped(text: str, start: int, ends: list[int]) -> bool:
@@ -386,7 +409,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def _n_words(text: str) -> int:
-    return len(_words(text))
+    """``len(_WORD.findall(text))``; for ASCII text, the count of word starts, with no word made."""
+    if text.isascii():
+        return (b" " + text.encode("ascii").translate(_ASCII_WORD_STARTS)).count(b" a")
+    return len(_WORD.findall(text))
 
 
 def paragraphs(lines: list[Line]) -> list[list[Line]]:
