@@ -159,6 +159,13 @@ _ASCII_WORD_BYTES = bytes(c if c < 128 and (chr(c).isalnum() or c == ord("_")) e
 _ASCII_WORD_STARTS = bytes(97 if c < 128 and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256))
 _ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
 _TERMINAL = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
+_CLOSERS = "\"'”’)]"
+
+
+def _ends_sentence(line: str) -> bool:
+    """``_TERMINAL.search(line)``, looking at the end only (a search scans the whole line)."""
+    core = line[:-1] if line.endswith("\n") else line  # "$" also matches before a final newline
+    return core.rstrip(_CLOSERS)[-1:] in (".", "!", "?", ":", ";", "…")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.I)
 
 
@@ -267,7 +274,7 @@ def _wrapped(text: str, start: int, ends: list[int]) -> bool:
     for end in sample:
         line = text[pos:end].rstrip()
         nxt = text[end + 1:end + 3].lstrip("\r\n")[:1]
-        if not _TERMINAL.search(line) and (nxt.islower() or len(line) >= 40):
+        if not _ends_sentence(line) and (nxt.islower() or len(line) >= 40):
             running += 1
         pos = end + 1
     return running * 2 > len(sample)
@@ -296,7 +303,7 @@ def classify(line: str) -> str:
     words = _words(line.lower())
     n = len(words)
     stops = sum(map(STOP_WORDS.__contains__, words))
-    punctuated = bool(_TERMINAL.search(line))
+    punctuated = _ends_sentence(line)
     if n < 20 and _COPYRIGHT.search(line):
         return BAD
     if n >= 8 and stops < 0.08 * n and not punctuated:
@@ -315,7 +322,7 @@ def classify(line: str) -> str:
 def prose(line: str) -> bool:
     """A sentence of running text: punctuated, and at least a quarter stop words."""
     words = _words(line.lower())
-    return (len(words) >= 2 and bool(_TERMINAL.search(line))
+    return (len(words) >= 2 and _ends_sentence(line)
             and sum(map(STOP_WORDS.__contains__, words)) >= 0.25 * len(words))
 
 
@@ -424,7 +431,7 @@ def paragraphs(lines: list[Line]) -> list[list[Line]]:
         joins = False
         if prev is not None and paras:
             adjacent = ln.number == prev.last + 1
-            wrapped = not _TERMINAL.search(prev.text) and ln.text[:1].islower()
+            wrapped = not _ends_sentence(prev.text) and ln.text[:1].islower()
             after_heading = prev_heading and len(paras[-1]) == 1 and ln.number - prev.last <= 2
             joins = (adjacent and wrapped) or after_heading
         if joins:

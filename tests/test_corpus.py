@@ -133,3 +133,10 @@ def test_fast_word_split_equals_the_word_pattern(text):
     from qa import corpus as c
     assert c._words(text) == c._WORD.findall(text)
     assert c._n_words(text) == len(c._WORD.findall(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .!?:;…\"'”’)]\n\r x")), max_size=12))
+def test_sentence_end_check_equals_the_pattern(text):
+    from qa import corpus as c
+    assert c._ends_sentence(text) == bool(c._TERMINAL.search(text))
