@@ -35,10 +35,8 @@ OPTIONS = {
     "fbx_small_w": 0.0,  # "x": and with this weight (0: the core's)
     "stop": "qa",  # build time: the stop list, "qa" (analysis.STOP_WORDS), "small" (bm25s's 33 words),
     # "noprep" (qa's without the spatial prepositions and quantifiers)
-    "title": 0,  # build time: 1: a .txt file's opening line set apart by a blank line (its title) is also
-    # indexed with every passage of the file, as a Markdown heading path is (the passage holding it counts it twice)
-    "keep": "qa",  # build time: "opening" (qa's, with an opening line set apart by a blank line kept
-    # whether it reads as a heading or as text, unless boilerplate), "qa" (boilerplate removal as is),
+    "title": 0,  # build time, adopted (qa indexes a .txt file's title with every passage): accepted, does nothing
+    "keep": "qa",  # build time: "qa" (boilerplate removal as is; "opening", adopted, is the same),
     # "nonempty" (a document never loses all its lines), "title" (nonempty, and an opening line followed by a blank line stays),
     # "all" (no boilerplate removal)
 }
@@ -262,73 +260,6 @@ def wrapper(**opts: Any):
     return lambda index: Proxy(index, **query_opts)
 
 
-def _keep_opening(lines, common=frozenset()):
-    """qa.corpus.keep_lines, except that the opening line set apart by a blank line stays when it is a
-    heading *or text* (a long or lower-case title), unless it is repeated or common boilerplate."""
-    from qa import corpus as c
-
-    content = [ln for ln in lines if not ln.blank]
-    classes = [c.classify(ln.text) for ln in content]
-    keys = [c.line_key(ln.text) if len(ln.text) < c.SHORT_CHARS else None for ln in content]
-    seen: dict[int, int] = {}
-    for key, cls in zip(keys, classes):
-        if key is not None and cls in (c.HEADING, c.TEXT):
-            seen[key] = seen.get(key, 0) + 1
-    drop = set()
-    for i, (key, cls) in enumerate(zip(keys, classes)):
-        if cls == c.BAD or (key is not None and (key in common or (cls in (c.HEADING, c.TEXT) and seen[key] > 1))):
-            drop.add(i)
-    good = [i for i, cls in enumerate(classes) if cls == c.GOOD and i not in drop]
-    if good:
-        first, last = good[0], good[-1]
-        edge = lambda ln: len(c._WORD.findall(ln.text)) < 25 and not c.prose(ln.text)  # noqa: E731
-        i = first - 1
-        while i >= 0 and (i in drop or edge(content[i])):
-            drop.add(i)
-            i -= 1
-        for i in {first - 1, 0} if first else ():
-            opening = i == 0 and len(content) > 1 and content[1].number > content[0].last + 1
-            if ((classes[i] == c.HEADING or (opening and classes[i] == c.TEXT)) and keys[i] is not None
-                    and seen.get(keys[i], 0) <= 1 and keys[i] not in common and (i == first - 1 or opening)):
-                drop.discard(i)
-        for i in range(len(content) - 1, last, -1):
-            if not edge(content[i]):
-                break
-            drop.add(i)
-    kept = [ln for i, ln in enumerate(content) if i not in drop]
-    return kept or [ln for ln, cls in zip(content, classes) if cls != c.BAD] or content
-
-
-@contextmanager
-def _title_patch():
-    """Plain-text passages indexed with the file's title (its opening line, when kept and set apart)."""
-    from qa import corpus, formats
-
-    original_split, original_piece = corpus.split_passages, formats.Piece
-    state: dict[str, Any] = {}
-
-    def split(text, params=corpus.Params(), common=frozenset(), parts=None):
-        spans = original_split(text, params, common, parts)
-        state["text"], state["title"] = text, None
-        lines = [ln for ln in (parts if parts is not None else corpus.units(text)) if not ln.blank]
-        if spans and len(lines) > 1 and lines[1].number > lines[0].last + 1 and len(lines[0].text) < corpus.SHORT_CHARS \
-                and spans[0].char_start <= lines[0].start < spans[0].char_end:
-            state["title"] = lines[0].text
-        return spans
-
-    def piece(span, *a, **kw):
-        title = state.get("title")
-        if title and not a and not kw:
-            return original_piece(span, index_text=title + "\n" + state["text"][span.char_start:span.char_end])
-        return original_piece(span, *a, **kw)
-
-    corpus.split_passages, formats.Piece = split, piece
-    try:
-        yield
-    finally:
-        corpus.split_passages, formats.Piece = original_split, original_piece
-
-
 STOP_LISTS = {
     "small": lambda qa: frozenset("a an and are as at be but by for if in into is it no not of on or such that the "
                                   "their then there these they this to was will with".split()),
@@ -354,23 +285,9 @@ def build_patch(**opts: Any):
             analysis.STOP_WORDS = original_stops
             analysis._token_cache.clear()
         return
-    if opts.get("title", 0):
-        with _title_patch(), build_patch(**{**opts, "title": 0}):
-            yield
-        return
     keep = opts.get("keep", "qa")
-    if keep == "qa":
+    if keep in ("qa", "opening"):  # "opening" and title=1 were adopted: qa's own behaviour now
         yield
-        return
-    if keep == "opening":
-        from qa import corpus
-
-        original = corpus.keep_lines
-        corpus.keep_lines = _keep_opening
-        try:
-            yield
-        finally:
-            corpus.keep_lines = original
         return
     from qa import corpus
 
