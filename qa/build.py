@@ -40,16 +40,13 @@ class SegmentResult:
 
 
 def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params,
-                  common: frozenset | set, tick: Callable[[], None] | None = None) -> SegmentResult:
-    """Read ``paths``, cut them into passages and write one segment folder under ``index_dir``.
+                  common: frozenset | set, tick: Callable[[], None] | None = None) -> list[SegmentResult]:
+    """Read ``paths``, cut them into passages and write them as segment folders under ``index_dir``:
+    one, or several of at most MAX_SEGMENT_PASSAGES passages each, cut between files.
 
     ``tick`` is called once per file read (for a progress bar)."""
-    name = f"seg-{uuid.uuid4().hex[:12]}"
-    folder = index_dir / name
-    folder.mkdir(parents=True)
     warnings: list[str] = []
     files: dict[str, dict] = {}
-    sources: list[str] = []
     texts: list[str] = []
     rows: list[tuple[int, int, int, int, int]] = []
     places: list[tuple[int, int]] = []  # per passage: (section id or -1, page or 0)
@@ -85,6 +82,7 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     # boilerplate shared by several plain-text files of this segment, plus what earlier builds found
     local = corpus.common_keys(corpus.short_keys(parts) for _, _, _, parts in read if parts is not None)
     common = frozenset(common) | local
+    indexed = []  # per file read, in order: (source, its file table entry)
     for path, st, parsed, parts in read:
         doc = parsed.doc
         if parsed.pieces is None:
@@ -94,8 +92,7 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
                       for sp in spans]
         else:
             pieces = parsed.pieces
-        file_no = len(sources)
-        sources.append(doc.source)
+        file_no = len(indexed)
         first = len(rows)
         for piece in pieces:
             sp = piece.span
@@ -112,22 +109,123 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
             data = doc.text.encode("utf-8", "surrogatepass")
             extra["text"] = [len(stored), len(stored) + len(data)]
             stored += data
-        files[doc.source] = _file_entry(path, st, segment=name, first=first, count=len(rows) - first, **extra)
+        indexed.append((doc.source, _file_entry(path, st, first=first, count=len(rows) - first, **extra)))
         _tick(tick)
     del read
 
-    analysed = _segment_arrays(texts)
-    arrays = {k: analysed[k] for k in ("terms", "indptr", "docs", "tfs", "maxtf", "lengths")}
-    arrays["passages"] = np.asarray(rows, dtype=np.int64).reshape(-1, 5)
-    arrays["places"] = np.asarray(places, dtype=np.int32).reshape(-1, 2)
-    arrays["stored"] = np.frombuffer(bytes(stored), dtype=np.uint8)
-    for k in ("vocab_keys", "vocab_df", "stems_keys", "stems_df"):
-        arrays[k] = analysed[k]
-    del analysed
-    meta = {"name": name, "passages": len(rows), "sources": sources, "deleted": None,
-            "common_lines": sorted(local), "sections": list(sections),
-            "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
-    return SegmentResult(name, meta, files, warnings)
+    results = []
+    cuts = _part_cuts([entry["count"] for _, entry in indexed], MAX_SEGMENT_PASSAGES)
+    spans = [(a, b, _end_row(indexed, a), _end_row(indexed, b)) for a, b in zip(cuts, cuts[1:])]
+    part_texts = [texts[row_a:row_b] for _, _, row_a, row_b in spans]
+    texts.clear()
+    for (a, b, row_a, row_b), part in zip(spans, part_texts):
+        name = f"seg-{uuid.uuid4().hex[:12]}"
+        folder = index_dir / name
+        folder.mkdir(parents=True)
+        text_at = [e["text"] for _, e in indexed[a:b] if "text" in e]
+        text_a = text_at[0][0] if text_at else 0
+        part_files = {} if results else dict(files)  # files skipped (no passages) go with the first part
+        for source, entry in indexed[a:b]:
+            entry = dict(entry, segment=name, first=entry["first"] - row_a)
+            if "text" in entry:
+                entry["text"] = [entry["text"][0] - text_a, entry["text"][1] - text_a]
+            part_files[source] = entry
+        analysed = _segment_arrays(part)
+        del part
+        arrays = pack_postings(analysed, row_b - row_a)
+        arrays["lengths"] = analysed["lengths"]
+        passages = np.asarray(rows[row_a:row_b], dtype=np.int64).reshape(-1, 5)
+        passages[:, 0] -= a
+        arrays["passages"] = passages.astype(np.int32) if passages.size and passages.max() < 2**31 else passages
+        part_places = np.asarray(places[row_a:row_b], dtype=np.int32).reshape(-1, 2)
+        # (no sections and no pages, as in plain text: stored as nothing, read as such)
+        arrays["places"] = part_places if (part_places != (-1, 0)).any() else part_places[:0]
+        arrays["stored"] = np.frombuffer(bytes(stored[text_a:text_at[-1][1]] if text_at else b""), dtype=np.uint8)
+        for k in ("vocab_keys", "vocab_df", "stems_keys", "stems_df"):
+            arrays[k] = analysed[k]
+        del analysed
+        meta = {"name": name, "passages": row_b - row_a, "sources": [source for source, _ in indexed[a:b]],
+                "deleted": None, "common_lines": sorted(local), "sections": list(sections),
+                "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
+        results.append(SegmentResult(name, meta, part_files, warnings if not results else []))
+    return results
+
+
+def _end_row(indexed: list, b: int) -> int:
+    """The first row after the passages of files ``:b``."""
+    return indexed[b - 1][1]["first"] + indexed[b - 1][1]["count"] if b else 0
+
+
+def _part_cuts(counts: list[int], cap: int) -> list[int]:
+    """File boundaries [0, ..., len(counts)] cutting files of ``counts`` passages into parts of about
+    equal passages, each of at most ``cap`` unless one file alone has more."""
+    cuts, size, left = [0], 0, sum(counts)
+
+    def target() -> float:  # the passages left, shared equally by as few parts as can hold them
+        return left / max(1, -(-left // cap))
+    goal = target()
+    for i, c in enumerate(counts):
+        if size and size + c > cap:
+            cuts.append(i)
+            left -= size
+            size, goal = 0, target()
+        size += c
+        if size >= goal and i + 1 < len(counts):
+            cuts.append(i + 1)
+            left -= size
+            size, goal = 0, target()
+    cuts.append(len(counts))
+    return cuts
+
+
+# ---------------------------------------------------------------------------------------------------
+# The postings as stored: what a term dictionary of tens of millions of rare bigrams costs least as.
+
+MAX_SEGMENT_PASSAGES = 1 << 16  # passage numbers in a segment fit in 16 bits
+_BUCKET_TERMS = 16  # dictionary terms a bucket of its high-bits table holds, on average
+
+
+def pack_postings(csc: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """The stored form of a segment's postings (``terms``, ``indptr``, ``docs``, ``tfs``, ``maxtf``, as
+    scikit-learn's CSC matrix has them) over ``n`` passages. Most hashed terms are bigrams found in
+    one passage only, so:
+
+    - ``docs``: the postings' passages, 16-bit when ``n`` allows; first the postings of the terms in
+      several passages (``multi``), term by term, then those of the terms in one (``single``);
+    - each of the two dictionaries is its sorted terms' low bits (``*_low``) and where each value of
+      their high bits starts (``*_start``, about _BUCKET_TERMS terms apart); ``multi`` also has
+      ``indptr`` and ``maxtf``; a ``single`` term's posting is the one at its own rank;
+    - term frequencies are 1 but at the positions ``tf_at``, where they are ``tf_of``."""
+    terms, indptr, docs, tfs, maxtf = (csc[k] for k in ("terms", "indptr", "docs", "tfs", "maxtf"))
+    df = np.diff(indptr.astype(np.int64))
+    single = df == 1
+    multi = ~single
+    in_multi = np.repeat(multi, df)
+    at_single = indptr[:-1][single]
+    doc_type = np.uint16 if n <= 1 << 16 else np.uint32
+    out = {"docs": np.concatenate([docs[in_multi], docs[at_single]]).astype(doc_type)}
+    tf = np.concatenate([tfs[in_multi], tfs[at_single]])
+    del in_multi
+    tf_at = np.flatnonzero(tf > 1)
+    out["tf_at"] = tf_at.astype(np.uint32 if len(tf) < 2**32 else np.int64)
+    out["tf_of"] = tf[tf_at]
+    m_df = df[multi]
+    out["indptr"] = np.zeros(len(m_df) + 1, dtype=np.uint32 if len(tf) < 2**32 else np.int64)
+    np.cumsum(m_df, out=out["indptr"][1:])
+    out["maxtf"] = maxtf[multi]
+    out["multi_low"], out["multi_start"] = _dictionary(terms[multi])
+    out["single_low"], out["single_start"] = _dictionary(terms[single])
+    return out
+
+
+def _dictionary(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted 31-bit ``keys`` as (their low bits, where each value of their high bits starts): a table
+    of 2**h + 1 positions for 2**h high-bit values, h chosen for about _BUCKET_TERMS keys a bucket."""
+    h = max(0, len(keys) // _BUCKET_TERMS - 1).bit_length()
+    shift = 31 - h
+    low = (keys & ((1 << shift) - 1)).astype(np.uint16 if shift <= 16 else np.uint32)
+    start = np.searchsorted(keys >> shift, np.arange((1 << h) + 1, dtype=np.int64))
+    return low, start.astype(np.uint32 if len(keys) < 2**32 else np.int64)
 
 
 # ---------------------------------------------------------------------------------------------------

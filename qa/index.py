@@ -106,6 +106,7 @@ def build(root: Path, index_dir: Path, params: Params = Params(), progress: Prog
     builder = builder or LocalBuilder()
     with write_lock(index_dir):
         segments, files = builder.build(root, paths, index_dir, params, progress, warn)
+        _merge_spelling(index_dir, segments)
         common = sorted({key for seg in segments for key in seg.get("common_lines", [])})
         manifest = {
             "format": storage.FORMAT, "created": time.time(), "corpus": str(root),
@@ -114,6 +115,41 @@ def build(root: Path, index_dir: Path, params: Params = Params(), progress: Prog
         }
         _commit(index_dir, manifest)
     return manifest
+
+
+def _merge_spelling(index_dir: Path, segments: list[dict]) -> None:
+    """One pair of spelling tables (words, stems -> occurrences) for all the segments of a build, kept
+    by the first segment, instead of one a segment: the segments of a big corpus share most of their
+    words, and their tables would take a tenth of the index. Counts are summed over segments anyway
+    (Searcher.word_df); the first segment is kept even when all its passages are deleted."""
+    import numpy as np
+
+    if len(segments) < 2:
+        return
+    for kind in ("vocab", "stems"):
+        keys, counts = [], []
+        for seg in segments:
+            folder = index_dir / seg["name"]
+            keys.append(storage.read_array(folder, seg["arrays"][f"{kind}_keys"], False))
+            counts.append(storage.read_array(folder, seg["arrays"][f"{kind}_df"], False))
+        key = np.concatenate(keys)
+        count = np.concatenate(counts).astype(np.int64)
+        del keys, counts
+        order = np.argsort(key, kind="stable")  # runs already sorted: a merge
+        key = key[order]
+        first = np.empty(len(key), dtype=bool)
+        first[:1] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        total = np.add.reduceat(count[order], starts) if len(starts) else count[:0]
+        del order, count
+        total = total.astype(np.uint32 if not len(total) or total.max() < 2**32 else np.uint64)
+        for i, seg in enumerate(segments):
+            folder = index_dir / seg["name"]
+            k, c = (key[starts], total) if i == 0 else (key[:0], total[:0])
+            seg["arrays"][f"{kind}_keys"] = storage.write_array(folder, f"{kind}_keys", k)
+            seg["arrays"][f"{kind}_df"] = storage.write_array(folder, f"{kind}_df", c)
+    segments[0]["spelling"] = "build"
 
 
 class LocalBuilder:
@@ -129,7 +165,7 @@ class LocalBuilder:
         """New segments for the changed ``sources`` (one here): a list of build.SegmentResult."""
         from . import build as builder
         paths = [root / s for s in sources]
-        return [builder.build_segment(root, paths, index_dir, params, frozenset(manifest.get("common_lines", [])), None)]
+        return builder.build_segment(root, paths, index_dir, params, frozenset(manifest.get("common_lines", [])), None)
 
 
 def _build_segments(root, paths, index_dir, params, common, progress, warn):
@@ -156,7 +192,7 @@ def _build_segments(root, paths, index_dir, params, common, progress, warn):
             if progress:
                 progress(done, len(paths))
         for group in groups:
-            results.append(builder.build_segment(root, group, index_dir, params, common, tick))
+            results.extend(builder.build_segment(root, group, index_dir, params, common, tick))
     else:
         results = _build_parallel(root, groups, index_dir, params, common, workers, progress, len(paths))
     segments, files = [], {}
@@ -180,7 +216,7 @@ def _build_parallel(root, groups, index_dir, params, common, workers, progress, 
             if progress:
                 progress(counter.value, total_files)
             time.sleep(0.2)
-        results = [p.get() for p in pending]
+        results = [result for p in pending for result in p.get()]
     if progress:
         progress(total_files, total_files)
     return results
@@ -292,6 +328,8 @@ def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: War
 
 
 def _all_deleted(index_dir: Path, seg: dict) -> bool:
+    if seg.get("spelling") == "build":
+        return False  # it holds the spelling tables of every segment its build wrote
     if not seg.get("deleted"):
         return seg["passages"] == 0 and not seg["sources"]
     import numpy as np

@@ -37,7 +37,7 @@ class Scoring:
 
 
 class Segment:
-    """One immutable segment's arrays (memory-mapped when large)."""
+    """One immutable segment's arrays (memory-mapped when large); see build.pack_postings for their form."""
 
     def __init__(self, folder: Path, meta: dict, verify: bool):
         self.name = meta["name"]
@@ -47,29 +47,77 @@ class Segment:
         missing = set(ARRAYS) - set(arrays)
         if missing:
             raise storage.IndexDamaged(f"index segment {folder} lacks {', '.join(sorted(missing))}")
-        self.terms = arrays["terms"]
-        self.indptr = arrays["indptr"]
         self.docs = arrays["docs"]
-        self.tfs = arrays["tfs"]
+        self.tf_at = arrays["tf_at"]
+        self.tf_of = arrays["tf_of"]
+        self.indptr = arrays["indptr"]
         self.maxtf = arrays["maxtf"]
+        self.multi = _Dictionary(arrays["multi_low"], arrays["multi_start"], folder)
+        self.single = _Dictionary(arrays["single_low"], arrays["single_start"], folder)
         self.lengths = arrays["lengths"]
         self.passages = arrays["passages"]
         self.vocabularies = {name: (arrays[f"{name}_keys"], arrays[f"{name}_df"]) for name in ("vocab", "stems")}
         self.size = int(meta["passages"])
+        self.single_at = int(self.indptr[-1]) if len(self.indptr) else 0  # where the singles' postings start
         self.deleted = None
         if meta.get("deleted"):
             self.deleted = storage.read_array(folder, meta["deleted"], verify).astype(bool)
-        if len(self.passages) != self.size or len(self.lengths) != self.size:
+        if (len(self.passages) != self.size or len(self.lengths) != self.size
+                or len(self.indptr) != len(self.multi.low) + 1 or len(self.maxtf) != len(self.multi.low)
+                or self.single_at + len(self.single.low) != len(self.docs) or len(self.tf_at) != len(self.tf_of)):
             raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
         self.live = self.size - (int(self.deleted.sum()) if self.deleted is not None else 0)
 
+    def find(self, fids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(first posting, posting end, largest term frequency) of hashed terms ``fids`` (0, 0, 0 for a
+        term this segment lacks)."""
+        lo = np.zeros(len(fids), dtype=np.int64)
+        hi = np.zeros(len(fids), dtype=np.int64)
+        mx = np.zeros(len(fids), dtype=np.int64)
+        at = self.multi.find(fids)
+        found = np.flatnonzero(at >= 0)
+        if len(found):
+            p = at[found]
+            lo[found] = self.indptr[p]
+            hi[found] = self.indptr[p + 1]
+            mx[found] = self.maxtf[p]
+        at = self.single.find(fids)
+        found = np.flatnonzero(at >= 0)
+        if len(found):
+            p = at[found] + self.single_at
+            lo[found] = p
+            hi[found] = p + 1
+            mx[found] = self.tf(p)
+        return lo, hi, mx
+
+    def tf(self, positions: np.ndarray) -> np.ndarray:
+        """Term frequencies (uint8) of the postings at ``positions``."""
+        out = np.ones(len(positions), dtype=np.uint8)
+        if len(self.tf_at) and len(positions):
+            i = self.tf_at.searchsorted(positions)
+            np.minimum(i, len(self.tf_at) - 1, out=i)
+            hit = self.tf_at[i] == positions
+            out[hit] = self.tf_of[i[hit]]
+        return out
+
+    def tf_runs(self, lo: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Term frequencies (uint8) of postings ``lo[j]:lo[j] + counts[j]``, run after run: a binary
+        search for each run's ends in the exceptions, not one for each posting."""
+        out = np.ones(int(counts.sum()), dtype=np.uint8)
+        if len(self.tf_at) and len(out):
+            a = self.tf_at.searchsorted(lo)
+            n = self.tf_at.searchsorted(lo + counts) - a
+            total = int(n.sum())
+            if total:
+                which = np.arange(total, dtype=np.int64) + np.repeat(a - (np.cumsum(n) - n), n)
+                out_at = np.repeat(np.cumsum(counts) - counts - lo, n) + self.tf_at[which]
+                out[out_at] = self.tf_of[which]
+        return out
+
     def postings(self, fid: int) -> tuple[np.ndarray, np.ndarray, int]:
         """Passages (ascending) holding hashed term ``fid``, their term frequencies, and the largest one."""
-        i = int(np.searchsorted(self.terms, np.uint32(fid)))  # same dtype: no copy of the array
-        if i == len(self.terms) or self.terms[i] != fid:
-            return _EMPTY_DOCS, _EMPTY_TFS, 0
-        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        return self.docs[lo:hi], self.tfs[lo:hi], int(self.maxtf[i])
+        lo, hi, mx = (int(x[0]) for x in self.find(np.array([fid], dtype=np.int64)))
+        return self.docs[lo:hi], self.tf_runs(np.array([lo]), np.array([hi - lo])), mx
 
     def vocabulary_df(self, keys: np.ndarray, vocabulary: str) -> np.ndarray:
         """Document frequencies of CRC-32 ``keys`` in the ``vocab`` (folded words) or ``stems`` table."""
@@ -81,10 +129,50 @@ class Segment:
         return np.where(table[pos] == keys, df[pos], 0)
 
 
-ARRAYS = ("terms", "indptr", "docs", "tfs", "maxtf", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys",
-          "stems_df")
-_EMPTY_DOCS = np.zeros(0, np.uint32)
-_EMPTY_TFS = np.zeros(0, np.uint8)
+class _Dictionary:
+    """Sorted hashed terms stored as their low bits, with a table of where each value of their high
+    bits starts (build._dictionary): a term is found in one short run of its bucket."""
+
+    def __init__(self, low: np.ndarray, start: np.ndarray, folder: Path):
+        buckets = len(start) - 1
+        if buckets < 1 or buckets & (buckets - 1) or buckets > 1 << 31 or int(start[-1]) != len(low):
+            raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
+        self.low, self.start = low, start
+        self.shift = 31 - (buckets.bit_length() - 1)
+        self.mask = (1 << self.shift) - 1
+        self._coarse: np.ndarray | None = None
+
+    def find(self, fids: np.ndarray) -> np.ndarray:
+        """Each of the int64 ``fids``' position in the dictionary, -1 where it is not."""
+        out = np.full(len(fids), -1, dtype=np.int64)
+        n = len(self.low)
+        if not n or not len(fids):
+            return out
+        if self._coarse is None:
+            width = int(np.diff(self.start).max())
+            self._step = max(1, int(np.ceil(np.sqrt(width))))
+            self._coarse = np.arange(self._step, width, self._step, dtype=np.int64)
+            self._fine = np.arange(self._step, dtype=np.int64)
+        key = (fids & self.mask)[:, None]
+        bucket = fids >> self.shift
+        s = self.start[bucket].astype(np.int64)
+        e = self.start[bucket + 1].astype(np.int64)[:, None]
+        # a bucket's low bits ascend: count its every step-th ones up to the key, then look in that step
+        cells = s[:, None] + self._coarse
+        inside = cells < e
+        np.minimum(cells, n - 1, out=cells)
+        s += ((self.low[cells] <= key) & inside).sum(axis=1) * self._step
+        cells = s[:, None] + self._fine
+        inside = cells < e
+        np.minimum(cells, n - 1, out=cells)
+        hit = (self.low[cells] == key) & inside
+        found = hit.any(axis=1)
+        out[found] = s[found] + hit[found].argmax(axis=1)
+        return out
+
+
+ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "multi_low", "multi_start", "single_low", "single_start",
+          "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys", "stems_df")
 _EMPTY_IDS = np.zeros(0, np.int64)
 _EMPTY_SCORES = np.zeros(0, np.float32)
 
@@ -109,10 +197,6 @@ _INFO_CACHE_BYTES = 32 << 20
 # A bound or a floor compared with scores summed in float32 is given this much slack, so that
 # rounding never drops a passage that belongs in the top k.
 _SLACK = 1e-4
-_SAMPLE = 64  # term dictionary lookups: every 64th term kept in memory (about 6 % of the dictionary's size)
-_STEP = 8
-_STRIDES = np.arange(0, _SAMPLE, _STEP)
-_STEPS = np.arange(_STEP)
 _PREFETCH_WORDS = 32
 
 
@@ -164,7 +248,6 @@ class Searcher:
         self._df_cache: dict[str, int] = {}
         self._info_cache: dict[str, tuple[np.ndarray, int]] = {}
         self._info_bytes = 0
-        self._samples: list[np.ndarray] | None = None
 
     def fid(self, term: str) -> int:
         fid = self._fid_cache.get(term)
@@ -186,45 +269,10 @@ class Searcher:
         entries = {t: cache.get(t) for t in terms}
         missing = [t for t, e in entries.items() if e is None]
         if missing:
-            fids = np.fromiter((self.fid(t) for t in missing), dtype=np.uint32, count=len(missing))
-            order = np.argsort(fids, kind="stable")
-            sorted_fids = fids[order]
+            fids = np.fromiter((self.fid(t) for t in missing), dtype=np.int64, count=len(missing))
             block = np.zeros((3, len(self.segments), len(missing)), dtype=np.int64)
-            lo, hi, mx = block
-            if self._samples is None:
-                # every _SAMPLE-th term of each segment, small enough to stay in the CPU's cache: a
-                # binary search in it, then one short scan of a block of the memory-mapped terms,
-                # instead of some twenty steps that each miss the cache
-                self._samples = [np.ascontiguousarray(seg.terms[::_SAMPLE]) for seg in self.segments]
             for i, seg in enumerate(self.segments):
-                n_terms = len(seg.terms)
-                if not n_terms:
-                    continue
-                start = self._samples[i].searchsorted(sorted_fids, side="right")
-                start -= 1
-                np.maximum(start, 0, out=start)
-                start *= _SAMPLE
-                # terms are distinct and ascending: those before a block are below the key (the sample
-                # says so), those after it above; in the block, every _STEP-th term, then _STEP terms
-                keys = sorted_fids[:, None]
-                cells = start[:, None] + _STRIDES
-                np.minimum(cells, n_terms - 1, out=cells)
-                below = (seg.terms[cells] < keys).sum(axis=1)
-                below -= 1
-                np.maximum(below, 0, out=below)
-                start += below * _STEP
-                cells = start[:, None] + _STEPS
-                np.minimum(cells, n_terms - 1, out=cells)
-                pos = start + (seg.terms[cells] < keys).sum(axis=1)
-                np.minimum(pos, n_terms - 1, out=pos)
-                found = seg.terms[pos] == sorted_fids
-                if not found.any():
-                    continue
-                cols = order[found]
-                p = pos[found]
-                lo[i, cols] = seg.indptr[p]
-                hi[i, cols] = seg.indptr[p + 1]
-                mx[i, cols] = seg.maxtf[p]
+                block[0, i], block[1, i], block[2, i] = seg.find(fids)
             self._info_bytes += block.nbytes
             for j, t in enumerate(missing):
                 entries[t] = cache[t] = (block, j)
@@ -396,11 +444,12 @@ class Searcher:
         segments = self.segments
         docs, tfs = [], []
         a = 0
-        for i, b in zip(dict.fromkeys(seg_idx.tolist()), seg_ends):
+        runs = np.flatnonzero(np.diff(seg_idx, prepend=-1)).tolist() + [len(seg_idx)]
+        for r, (i, b) in enumerate(zip(dict.fromkeys(seg_idx.tolist()), seg_ends)):
             seg = segments[i]
-            part = pos[a:b]
-            docs.append(seg.docs[part])
-            tfs.append(seg.tfs[part])
+            docs.append(seg.docs[pos[a:b]])
+            pairs = slice(runs[r], runs[r + 1])
+            tfs.append(seg.tf_runs(plan.lo[i, term_idx[pairs] + start], counts[pairs]))
             a = b
         ids = (np.concatenate(docs) if len(docs) > 1 else docs[0]).astype(np.int64)
         ids += np.repeat(self._base[seg_idx], counts)
@@ -455,7 +504,7 @@ class Searcher:
             if not hit.any():
                 continue
             pos = pos[hit]
-            per_segment.append(seg.tfs[pos])
+            per_segment.append(seg.tf(pos))
             rows.append(np.repeat(terms_here, n)[hit])
             cols.append(np.tile(np.arange(a, b), len(terms_here))[hit])
         if not rows:

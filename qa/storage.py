@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import QAError
 
-FORMAT = 4  # 3: per-passage places (section, page), stored extracted text, file formats; 4: .txt titles indexed
+FORMAT = 5  # 3: per-passage places, stored text, formats; 4: .txt titles indexed; 5: compact postings
 MANIFEST = "manifest.json"
 MMAP_BYTES = 1 << 20  # arrays larger than this are memory-mapped
 VERIFY_BYTES = 256 << 20  # checksums are verified on open up to this total size

@@ -122,7 +122,8 @@ def test_real_collections_equal_hashing_vectorizer(name):
 
 
 def test_build_segment_writes_the_reference_arrays(tmp_path, monkeypatch):
-    """The arrays on disk of a segment built from the seeds are the reference's for its passages."""
+    """The arrays on disk of a segment built from the seeds are the reference's for its passages, the
+    postings in their stored form (tests/test_postings_format.py reads that back)."""
     seen = {}
     fast = build._segment_arrays
 
@@ -130,15 +131,23 @@ def test_build_segment_writes_the_reference_arrays(tmp_path, monkeypatch):
         seen["texts"] = list(texts)
         return fast(texts)
     monkeypatch.setattr(build, "_segment_arrays", spy)
-    result = build.build_segment(SEEDS, corpus.list_files(SEEDS), tmp_path, corpus.Params(), frozenset())
+    [result] = build.build_segment(SEEDS, corpus.list_files(SEEDS), tmp_path, corpus.Params(), frozenset())
     folder = tmp_path / result.meta["name"]
-    assert result.meta["passages"] == len(seen["texts"]) > 20
+    n = result.meta["passages"]
+    assert n == len(seen["texts"]) > 20
     expected = reference_arrays(seen["texts"])
-    for name, want in expected.items():
+    packed = build.pack_postings(expected, n)
+    expected.update(packed)
+    for name in list(packed) + ["lengths", "vocab_keys", "vocab_df", "stems_keys", "stems_df"]:
+        want = expected[name]
         have = storage.read_array(folder, result.meta["arrays"][name], verify=True)
         assert have.dtype == want.dtype and np.array_equal(have, want), name
-    assert list(result.meta["arrays"]) == ["terms", "indptr", "docs", "tfs", "maxtf", "lengths", "passages",
-                                           "places", "stored", "vocab_keys", "vocab_df", "stems_keys", "stems_df"]
+    assert list(result.meta["arrays"]) == ["docs", "tf_at", "tf_of", "indptr", "maxtf", "multi_low", "multi_start",
+                                           "single_low", "single_start", "lengths", "passages", "places", "stored",
+                                           "vocab_keys", "vocab_df", "stems_keys", "stems_df"]
+    assert result.meta["arrays"]["docs"]["dtype"] == "uint16"
+    assert result.meta["arrays"]["passages"]["dtype"] == "int32"
+    assert result.meta["arrays"]["places"]["shape"] == [0, 2]  # plain text: no sections, no pages
 
 
 def test_synthetic_scale_corpus_equals_hashing_vectorizer():

@@ -26,7 +26,8 @@ from ..search import Scoring, Searcher, Segment, shard_totals
 from ..storage import read_array
 
 KEEP_SEARCHERS = 8  # scorers a worker keeps (one per shard, scoring and index version in use)
-_IN_MEMORY = ("terms", "indptr", "docs", "tfs", "maxtf", "lengths")
+_IN_MEMORY = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "lengths", "multi.low", "multi.start", "single.low",
+              "single.start")
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,12 @@ def _load(index_dir: str, meta: dict, verify: bool) -> Segment:
     held = _segments_held.get((index_dir, meta["name"]))
     if held is None:
         held = Segment(Path(index_dir) / meta["name"], dict(meta, sources=[], deleted=None), verify)
-        for name in _IN_MEMORY:  # held in the worker's memory, not paged in from a shared file system
-            setattr(held, name, np.array(getattr(held, name)))
+        for path in _IN_MEMORY:  # held in the worker's memory, not paged in from a shared file system
+            *parents, name = path.split(".")
+            owner = held
+            for parent in parents:
+                owner = getattr(owner, parent)
+            setattr(owner, name, np.array(getattr(owner, name)))
         with _lock:
             _segments_held[(index_dir, meta["name"])] = held
     if not meta.get("deleted"):

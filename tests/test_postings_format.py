@@ -1,0 +1,144 @@
+"""The stored postings (build.pack_postings) read back, through the query path's lookups, as exactly
+the term -> passages arrays they were packed from: every term found with its passages, term
+frequencies and largest one; absent terms found nowhere; segments cut at 65,536 passages answer as
+one segment would."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import qa
+from qa import build, search, storage
+
+from test_build_fast import SEEDS, _passages, reference_arrays
+
+TOP = 2**31 - 2  # the largest column of the hashed space
+
+
+def _segment(folder: Path, csc: dict, n: int) -> search.Segment:
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = build.pack_postings(csc, n)
+    arrays["lengths"] = np.ones(n, dtype=np.float32)
+    arrays["passages"] = np.zeros((n, 5), dtype=np.int32)
+    for k in ("vocab", "stems"):
+        arrays[f"{k}_keys"] = np.zeros(0, np.uint32)
+        arrays[f"{k}_df"] = np.zeros(0, np.uint32)
+    meta = {"name": folder.name, "sources": [], "passages": n,
+            "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
+    return search.Segment(folder, meta, verify=True)
+
+
+def _assert_reads_back(seg: search.Segment, csc: dict) -> None:
+    terms, indptr = csc["terms"], csc["indptr"].astype(np.int64)
+    lo, hi, mx = seg.find(terms.astype(np.int64))
+    for j, term in enumerate(terms.tolist()):
+        a, b = indptr[j], indptr[j + 1]
+        docs, tfs, top = seg.postings(term)
+        assert np.array_equal(docs, csc["docs"][a:b]), term
+        assert np.array_equal(tfs, csc["tfs"][a:b]), term
+        assert top == csc["maxtf"][j] == mx[j], term
+        assert np.array_equal(seg.docs[lo[j]:hi[j]], csc["docs"][a:b])
+        assert np.array_equal(seg.tf(np.arange(lo[j], hi[j])), csc["tfs"][a:b])
+    # runs of several terms at once, as a question's postings are read
+    runs = seg.tf_runs(lo, hi - lo)
+    want = np.concatenate([csc["tfs"][indptr[j]:indptr[j + 1]] for j in range(len(terms))] or [np.zeros(0, np.uint8)])
+    assert np.array_equal(runs, want)
+    absent = np.setdiff1d(np.array([0, 1, 12345, 2**16, 2**16 + 1, 2**30, TOP], dtype=np.int64), terms)
+    for fid in absent.tolist():
+        assert seg.find(np.array([fid], dtype=np.int64))[1][0] == 0
+        assert len(seg.postings(fid)[0]) == 0
+
+
+def test_seed_postings_read_back(tmp_path):
+    texts = _passages(SEEDS)
+    csc = reference_arrays(texts)
+    seg = _segment(tmp_path / "seg", csc, len(texts))
+    assert seg.docs.dtype == np.uint16
+    singles = int((np.diff(csc["indptr"].astype(np.int64)) == 1).sum())
+    assert len(seg.single.low) == singles > len(seg.multi.low) > 0  # most terms are in one passage only
+    _assert_reads_back(seg, csc)
+
+
+@st.composite
+def postings(draw):
+    """A random term -> passages matrix: distinct sorted 31-bit terms (some crowded into one bucket,
+    some at the ends of the space), each in 1 to 5 passages, term frequencies 1 to 255."""
+    n = draw(st.sampled_from([1, 3, 1000, 1 << 16, (1 << 16) + 1, 5_000_000]))
+    spread = st.integers(0, TOP)
+    crowded = st.integers(2**20, 2**20 + 300)
+    terms = sorted(set(draw(st.lists(st.one_of(spread, crowded, st.sampled_from([0, 1, TOP])), max_size=400))))
+    docs, tfs, indptr, maxtf = [], [], [0], []
+    for _ in terms:
+        these = sorted(set(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=5))))
+        freq = draw(st.lists(st.one_of(st.just(1), st.integers(1, 255)), min_size=len(these), max_size=len(these)))
+        docs += these
+        tfs += freq
+        maxtf.append(max(freq))
+        indptr.append(len(docs))
+    csc = {"terms": np.array(terms, dtype=np.uint32), "indptr": np.array(indptr, dtype=np.uint32),
+           "docs": np.array(docs, dtype=np.uint32), "tfs": np.array(tfs, dtype=np.uint8),
+           "maxtf": np.array(maxtf, dtype=np.uint8)}
+    return csc, n
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(postings())
+def test_random_postings_read_back(tmp_path, case):
+    csc, n = case
+    folder = tmp_path / f"seg-{abs(hash((n, csc['terms'].tobytes()))):x}"
+    seg = _segment(folder, csc, n)
+    assert seg.docs.dtype == (np.uint16 if n <= 1 << 16 else np.uint32)
+    _assert_reads_back(seg, csc)
+
+
+def test_part_cuts():
+    assert build._part_cuts([], 10) == [0, 0]
+    assert build._part_cuts([3, 3, 3], 10) == [0, 3]
+    assert build._part_cuts([5, 5, 5, 5], 10) == [0, 2, 4]
+    assert build._part_cuts([25, 1, 1], 10) == [0, 1, 3]  # a file bigger than a part is a part of its own
+    cuts = build._part_cuts([1] * 100, 30)
+    sizes = np.diff(cuts)
+    assert cuts[0] == 0 and cuts[-1] == 100 and sizes.max() <= 30 and sizes.min() >= 20
+
+
+def test_segments_cut_at_the_passage_limit_answer_as_one(tmp_path, monkeypatch):
+    whole = qa.build_index(SEEDS, tmp_path / "whole")
+    monkeypatch.setattr(build, "MAX_SEGMENT_PASSAGES", 12)
+    cut = qa.build_index(SEEDS, tmp_path / "cut")
+    sizes = [s["passages"] for s in cut.manifest["segments"]]
+    assert len(sizes) > 3 and max(sizes) <= 12 or any(
+        f["count"] > 12 for f in cut.manifest["files"].values())
+    assert sum(sizes) == sum(s["passages"] for s in whole.manifest["segments"])
+    for question in ["who won the election?", "what did the prime minister say about the budget", "ukrane war"]:
+        a, b = whole.ask(question), cut.ask(question)
+        assert [(r.source, r.line_start, r.line_end, r.score) for r in a.results] == \
+               [(r.source, r.line_start, r.line_end, r.score) for r in b.results]
+        assert a.answer == b.answer
+
+
+def test_one_spelling_table_a_build_kept_through_updates(tmp_path, monkeypatch):
+    """A build keeps one spelling table, in its first segment, which stays when its files are gone."""
+    import shutil
+    from qa import index as store
+    monkeypatch.setattr(build, "MAX_SEGMENT_PASSAGES", 12)
+    monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # updates, not rebuilds, on this small corpus
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    ix = qa.build_index(corpus, tmp_path / "ix")
+    first, *rest = ix.manifest["segments"]
+    assert first["spelling"] == "build" and first["arrays"]["vocab_keys"]["shape"][0] > 500
+    assert all(s["arrays"]["vocab_keys"]["shape"] == [0] and "spelling" not in s for s in rest)
+    typo = "who won the electon in the unted states"
+    assert "elect" in ix.ask(typo).terms  # the misspelled word's stem, found in the table
+    for source in first["sources"]:
+        (corpus / source).unlink()
+    ix.close()
+    ix = qa.open_index(corpus, tmp_path / "ix")
+    assert ix.manifest["segments"][0]["name"] == first["name"]  # all its passages deleted, the table kept
+    assert all(s not in ix.manifest["files"] for s in first["sources"])
+    answer = ix.ask(typo)
+    assert "elect" in answer.terms
+    assert answer.results and all(r.source not in first["sources"] for r in answer.results)
