@@ -4,9 +4,11 @@ A segment is an immutable folder of arrays for a group of files: the
 postings of each hashed term (passage ids and raw term frequencies, no idf,
 so segments can be added and dropped without rewriting the others), the
 passage lengths, where each passage stands in its file, and the document
-frequency of each folded word (for spelling correction).
+frequency of each folded word (for spelling correction). Its passages are cut
+in blocks of at most 65,536, so that a posting's passage takes 16 bits
+(pack_postings, join_blocks).
 
-The terms are scikit-learn's HashingVectorizer's, computed for a whole segment
+The terms are scikit-learn's HashingVectorizer's, computed for a whole block
 at once (each distinct word stemmed and each distinct term hashed once, the rest
 on numpy arrays): _segment_arrays says how that stays equal to HashingVectorizer.
 """
@@ -40,9 +42,8 @@ class SegmentResult:
 
 
 def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params,
-                  common: frozenset | set, tick: Callable[[], None] | None = None) -> list[SegmentResult]:
-    """Read ``paths``, cut them into passages and write them as segment folders under ``index_dir``:
-    one, or several of at most MAX_SEGMENT_PASSAGES passages each, cut between files.
+                  common: frozenset | set, tick: Callable[[], None] | None = None) -> SegmentResult:
+    """Read ``paths``, cut them into passages and write one segment folder under ``index_dir``.
 
     ``tick`` is called once per file read (for a progress bar)."""
     warnings: list[str] = []
@@ -113,42 +114,39 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
         _tick(tick)
     del read
 
-    results = []
+    name = f"seg-{uuid.uuid4().hex[:12]}"
+    folder = index_dir / name
+    folder.mkdir(parents=True)
+    files.update((source, dict(entry, segment=name)) for source, entry in indexed)
+    # blocks of at most MAX_SEGMENT_PASSAGES passages, cut between files, analysed one after the other
     cuts = _part_cuts([entry["count"] for _, entry in indexed], MAX_SEGMENT_PASSAGES)
-    spans = [(a, b, _end_row(indexed, a), _end_row(indexed, b)) for a, b in zip(cuts, cuts[1:])]
-    part_texts = [texts[row_a:row_b] for _, _, row_a, row_b in spans]
+    bounds = [_end_row(indexed, c) for c in cuts[:-1]] + [len(rows)]
+    parts = [texts[a:b] for a, b in zip(bounds, bounds[1:])]
     texts.clear()
-    for (a, b, row_a, row_b), part in zip(spans, part_texts):
-        name = f"seg-{uuid.uuid4().hex[:12]}"
-        folder = index_dir / name
-        folder.mkdir(parents=True)
-        text_at = [e["text"] for _, e in indexed[a:b] if "text" in e]
-        text_a = text_at[0][0] if text_at else 0
-        part_files = {} if results else dict(files)  # files skipped (no passages) go with the first part
-        for source, entry in indexed[a:b]:
-            entry = dict(entry, segment=name, first=entry["first"] - row_a)
-            if "text" in entry:
-                entry["text"] = [entry["text"][0] - text_a, entry["text"][1] - text_a]
-            part_files[source] = entry
+    blocks = []
+    while parts:
+        part = parts.pop(0)
+        n = len(part)
         analysed = _segment_arrays(part)
-        del part
-        arrays = pack_postings(analysed, row_b - row_a)
-        arrays["lengths"] = analysed["lengths"]
-        passages = np.asarray(rows[row_a:row_b], dtype=np.int64).reshape(-1, 5)
-        passages[:, 0] -= a
-        arrays["passages"] = passages.astype(np.int32) if passages.size and passages.max() < 2**31 else passages
-        part_places = np.asarray(places[row_a:row_b], dtype=np.int32).reshape(-1, 2)
-        # (no sections and no pages, as in plain text: stored as nothing, read as such)
-        arrays["places"] = part_places if (part_places != (-1, 0)).any() else part_places[:0]
-        arrays["stored"] = np.frombuffer(bytes(stored[text_a:text_at[-1][1]] if text_at else b""), dtype=np.uint8)
-        for k in ("vocab_keys", "vocab_df", "stems_keys", "stems_df"):
-            arrays[k] = analysed[k]
-        del analysed
-        meta = {"name": name, "passages": row_b - row_a, "sources": [source for source, _ in indexed[a:b]],
-                "deleted": None, "common_lines": sorted(local), "sections": list(sections),
-                "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
-        results.append(SegmentResult(name, meta, part_files, warnings if not results else []))
-    return results
+        blocks.append((n, pack_postings(analysed, n), analysed))
+        for k in ("terms", "indptr", "docs", "tfs", "maxtf"):
+            del analysed[k]
+    arrays = join_blocks([(n, packed) for n, packed, _ in blocks])
+    arrays["lengths"] = np.concatenate([analysed["lengths"] for _, _, analysed in blocks])
+    passages = np.asarray(rows, dtype=np.int64).reshape(-1, 5)
+    arrays["passages"] = passages.astype(np.int32) if not passages.size or passages.max() < 2**31 else passages
+    places = np.asarray(places, dtype=np.int32).reshape(-1, 2)
+    # no sections and no pages, as in plain text: stored as nothing, read as such
+    arrays["places"] = places if (places != (-1, 0)).any() else places[:0]
+    arrays["stored"] = np.frombuffer(bytes(stored), dtype=np.uint8)
+    for table in ("vocab", "stems"):
+        arrays[f"{table}_keys"], arrays[f"{table}_df"] = merge_counts(
+            [analysed[f"{table}_keys"] for _, _, analysed in blocks], [analysed[f"{table}_df"] for _, _, analysed in blocks])
+    del blocks
+    meta = {"name": name, "passages": len(rows), "sources": [source for source, _ in indexed], "deleted": None,
+            "common_lines": sorted(local), "sections": list(sections),
+            "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
+    return SegmentResult(name, meta, files, warnings)
 
 
 def _end_row(indexed: list, b: int) -> int:
@@ -186,16 +184,16 @@ _BUCKET_TERMS = 16  # dictionary terms a bucket of its high-bits table holds, on
 
 
 def pack_postings(csc: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-    """The stored form of a segment's postings (``terms``, ``indptr``, ``docs``, ``tfs``, ``maxtf``, as
+    """The stored form of a block's postings (``terms``, ``indptr``, ``docs``, ``tfs``, ``maxtf``, as
     scikit-learn's CSC matrix has them) over ``n`` passages. Most hashed terms are bigrams found in
     one passage only, so:
 
     - ``docs``: the postings' passages, 16-bit when ``n`` allows; first the postings of the terms in
-      several passages (``multi``), term by term, then those of the terms in one (``single``);
-    - each of the two dictionaries is its sorted terms' low bits (``*_low``) and where each value of
-      their high bits starts (``*_start``, about _BUCKET_TERMS terms apart); ``multi`` also has
-      ``indptr`` and ``maxtf``; a ``single`` term's posting is the one at its own rank;
-    - term frequencies are 1 but at the positions ``tf_at``, where they are ``tf_of``."""
+      several passages (``multi_terms``, with ``indptr`` and ``maxtf``), term by term, then those of
+      the terms in one (``single_terms``): a single term's posting is the one at its own rank;
+    - term frequencies are 1 but at the positions ``tf_at``, where they are ``tf_of``.
+
+    join_blocks turns the terms into dictionaries."""
     terms, indptr, docs, tfs, maxtf = (csc[k] for k in ("terms", "indptr", "docs", "tfs", "maxtf"))
     df = np.diff(indptr.astype(np.int64))
     single = df == 1
@@ -213,15 +211,84 @@ def pack_postings(csc: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
     out["indptr"] = np.zeros(len(m_df) + 1, dtype=np.uint32 if len(tf) < 2**32 else np.int64)
     np.cumsum(m_df, out=out["indptr"][1:])
     out["maxtf"] = maxtf[multi]
-    out["multi_low"], out["multi_start"] = _dictionary(terms[multi])
-    out["single_low"], out["single_start"] = _dictionary(terms[single])
+    out["multi_terms"] = terms[multi]
+    out["single_terms"] = terms[single]
     return out
 
 
-def _dictionary(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def join_blocks(blocks: list[tuple[int, dict]]) -> dict[str, np.ndarray]:
+    """The stored arrays of a segment of several blocks (``(passages, pack_postings(...))`` each), so
+    that one look-up serves them all: ``docs`` is every block's ``multi`` postings, then every
+    block's ``single`` ones, passage numbers counted from the block's first passage; ``blocks`` is
+    where each block's passages start; each dictionary's ``*_start`` is a row a block, all with the
+    same number of buckets, pointing into the blocks' ``*_low`` one after the other."""
+    if not blocks:
+        blocks = [(0, pack_postings({"terms": np.zeros(0, np.uint32), "indptr": np.zeros(1, np.uint32),
+                                     "docs": np.zeros(0, np.uint32), "tfs": np.zeros(0, np.uint8),
+                                     "maxtf": np.zeros(0, np.uint8)}, 0))]
+    sizes = [n for n, _ in blocks]
+    packed = [p for _, p in blocks]
+    multi_n = [int(p["indptr"][-1]) for p in packed]
+    single_n = [len(p["docs"]) - m for p, m in zip(packed, multi_n)]
+    total = sum(multi_n) + sum(single_n)
+    wide = np.uint32 if total < 2**32 else np.int64
+    doc_type = np.uint16 if max(sizes) <= 1 << 16 else np.uint32
+    out = {"docs": np.concatenate([p["docs"][:m].astype(doc_type) for p, m in zip(packed, multi_n)]
+                                  + [p["docs"][m:].astype(doc_type) for p, m in zip(packed, multi_n)])}
+    multi_at = np.cumsum([0] + multi_n)
+    single_at = sum(multi_n) + np.cumsum([0] + single_n)
+    tf_at, tf_of = [], []
+    for part in ("multi", "single"):
+        for i, (p, m) in enumerate(zip(packed, multi_n)):
+            at = p["tf_at"].astype(np.int64)
+            keep = at < m if part == "multi" else at >= m
+            tf_at.append(at[keep] + (multi_at[i] if part == "multi" else single_at[i] - m))
+            tf_of.append(p["tf_of"][keep])
+    out["tf_at"] = np.concatenate(tf_at).astype(wide)
+    out["tf_of"] = np.concatenate(tf_of).astype(np.uint8)
+    out["indptr"] = np.concatenate([p["indptr"][:-1].astype(np.int64) + multi_at[i] for i, p in enumerate(packed)]
+                                   + [[multi_at[-1]]]).astype(wide)
+    out["maxtf"] = np.concatenate([p["maxtf"] for p in packed]).astype(np.uint8)
+    for part in ("multi", "single"):
+        keys = [p[f"{part}_terms"] for p in packed]
+        h = _high_bits(max(map(len, keys)))
+        lows, starts, at = [], [], 0
+        for k in keys:
+            low, start = _dictionary(k, h)
+            lows.append(low)
+            starts.append(start.astype(np.int64) + at)
+            at += len(k)
+        out[f"{part}_low"] = np.concatenate(lows)
+        out[f"{part}_start"] = np.stack(starts).astype(np.uint32 if at < 2**32 else np.int64)
+    out["blocks"] = np.cumsum([0] + sizes).astype(np.int64)
+    return out
+
+
+def merge_counts(keys: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One table of sorted distinct keys and summed counts from several such tables."""
+    key = np.concatenate(keys) if keys else np.zeros(0, np.uint32)
+    count = np.concatenate(counts).astype(np.int64) if counts else np.zeros(0, np.int64)
+    if len(keys) == 1:
+        return keys[0], counts[0]
+    order = np.argsort(key, kind="stable")  # sorted runs: a merge
+    key = key[order]
+    first = np.empty(len(key), dtype=bool)
+    first[:1] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    total = np.add.reduceat(count[order], starts) if len(starts) else count[:0]
+    return key[starts], total.astype(np.uint32 if not len(total) or total.max() < 2**32 else np.uint64)
+
+
+def _high_bits(n: int) -> int:
+    """h for a dictionary of ``n`` terms: 2**h buckets of about _BUCKET_TERMS terms."""
+    return max(0, n // _BUCKET_TERMS - 1).bit_length()
+
+
+def _dictionary(keys: np.ndarray, h: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sorted 31-bit ``keys`` as (their low bits, where each value of their high bits starts): a table
-    of 2**h + 1 positions for 2**h high-bit values, h chosen for about _BUCKET_TERMS keys a bucket."""
-    h = max(0, len(keys) // _BUCKET_TERMS - 1).bit_length()
+    of 2**h + 1 positions for 2**h high-bit values (by default h = _high_bits(len(keys)))."""
+    h = _high_bits(len(keys)) if h is None else h
     shift = 31 - h
     low = (keys & ((1 << shift) - 1)).astype(np.uint16 if shift <= 16 else np.uint32)
     start = np.searchsorted(keys >> shift, np.arange((1 << h) + 1, dtype=np.int64))

@@ -122,31 +122,18 @@ def _merge_spelling(index_dir: Path, segments: list[dict]) -> None:
     by the first segment, instead of one a segment: the segments of a big corpus share most of their
     words, and their tables would take a tenth of the index. Counts are summed over segments anyway
     (Searcher.word_df); the first segment is kept even when all its passages are deleted."""
-    import numpy as np
+    from .build import merge_counts
 
     if len(segments) < 2:
         return
     for kind in ("vocab", "stems"):
-        keys, counts = [], []
-        for seg in segments:
-            folder = index_dir / seg["name"]
-            keys.append(storage.read_array(folder, seg["arrays"][f"{kind}_keys"], False))
-            counts.append(storage.read_array(folder, seg["arrays"][f"{kind}_df"], False))
-        key = np.concatenate(keys)
-        count = np.concatenate(counts).astype(np.int64)
-        del keys, counts
-        order = np.argsort(key, kind="stable")  # runs already sorted: a merge
-        key = key[order]
-        first = np.empty(len(key), dtype=bool)
-        first[:1] = True
-        np.not_equal(key[1:], key[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        total = np.add.reduceat(count[order], starts) if len(starts) else count[:0]
-        del order, count
-        total = total.astype(np.uint32 if not len(total) or total.max() < 2**32 else np.uint64)
+        tables = [(storage.read_array(index_dir / seg["name"], seg["arrays"][f"{kind}_keys"], False),
+                   storage.read_array(index_dir / seg["name"], seg["arrays"][f"{kind}_df"], False)) for seg in segments]
+        key, total = merge_counts([k for k, _ in tables], [c for _, c in tables])
+        del tables
         for i, seg in enumerate(segments):
             folder = index_dir / seg["name"]
-            k, c = (key[starts], total) if i == 0 else (key[:0], total[:0])
+            k, c = (key, total) if i == 0 else (key[:0], total[:0])
             seg["arrays"][f"{kind}_keys"] = storage.write_array(folder, f"{kind}_keys", k)
             seg["arrays"][f"{kind}_df"] = storage.write_array(folder, f"{kind}_df", c)
     segments[0]["spelling"] = "build"
@@ -165,7 +152,7 @@ class LocalBuilder:
         """New segments for the changed ``sources`` (one here): a list of build.SegmentResult."""
         from . import build as builder
         paths = [root / s for s in sources]
-        return builder.build_segment(root, paths, index_dir, params, frozenset(manifest.get("common_lines", [])), None)
+        return [builder.build_segment(root, paths, index_dir, params, frozenset(manifest.get("common_lines", [])), None)]
 
 
 def _build_segments(root, paths, index_dir, params, common, progress, warn):
@@ -192,7 +179,7 @@ def _build_segments(root, paths, index_dir, params, common, progress, warn):
             if progress:
                 progress(done, len(paths))
         for group in groups:
-            results.extend(builder.build_segment(root, group, index_dir, params, common, tick))
+            results.append(builder.build_segment(root, group, index_dir, params, common, tick))
     else:
         results = _build_parallel(root, groups, index_dir, params, common, workers, progress, len(paths))
     segments, files = [], {}
@@ -216,7 +203,7 @@ def _build_parallel(root, groups, index_dir, params, common, workers, progress, 
             if progress:
                 progress(counter.value, total_files)
             time.sleep(0.2)
-        results = [result for p in pending for result in p.get()]
+        results = [p.get() for p in pending]
     if progress:
         progress(total_files, total_files)
     return results

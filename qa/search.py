@@ -54,6 +54,7 @@ class Segment:
         self.maxtf = arrays["maxtf"]
         self.multi = _Dictionary(arrays["multi_low"], arrays["multi_start"], folder)
         self.single = _Dictionary(arrays["single_low"], arrays["single_start"], folder)
+        self.blocks = arrays["blocks"].astype(np.int64)  # where each block's passages start, and the end
         self.lengths = arrays["lengths"]
         self.passages = arrays["passages"]
         self.vocabularies = {name: (arrays[f"{name}_keys"], arrays[f"{name}_df"]) for name in ("vocab", "stems")}
@@ -63,27 +64,28 @@ class Segment:
         if meta.get("deleted"):
             self.deleted = storage.read_array(folder, meta["deleted"], verify).astype(bool)
         if (len(self.passages) != self.size or len(self.lengths) != self.size
+                or len(self.blocks) != len(self.multi.start) + 1 or len(self.blocks) != len(self.single.start) + 1
+                or self.blocks[0] != 0 or self.blocks[-1] != self.size or (np.diff(self.blocks) < 0).any()
                 or len(self.indptr) != len(self.multi.low) + 1 or len(self.maxtf) != len(self.multi.low)
                 or self.single_at + len(self.single.low) != len(self.docs) or len(self.tf_at) != len(self.tf_of)):
             raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
         self.live = self.size - (int(self.deleted.sum()) if self.deleted is not None else 0)
 
     def find(self, fids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(first posting, posting end, largest term frequency) of hashed terms ``fids`` (0, 0, 0 for a
-        term this segment lacks)."""
-        lo = np.zeros(len(fids), dtype=np.int64)
-        hi = np.zeros(len(fids), dtype=np.int64)
-        mx = np.zeros(len(fids), dtype=np.int64)
+        """(first posting, posting end, largest term frequency) of hashed terms ``fids`` in each block,
+        arrays of (blocks, terms); (0, 0, 0) where a block lacks a term."""
+        shape = (len(self.blocks) - 1, len(fids))
+        lo, hi, mx = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
         at = self.multi.find(fids)
-        found = np.flatnonzero(at >= 0)
-        if len(found):
+        found = np.nonzero(at >= 0)
+        if len(found[0]):
             p = at[found]
             lo[found] = self.indptr[p]
             hi[found] = self.indptr[p + 1]
             mx[found] = self.maxtf[p]
         at = self.single.find(fids)
-        found = np.flatnonzero(at >= 0)
-        if len(found):
+        found = np.nonzero(at >= 0)
+        if len(found[0]):
             p = at[found] + self.single_at
             lo[found] = p
             hi[found] = p + 1
@@ -115,9 +117,11 @@ class Segment:
         return out
 
     def postings(self, fid: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """Passages (ascending) holding hashed term ``fid``, their term frequencies, and the largest one."""
-        lo, hi, mx = (int(x[0]) for x in self.find(np.array([fid], dtype=np.int64)))
-        return self.docs[lo:hi], self.tf_runs(np.array([lo]), np.array([hi - lo])), mx
+        """Passages (ascending, numbered in the segment) holding hashed term ``fid``, their term
+        frequencies, and the largest one."""
+        lo, hi, mx = (x[:, 0] for x in self.find(np.array([fid], dtype=np.int64)))
+        docs = np.concatenate([self.docs[a:b].astype(np.int64) + base for a, b, base in zip(lo, hi, self.blocks)])
+        return docs, self.tf_runs(lo, hi - lo), int(mx.max(initial=0))
 
     def vocabulary_df(self, keys: np.ndarray, vocabulary: str) -> np.ndarray:
         """Document frequencies of CRC-32 ``keys`` in the ``vocab`` (folded words) or ``stems`` table."""
@@ -130,12 +134,14 @@ class Segment:
 
 
 class _Dictionary:
-    """Sorted hashed terms stored as their low bits, with a table of where each value of their high
-    bits starts (build._dictionary): a term is found in one short run of its bucket."""
+    """Each block's sorted hashed terms stored as their low bits, one block after the other, with a
+    table (a row a block) of where each value of their high bits starts (build.join_blocks): a term
+    is found in one short run of its bucket, in every block at once."""
 
     def __init__(self, low: np.ndarray, start: np.ndarray, folder: Path):
-        buckets = len(start) - 1
-        if buckets < 1 or buckets & (buckets - 1) or buckets > 1 << 31 or int(start[-1]) != len(low):
+        buckets = start.shape[1] - 1 if start.ndim == 2 else 0
+        if (buckets < 1 or buckets & (buckets - 1) or buckets > 1 << 31 or not len(start)
+                or int(start[0, 0]) != 0 or int(start[-1, -1]) != len(low)):
             raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
         self.low, self.start = low, start
         self.shift = 31 - (buckets.bit_length() - 1)
@@ -143,36 +149,36 @@ class _Dictionary:
         self._coarse: np.ndarray | None = None
 
     def find(self, fids: np.ndarray) -> np.ndarray:
-        """Each of the int64 ``fids``' position in the dictionary, -1 where it is not."""
-        out = np.full(len(fids), -1, dtype=np.int64)
+        """(blocks, len(fids)) int64: each of the ``fids``' position in the dictionary, -1 where it is not."""
+        out = np.full((len(self.start), len(fids)), -1, dtype=np.int64)
         n = len(self.low)
         if not n or not len(fids):
             return out
         if self._coarse is None:
-            width = int(np.diff(self.start).max())
+            width = int(np.diff(self.start, axis=1).max())
             self._step = max(1, int(np.ceil(np.sqrt(width))))
             self._coarse = np.arange(self._step, width, self._step, dtype=np.int64)
             self._fine = np.arange(self._step, dtype=np.int64)
         key = (fids & self.mask)[:, None]
         bucket = fids >> self.shift
-        s = self.start[bucket].astype(np.int64)
-        e = self.start[bucket + 1].astype(np.int64)[:, None]
+        s = self.start[:, bucket].astype(np.int64)
+        e = self.start[:, bucket + 1][..., None]
         # a bucket's low bits ascend: count its every step-th ones up to the key, then look in that step
-        cells = s[:, None] + self._coarse
+        cells = s[..., None] + self._coarse
         inside = cells < e
         np.minimum(cells, n - 1, out=cells)
-        s += ((self.low[cells] <= key) & inside).sum(axis=1) * self._step
-        cells = s[:, None] + self._fine
+        s += ((self.low[cells] <= key) & inside).sum(axis=-1) * self._step
+        cells = s[..., None] + self._fine
         inside = cells < e
         np.minimum(cells, n - 1, out=cells)
         hit = (self.low[cells] == key) & inside
-        found = hit.any(axis=1)
-        out[found] = s[found] + hit[found].argmax(axis=1)
+        found = hit.any(axis=-1)
+        out[found] = s[found] + hit[found].argmax(axis=-1)
         return out
 
 
 ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "multi_low", "multi_start", "single_low", "single_start",
-          "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys", "stems_df")
+          "blocks", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys", "stems_df")
 _EMPTY_IDS = np.zeros(0, np.int64)
 _EMPTY_SCORES = np.zeros(0, np.float32)
 
@@ -212,9 +218,9 @@ class _Plan:
 class Searcher:
     """Scores questions' terms against a list of segments.
 
-    Passages are numbered internally one after the other, segment by segment (``_base``), so that a
-    question's postings from every segment are scored and merged as one array; ``offsets`` map them
-    to passage ids at the end."""
+    Passages are numbered internally one after the other, block by block of each segment in turn
+    (``_base``), so that a question's postings from every block are scored and merged as one array;
+    ``offsets`` map them to passage ids at the end."""
 
     def __init__(self, segments: list[Segment], n_features: int, scoring: Scoring = Scoring(),
                  offsets: list[int] | None = None, totals: tuple[int, float] | None = None):
@@ -230,20 +236,23 @@ class Searcher:
         self.n, total_len = totals if totals is not None else (self.live, self.total_len)
         self.avglen = total_len / self.n if self.n and total_len > 0 else 1.0
         k1, b = scoring.k1, scoring.b
-        self._base = base
-        self._shift = None if np.array_equal(self.offsets, base[:-1]) else self.offsets - base[:-1]
-        # one array of every passage's length norm (inf: deleted); self._norm[i] is segment i's part
+        # the blocks of all segments, in order: their segment, where they start in it and in all
+        self._unit_seg = [i for i, seg in enumerate(segments) for _ in range(len(seg.blocks) - 1)]
+        self._unit_at = np.array([a for seg in segments for a in seg.blocks[:-1]], dtype=np.int64)
+        self._base = np.concatenate([base[self._unit_seg] + self._unit_at, base[-1:]])
+        self._seg_units = np.cumsum([0] + [len(seg.blocks) - 1 for seg in segments]).tolist()
+        shift = self.offsets - base[:-1]
+        self._shift = None if not shift.any() else shift[self._unit_seg]
+        # one array of every passage's length norm (inf: deleted)
         self._gnorm = np.empty(int(base[-1]), dtype=np.float32)
-        self._norm = []
         for i, s in enumerate(segments):
             norm = self._gnorm[base[i]:base[i + 1]]
             norm[:] = (k1 * (1 - b + b * np.asarray(s.lengths, dtype=np.float32) / self.avglen)).astype(np.float32)
             if s.deleted is not None:
                 norm[s.deleted] = np.inf
-            self._norm.append(norm)
-        self._norm_min = [float(n.min()) if len(n) and np.isfinite(n.min()) else 1.0 for n in self._norm]
-        self._norm_min_arr = np.array(self._norm_min, dtype=np.float64)
-        self._deleted = [i for i, s in enumerate(segments) if s.deleted is not None]
+        mins = [self._gnorm[x:y].min(initial=np.inf) for x, y in zip(self._base[:-1], self._base[1:])]
+        self._norm_min_arr = np.array([float(m) if np.isfinite(m) else 1.0 for m in mins], dtype=np.float64)
+        self._deleted = [u for u, i in enumerate(self._unit_seg) if segments[i].deleted is not None]
         self._fid_cache: dict[str, int] = {}
         self._df_cache: dict[str, int] = {}
         self._info_cache: dict[str, tuple[np.ndarray, int]] = {}
@@ -270,9 +279,10 @@ class Searcher:
         missing = [t for t, e in entries.items() if e is None]
         if missing:
             fids = np.fromiter((self.fid(t) for t in missing), dtype=np.int64, count=len(missing))
-            block = np.zeros((3, len(self.segments), len(missing)), dtype=np.int64)
+            block = np.empty((3, len(self._unit_seg), len(missing)), dtype=np.int64)
+            units = self._seg_units
             for i, seg in enumerate(self.segments):
-                block[0, i], block[1, i], block[2, i] = seg.find(fids)
+                block[:, units[i]:units[i + 1]] = seg.find(fids)
             self._info_bytes += block.nbytes
             for j, t in enumerate(missing):
                 entries[t] = cache[t] = (block, j)
@@ -300,10 +310,10 @@ class Searcher:
             lo, hi, _ = self._infos(missing)
             counts = hi - lo
             total = counts.sum(axis=0)
-            for i in self._deleted:  # passages deleted since their segment was written do not count
-                seg = self.segments[i]
-                for j in np.flatnonzero(counts[i]):
-                    total[j] -= int(seg.deleted[seg.docs[lo[i, j]:hi[i, j]]].sum())
+            for u in self._deleted:  # passages deleted since their segment was written do not count
+                seg, at = self.segments[self._unit_seg[u]], self._unit_at[u]
+                for j in np.flatnonzero(counts[u]):
+                    total[j] -= int(seg.deleted[at + seg.docs[lo[u, j]:hi[u, j]]].sum())
             for t, n in zip(missing, total.tolist()):
                 known[t] = cache[t] = n
         return np.array([known[t] for t in terms], dtype=np.int64)
@@ -356,7 +366,7 @@ class Searcher:
         mxf = mx.astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             per_segment = np.where(mx > 0, scale * mxf / (mxf + self._norm_min_arr[:, None]), 0.0)
-        bound = per_segment.max(axis=0) if len(self.segments) else np.zeros(len(keep))
+        bound = per_segment.max(axis=0) if len(self._unit_seg) else np.zeros(len(keep))
         return _Plan([terms[j] for j in keep], df, scale, bound, lo, hi)
 
     def top(self, weights: dict[str, float], k: int, dfs: dict[str, int] | None = None) -> list[tuple[int, float]]:
@@ -428,31 +438,30 @@ class Searcher:
         return self._best(ids, scores, k)
 
     def _postings(self, plan: _Plan, start: int, stop: int):
-        """(internal passage ids, contributions) of plan terms ``start:stop``: segment by segment, and in
-        a segment term by term, each term's in passage order (a passage's contributions in plan order)."""
+        """(internal passage ids, contributions) of plan terms ``start:stop``: block by block, and in a
+        block term by term, each term's in passage order (a passage's contributions in plan order)."""
         lens = plan.hi[:, start:stop] - plan.lo[:, start:stop]
-        seg_idx, term_idx = np.nonzero(lens)  # segment-major
-        if not len(seg_idx):
+        unit_idx, term_idx = np.nonzero(lens)  # block-major
+        if not len(unit_idx):
             return _EMPTY_IDS, _EMPTY_SCORES
-        counts = lens[seg_idx, term_idx]
+        counts = lens[unit_idx, term_idx]
         total = int(counts.sum())
         ends = np.cumsum(counts)
+        first = plan.lo[unit_idx, term_idx + start]
         # the postings' positions in their segment's arrays, pair after pair
         pos = np.arange(total, dtype=np.int64)
-        pos += np.repeat(plan.lo[seg_idx, term_idx + start] - (ends - counts), counts)
-        seg_ends = ends[np.flatnonzero(np.diff(seg_idx, append=-1))].tolist()
-        segments = self.segments
+        pos += np.repeat(first - (ends - counts), counts)
+        # runs of pairs in one segment (its blocks are next to each other)
+        seg_of = np.asarray(self._unit_seg)[unit_idx]
+        runs = np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
         docs, tfs = [], []
-        a = 0
-        runs = np.flatnonzero(np.diff(seg_idx, prepend=-1)).tolist() + [len(seg_idx)]
-        for r, (i, b) in enumerate(zip(dict.fromkeys(seg_idx.tolist()), seg_ends)):
-            seg = segments[i]
+        for r0, r1 in zip(runs[:-1], runs[1:]):
+            seg = self.segments[int(seg_of[r0])]
+            a, b = int(ends[r0] - counts[r0]), int(ends[r1 - 1])
             docs.append(seg.docs[pos[a:b]])
-            pairs = slice(runs[r], runs[r + 1])
-            tfs.append(seg.tf_runs(plan.lo[i, term_idx[pairs] + start], counts[pairs]))
-            a = b
+            tfs.append(seg.tf_runs(first[r0:r1], counts[r0:r1]))
         ids = (np.concatenate(docs) if len(docs) > 1 else docs[0]).astype(np.int64)
-        ids += np.repeat(self._base[seg_idx], counts)
+        ids += np.repeat(self._base[unit_idx], counts)
         tf = (np.concatenate(tfs) if len(tfs) > 1 else tfs[0]).astype(np.float32)
         scale = np.repeat(plan.scale[start:stop].astype(np.float32)[term_idx], counts)
         return ids, scale * tf / (tf + self._gnorm[ids])
@@ -486,10 +495,11 @@ class Searcher:
         lo, hi = plan.lo[:, taken:], plan.hi[:, taken:]
         cuts = np.searchsorted(ids, self._base).tolist()
         rows, cols, per_segment = [], [], []
-        for i, seg in enumerate(self.segments):
+        for i, seg_no in enumerate(self._unit_seg):
             a, b = cuts[i], cuts[i + 1]
             if a == b:
                 continue
+            seg = self.segments[seg_no]
             terms_here = np.flatnonzero(hi[i] > lo[i])
             if not len(terms_here):
                 continue

@@ -131,19 +131,19 @@ def test_build_segment_writes_the_reference_arrays(tmp_path, monkeypatch):
         seen["texts"] = list(texts)
         return fast(texts)
     monkeypatch.setattr(build, "_segment_arrays", spy)
-    [result] = build.build_segment(SEEDS, corpus.list_files(SEEDS), tmp_path, corpus.Params(), frozenset())
+    result = build.build_segment(SEEDS, corpus.list_files(SEEDS), tmp_path, corpus.Params(), frozenset())
     folder = tmp_path / result.meta["name"]
     n = result.meta["passages"]
     assert n == len(seen["texts"]) > 20
     expected = reference_arrays(seen["texts"])
-    packed = build.pack_postings(expected, n)
+    packed = build.join_blocks([(n, build.pack_postings(expected, n))])
     expected.update(packed)
     for name in list(packed) + ["lengths", "vocab_keys", "vocab_df", "stems_keys", "stems_df"]:
         want = expected[name]
         have = storage.read_array(folder, result.meta["arrays"][name], verify=True)
         assert have.dtype == want.dtype and np.array_equal(have, want), name
     assert list(result.meta["arrays"]) == ["docs", "tf_at", "tf_of", "indptr", "maxtf", "multi_low", "multi_start",
-                                           "single_low", "single_start", "lengths", "passages", "places", "stored",
+                                           "single_low", "single_start", "blocks", "lengths", "passages", "places", "stored",
                                            "vocab_keys", "vocab_df", "stems_keys", "stems_df"]
     assert result.meta["arrays"]["docs"]["dtype"] == "uint16"
     assert result.meta["arrays"]["passages"]["dtype"] == "int32"

@@ -1,7 +1,7 @@
-"""The stored postings (build.pack_postings) read back, through the query path's lookups, as exactly
-the term -> passages arrays they were packed from: every term found with its passages, term
-frequencies and largest one; absent terms found nowhere; segments cut at 65,536 passages answer as
-one segment would."""
+"""The stored postings (build.pack_postings, build.join_blocks) read back, through the query path's
+lookups, as exactly the term -> passages arrays they were packed from: every term found with its
+passages, term frequencies and largest one; absent terms found nowhere; a segment cut in blocks of
+at most 65,536 passages answers as one block would."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,9 +18,14 @@ from test_build_fast import SEEDS, _passages, reference_arrays
 TOP = 2**31 - 2  # the largest column of the hashed space
 
 
-def _segment(folder: Path, csc: dict, n: int) -> search.Segment:
+def _segment(folder: Path, csc: dict, n: int, cut: int | None = None) -> search.Segment:
+    """A segment of ``csc``'s postings over ``n`` passages, in blocks of ``cut`` passages (default one)."""
     folder.mkdir(parents=True, exist_ok=True)
-    arrays = build.pack_postings(csc, n)
+    blocks = []
+    for a in range(0, n, cut or max(n, 1)):
+        b = min(n, a + (cut or n))
+        blocks.append((b - a, build.pack_postings(_rows(csc, a, b), b - a)))
+    arrays = build.join_blocks(blocks)
     arrays["lengths"] = np.ones(n, dtype=np.float32)
     arrays["passages"] = np.zeros((n, 5), dtype=np.int32)
     for k in ("vocab", "stems"):
@@ -31,24 +36,41 @@ def _segment(folder: Path, csc: dict, n: int) -> search.Segment:
     return search.Segment(folder, meta, verify=True)
 
 
+def _rows(csc: dict, a: int, b: int) -> dict:
+    """The postings of passages a:b (numbered from a), as pack_postings takes them."""
+    indptr = csc["indptr"].astype(np.int64)
+    owner = np.repeat(np.arange(len(csc["terms"])), np.diff(indptr))
+    keep = (csc["docs"] >= a) & (csc["docs"] < b)
+    df = np.bincount(owner[keep], minlength=len(csc["terms"]))
+    tfs = csc["tfs"][keep]
+    heads = np.concatenate([[0], np.cumsum(df)])
+    present = df > 0
+    maxtf = np.array([tfs[x:y].max() for x, y in zip(heads[:-1][present], heads[1:][present])], dtype=np.uint8)
+    return {"terms": csc["terms"][present], "indptr": np.concatenate([[0], np.cumsum(df[present])]).astype(np.uint32),
+            "docs": (csc["docs"][keep] - a).astype(np.uint32), "tfs": tfs, "maxtf": maxtf}
+
+
 def _assert_reads_back(seg: search.Segment, csc: dict) -> None:
     terms, indptr = csc["terms"], csc["indptr"].astype(np.int64)
     lo, hi, mx = seg.find(terms.astype(np.int64))
+    assert lo.shape == (len(seg.blocks) - 1, len(terms))
     for j, term in enumerate(terms.tolist()):
         a, b = indptr[j], indptr[j + 1]
         docs, tfs, top = seg.postings(term)
         assert np.array_equal(docs, csc["docs"][a:b]), term
         assert np.array_equal(tfs, csc["tfs"][a:b]), term
-        assert top == csc["maxtf"][j] == mx[j], term
-        assert np.array_equal(seg.docs[lo[j]:hi[j]], csc["docs"][a:b])
-        assert np.array_equal(seg.tf(np.arange(lo[j], hi[j])), csc["tfs"][a:b])
+        assert top == csc["maxtf"][j] == mx[:, j].max(), term
+        got = np.concatenate([seg.docs[x:y].astype(np.int64) + base for x, y, base in zip(lo[:, j], hi[:, j], seg.blocks)])
+        assert np.array_equal(got, csc["docs"][a:b])
+        assert np.array_equal(np.concatenate([seg.tf(np.arange(x, y)) for x, y in zip(lo[:, j], hi[:, j])]),
+                              csc["tfs"][a:b])
     # runs of several terms at once, as a question's postings are read
-    runs = seg.tf_runs(lo, hi - lo)
+    runs = seg.tf_runs(lo.T.ravel(), (hi - lo).T.ravel())
     want = np.concatenate([csc["tfs"][indptr[j]:indptr[j + 1]] for j in range(len(terms))] or [np.zeros(0, np.uint8)])
     assert np.array_equal(runs, want)
     absent = np.setdiff1d(np.array([0, 1, 12345, 2**16, 2**16 + 1, 2**30, TOP], dtype=np.int64), terms)
     for fid in absent.tolist():
-        assert seg.find(np.array([fid], dtype=np.int64))[1][0] == 0
+        assert not seg.find(np.array([fid], dtype=np.int64))[1].any()
         assert len(seg.postings(fid)[0]) == 0
 
 
@@ -85,12 +107,22 @@ def postings(draw):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(postings())
-def test_random_postings_read_back(tmp_path, case):
+@given(postings(), st.sampled_from([None, 1, 2, 700, 1 << 16]))
+def test_random_postings_read_back(tmp_path, case, cut):
     csc, n = case
-    folder = tmp_path / f"seg-{abs(hash((n, csc['terms'].tobytes()))):x}"
-    seg = _segment(folder, csc, n)
-    assert seg.docs.dtype == (np.uint16 if n <= 1 << 16 else np.uint32)
+    if cut is not None and -(-n // cut) > 50:
+        cut = -(-n // 50)
+    folder = tmp_path / f"seg-{abs(hash((n, cut, csc['terms'].tobytes()))):x}"
+    seg = _segment(folder, csc, n, cut)
+    assert seg.docs.dtype == (np.uint16 if min(n, cut or n) <= 1 << 16 else np.uint32)
+    _assert_reads_back(seg, csc)
+
+
+def test_seed_postings_in_blocks_read_back(tmp_path):
+    texts = _passages(SEEDS)
+    csc = reference_arrays(texts)
+    seg = _segment(tmp_path / "seg", csc, len(texts), cut=7)
+    assert len(seg.blocks) - 1 == -(-len(texts) // 7)
     _assert_reads_back(seg, csc)
 
 
@@ -104,14 +136,15 @@ def test_part_cuts():
     assert cuts[0] == 0 and cuts[-1] == 100 and sizes.max() <= 30 and sizes.min() >= 20
 
 
-def test_segments_cut_at_the_passage_limit_answer_as_one(tmp_path, monkeypatch):
+def test_blocks_cut_at_the_passage_limit_answer_as_one(tmp_path, monkeypatch):
     whole = qa.build_index(SEEDS, tmp_path / "whole")
-    monkeypatch.setattr(build, "MAX_SEGMENT_PASSAGES", 12)
+    monkeypatch.setattr(build, "MAX_SEGMENT_PASSAGES", 16)
     cut = qa.build_index(SEEDS, tmp_path / "cut")
-    sizes = [s["passages"] for s in cut.manifest["segments"]]
-    assert len(sizes) > 3 and max(sizes) <= 12 or any(
-        f["count"] > 12 for f in cut.manifest["files"].values())
-    assert sum(sizes) == sum(s["passages"] for s in whole.manifest["segments"])
+    [seg] = cut.manifest["segments"]
+    blocks = np.load(tmp_path / "cut" / seg["name"] / "blocks.npy")
+    sizes = np.diff(blocks)
+    assert len(sizes) >= 3 and sizes.max() <= 16  # no seed file has more than 16 passages
+    assert sizes.sum() == seg["passages"] == whole.manifest["segments"][0]["passages"]
     for question in ["who won the election?", "what did the prime minister say about the budget", "ukrane war"]:
         a, b = whole.ask(question), cut.ask(question)
         assert [(r.source, r.line_start, r.line_end, r.score) for r in a.results] == \
@@ -123,7 +156,7 @@ def test_one_spelling_table_a_build_kept_through_updates(tmp_path, monkeypatch):
     """A build keeps one spelling table, in its first segment, which stays when its files are gone."""
     import shutil
     from qa import index as store
-    monkeypatch.setattr(build, "MAX_SEGMENT_PASSAGES", 12)
+    monkeypatch.setattr(build, "plan_segments", lambda paths, target=0: [paths[:2], paths[2:]])
     monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # updates, not rebuilds, on this small corpus
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)

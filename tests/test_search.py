@@ -2,6 +2,7 @@
 import random
 
 import numpy as np
+import pytest
 
 import qa
 from qa import analysis
@@ -13,7 +14,10 @@ WORDS = ("alpha beta gamma delta epsilon zeta theta kappa lambda omicron sigma o
 def brute_force(searcher, weights, k):
     k1 = searcher.scoring.k1
     totals = []
-    for seg_i, seg in enumerate(searcher.segments):
+    at = 0
+    for seg in searcher.segments:
+        norm = searcher._gnorm[at:at + seg.size]
+        at += seg.size
         acc = np.zeros(seg.size)
         for term, w in weights.items():
             docs, tfs, _ = seg.postings(searcher.fid(term))
@@ -21,7 +25,7 @@ def brute_force(searcher, weights, k):
             if not len(docs) or not df:
                 continue
             tf = tfs.astype(np.float64)
-            acc[docs] += w * searcher.idf(df) * (k1 + 1) * tf / (tf + searcher._norm[seg_i][docs])
+            acc[docs] += w * searcher.idf(df) * (k1 + 1) * tf / (tf + norm[docs])
         totals.append(acc)
     allscores = np.concatenate(totals)
     order = sorted((i for i in range(len(allscores)) if allscores[i] > 0), key=lambda i: (-allscores[i], i))
@@ -38,7 +42,11 @@ def make_corpus(folder, n_files=30, seed=0):
         (folder / f"f{f:03d}.txt").write_text("\n\n".join(paras), encoding="utf-8")
 
 
-def test_lazy_top_equals_brute_force(tmp_path):
+@pytest.mark.parametrize("block", [None, 7])
+def test_lazy_top_equals_brute_force(tmp_path, monkeypatch, block):
+    if block:  # segments cut in many blocks of at most 7 passages
+        from qa import build
+        monkeypatch.setattr(build, "MAX_SEGMENT_PASSAGES", block)
     corpus = tmp_path / "c"
     corpus.mkdir()
     make_corpus(corpus)

@@ -68,14 +68,13 @@ class ClusterBuilder:
             if progress:
                 progress(done, len(paths))
         segments, files = [], {}
-        for (shard, _), parts in zip(jobs, results):
-            for result in parts:
-                for message in result.warnings:
-                    if warn:
-                        warn(message)
-                if result.meta["passages"] or result.files:
-                    segments.append(dict(result.meta, shard=shard))
-                    files.update(result.files)
+        for (shard, _), result in zip(jobs, results):
+            for message in result.warnings:
+                if warn:
+                    warn(message)
+            if result.meta["passages"] or result.files:
+                segments.append(dict(result.meta, shard=shard))
+                files.update(result.files)
         return segments, files
 
     def update(self, root: Path, sources: list[str], index_dir: Path, params: Params, manifest: dict, warn) -> list:
@@ -95,9 +94,6 @@ class ClusterBuilder:
         common = frozenset(manifest.get("common_lines", []))
         results = self.cluster.run(_build_segment, [(root, groups[s], index_dir, params, common) for s in order],
                                    prefer=[keys.index(s) if s in keys else 0 for s in order], what="updating a shard")
-        out = []
-        for shard, parts in zip(order, results):
-            for result in parts:
-                result.meta["shard"] = shard
-                out.append(result)
-        return out
+        for shard, result in zip(order, results):
+            result.meta["shard"] = shard
+        return results
