@@ -220,8 +220,9 @@ def join_blocks(blocks: list[tuple[int, dict]]) -> dict[str, np.ndarray]:
     """The stored arrays of a segment of several blocks (``(passages, pack_postings(...))`` each), so
     that one look-up serves them all: ``docs`` is every block's ``multi`` postings, then every
     block's ``single`` ones, passage numbers counted from the block's first passage; ``blocks`` is
-    where each block's passages start; each dictionary's ``*_start`` is a row a block, all with the
-    same number of buckets, pointing into the blocks' ``*_low`` one after the other."""
+    where each block's passages start; one dictionary holds every block's multi terms, then every
+    block's single terms, their low bits one after the other in ``terms_low``, with a row of
+    ``terms_start`` for each (all with the same number of buckets)."""
     if not blocks:
         blocks = [(0, pack_postings({"terms": np.zeros(0, np.uint32), "indptr": np.zeros(1, np.uint32),
                                      "docs": np.zeros(0, np.uint32), "tfs": np.zeros(0, np.uint8),
@@ -249,17 +250,17 @@ def join_blocks(blocks: list[tuple[int, dict]]) -> dict[str, np.ndarray]:
     out["indptr"] = np.concatenate([p["indptr"][:-1].astype(np.int64) + multi_at[i] for i, p in enumerate(packed)]
                                    + [[multi_at[-1]]]).astype(wide)
     out["maxtf"] = np.concatenate([p["maxtf"] for p in packed]).astype(np.uint8)
-    for part in ("multi", "single"):
-        keys = [p[f"{part}_terms"] for p in packed]
-        h = _high_bits(max(map(len, keys)))
-        lows, starts, at = [], [], 0
-        for k in keys:
-            low, start = _dictionary(k, h)
-            lows.append(low)
-            starts.append(start.astype(np.int64) + at)
-            at += len(k)
-        out[f"{part}_low"] = np.concatenate(lows)
-        out[f"{part}_start"] = np.stack(starts).astype(np.uint32 if at < 2**32 else np.int64)
+    # one dictionary: a row for each block's multi terms, then a row for each block's single terms
+    keys = [p["multi_terms"] for p in packed] + [p["single_terms"] for p in packed]
+    h = _high_bits(max(map(len, keys)))
+    lows, starts, at = [], [], 0
+    for k in keys:
+        low, start = _dictionary(k, h)
+        lows.append(low)
+        starts.append(start.astype(np.int64) + at)
+        at += len(k)
+    out["terms_low"] = np.concatenate(lows)
+    out["terms_start"] = np.stack(starts).astype(np.uint32 if at < 2**32 else np.int64)
     out["blocks"] = np.cumsum([0] + sizes).astype(np.int64)
     return out
 

@@ -28,7 +28,7 @@ DEFAULT_CORPUS = PACKAGE_ROOT / "seeds"
 DEFAULT_INDEX = PACKAGE_ROOT / "index"
 SMALL_CORPUS_BYTES = 4 << 20  # below this, any change rebuilds the whole index
 MAX_SEGMENTS = 64
-SEGMENT_BYTES = 48 << 20  # of text per segment at most, in a parallel build
+SEGMENT_BYTES = 96 << 20  # of text per segment at most, in a parallel build (in blocks of 65,536 passages)
 
 
 def default_index_for(corpus_dir: Path) -> Path:

@@ -52,9 +52,9 @@ class Segment:
         self.tf_of = arrays["tf_of"]
         self.indptr = arrays["indptr"]
         self.maxtf = arrays["maxtf"]
-        self.multi = _Dictionary(arrays["multi_low"], arrays["multi_start"], folder)
-        self.single = _Dictionary(arrays["single_low"], arrays["single_start"], folder)
+        self.terms = _Dictionary(arrays["terms_low"], arrays["terms_start"], folder)
         self.blocks = arrays["blocks"].astype(np.int64)  # where each block's passages start, and the end
+        self.n_multi = len(self.maxtf)  # the dictionary's first terms are the multi ones
         self.lengths = arrays["lengths"]
         self.passages = arrays["passages"]
         self.vocabularies = {name: (arrays[f"{name}_keys"], arrays[f"{name}_df"]) for name in ("vocab", "stems")}
@@ -64,33 +64,41 @@ class Segment:
         if meta.get("deleted"):
             self.deleted = storage.read_array(folder, meta["deleted"], verify).astype(bool)
         if (len(self.passages) != self.size or len(self.lengths) != self.size
-                or len(self.blocks) != len(self.multi.start) + 1 or len(self.blocks) != len(self.single.start) + 1
+                or 2 * (len(self.blocks) - 1) != len(self.terms.start)
                 or self.blocks[0] != 0 or self.blocks[-1] != self.size or (np.diff(self.blocks) < 0).any()
-                or len(self.indptr) != len(self.multi.low) + 1 or len(self.maxtf) != len(self.multi.low)
-                or self.single_at + len(self.single.low) != len(self.docs) or len(self.tf_at) != len(self.tf_of)):
+                or len(self.indptr) != self.n_multi + 1 or self.n_multi > len(self.terms.low)
+                or self.single_at + len(self.terms.low) - self.n_multi != len(self.docs)
+                or len(self.tf_at) != len(self.tf_of)):
             raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
         self.live = self.size - (int(self.deleted.sum()) if self.deleted is not None else 0)
 
-    def find(self, fids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(first posting, posting end, largest term frequency) of hashed terms ``fids`` in each block,
-        arrays of (blocks, terms); (0, 0, 0) where a block lacks a term."""
-        shape = (len(self.blocks) - 1, len(fids))
-        lo, hi, mx = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
-        at = self.multi.find(fids)
-        found = np.nonzero(at >= 0)
+    def find(self, fids: np.ndarray) -> np.ndarray:
+        """(5, blocks, len(fids)) int64: the first posting, posting end, largest term frequency, and
+        first and end exception (``tf_at``) of hashed terms ``fids`` in each block; 0s where a block
+        lacks a term."""
+        out = np.zeros((5, len(self.blocks) - 1, len(fids)), dtype=np.int64)
+        lo, hi, mx, elo, ehi = out
+        at = self.terms.find(fids)
+        blocks = len(self.blocks) - 1
+        multi, single = at[:blocks], at[blocks:]
+        found = np.nonzero(multi >= 0)
         if len(found[0]):
-            p = at[found]
+            p = multi[found]
             lo[found] = self.indptr[p]
             hi[found] = self.indptr[p + 1]
             mx[found] = self.maxtf[p]
-        at = self.single.find(fids)
-        found = np.nonzero(at >= 0)
-        if len(found[0]):
-            p = at[found] + self.single_at
-            lo[found] = p
-            hi[found] = p + 1
-            mx[found] = self.tf(p)
-        return lo, hi, mx
+        alone = np.nonzero(single >= 0)
+        if len(alone[0]):
+            p = single[alone] + (self.single_at - self.n_multi)
+            lo[alone] = p
+            hi[alone] = p + 1
+        if len(self.tf_at):
+            elo[:] = self.tf_at.searchsorted(lo)
+            ehi[:] = self.tf_at.searchsorted(hi)
+        if len(alone[0]):  # a single posting's term frequency: its exception's, or 1
+            e = elo[alone]
+            mx[alone] = np.where(ehi[alone] > e, self.tf_of[np.minimum(e, len(self.tf_of) - 1)], 1) if len(self.tf_of) else 1
+        return out
 
     def tf(self, positions: np.ndarray) -> np.ndarray:
         """Term frequencies (uint8) of the postings at ``positions``."""
@@ -102,24 +110,29 @@ class Segment:
             out[hit] = self.tf_of[i[hit]]
         return out
 
-    def tf_runs(self, lo: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        """Term frequencies (uint8) of postings ``lo[j]:lo[j] + counts[j]``, run after run: a binary
-        search for each run's ends in the exceptions, not one for each posting."""
-        out = np.ones(int(counts.sum()), dtype=np.uint8)
+    def tf_runs(self, lo: np.ndarray, counts: np.ndarray, elo: np.ndarray | None = None,
+                ehi: np.ndarray | None = None, out: np.ndarray | None = None,
+                starts: np.ndarray | None = None) -> np.ndarray:
+        """Term frequencies (uint8) of postings ``lo[j]:lo[j] + counts[j]``, run after run, or written
+        into ``out`` (of ones) at ``starts[j]`` on; ``elo:ehi``: each run's exceptions, if known."""
+        if out is None:
+            out = np.ones(int(counts.sum()), dtype=np.uint8)
+        if starts is None:
+            starts = np.cumsum(counts) - counts
         if len(self.tf_at) and len(out):
-            a = self.tf_at.searchsorted(lo)
-            n = self.tf_at.searchsorted(lo + counts) - a
+            a = self.tf_at.searchsorted(lo) if elo is None else elo
+            n = (self.tf_at.searchsorted(lo + counts) if ehi is None else ehi) - a
             total = int(n.sum())
             if total:
                 which = np.arange(total, dtype=np.int64) + np.repeat(a - (np.cumsum(n) - n), n)
-                out_at = np.repeat(np.cumsum(counts) - counts - lo, n) + self.tf_at[which]
+                out_at = np.repeat(starts - lo, n) + self.tf_at[which]
                 out[out_at] = self.tf_of[which]
         return out
 
     def postings(self, fid: int) -> tuple[np.ndarray, np.ndarray, int]:
         """Passages (ascending, numbered in the segment) holding hashed term ``fid``, their term
         frequencies, and the largest one."""
-        lo, hi, mx = (x[:, 0] for x in self.find(np.array([fid], dtype=np.int64)))
+        lo, hi, mx, _, _ = (x[:, 0] for x in self.find(np.array([fid], dtype=np.int64)))
         docs = np.concatenate([self.docs[a:b].astype(np.int64) + base for a, b, base in zip(lo, hi, self.blocks)])
         return docs, self.tf_runs(lo, hi - lo), int(mx.max(initial=0))
 
@@ -134,9 +147,10 @@ class Segment:
 
 
 class _Dictionary:
-    """Each block's sorted hashed terms stored as their low bits, one block after the other, with a
-    table (a row a block) of where each value of their high bits starts (build.join_blocks): a term
-    is found in one short run of its bucket, in every block at once."""
+    """Sorted runs of hashed terms (build.join_blocks: each block's multi terms, then each block's
+    single terms) stored as their low bits, one run after the other, with a table (a row a run) of
+    where each value of their high bits starts: a term is found in one short run of its bucket, in
+    every run at once."""
 
     def __init__(self, low: np.ndarray, start: np.ndarray, folder: Path):
         buckets = start.shape[1] - 1 if start.ndim == 2 else 0
@@ -149,7 +163,7 @@ class _Dictionary:
         self._coarse: np.ndarray | None = None
 
     def find(self, fids: np.ndarray) -> np.ndarray:
-        """(blocks, len(fids)) int64: each of the ``fids``' position in the dictionary, -1 where it is not."""
+        """(runs, len(fids)) int64: each of the ``fids``' position in the dictionary, -1 where it is not."""
         out = np.full((len(self.start), len(fids)), -1, dtype=np.int64)
         n = len(self.low)
         if not n or not len(fids):
@@ -177,8 +191,7 @@ class _Dictionary:
         return out
 
 
-ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "multi_low", "multi_start", "single_low", "single_start",
-          "blocks", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys", "stems_df")
+ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start", "blocks", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys", "stems_df")
 _EMPTY_IDS = np.zeros(0, np.int64)
 _EMPTY_SCORES = np.zeros(0, np.float32)
 
@@ -209,10 +222,11 @@ _PREFETCH_WORDS = 32
 class _Plan:
     """A question's weighted terms, rarest first, with where their postings are in each segment."""
 
-    __slots__ = ("terms", "df", "scale", "bound", "lo", "hi")
+    __slots__ = ("terms", "df", "scale", "bound", "lo", "hi", "elo", "ehi")
 
-    def __init__(self, terms, df, scale, bound, lo, hi):
+    def __init__(self, terms, df, scale, bound, lo, hi, elo, ehi):
         self.terms, self.df, self.scale, self.bound, self.lo, self.hi = terms, df, scale, bound, lo, hi
+        self.elo, self.ehi = elo, ehi  # each term's term frequency exceptions in each block
 
 
 class Searcher:
@@ -279,7 +293,7 @@ class Searcher:
         missing = [t for t, e in entries.items() if e is None]
         if missing:
             fids = np.fromiter((self.fid(t) for t in missing), dtype=np.int64, count=len(missing))
-            block = np.empty((3, len(self._unit_seg), len(missing)), dtype=np.int64)
+            block = np.empty((5, len(self._unit_seg), len(missing)), dtype=np.int64)
             units = self._seg_units
             for i, seg in enumerate(self.segments):
                 block[:, units[i]:units[i + 1]] = seg.find(fids)
@@ -307,7 +321,7 @@ class Searcher:
         known = {t: cache.get(t) for t in terms}
         missing = [t for t, n in known.items() if n is None]
         if missing:
-            lo, hi, _ = self._infos(missing)
+            lo, hi = self._infos(missing)[:2]
             counts = hi - lo
             total = counts.sum(axis=0)
             for u in self._deleted:  # passages deleted since their segment was written do not count
@@ -346,7 +360,7 @@ class Searcher:
         terms = [t for t, w in weights.items() if w > 0]
         if not terms:
             return None
-        lo, hi, mx = self._infos(terms)
+        lo, hi, mx, elo, ehi = self._infos(terms)
         raw = (hi - lo).sum(axis=0)
         if dfs is not None:
             df = np.array([dfs[t] if n else 0 for t, n in zip(terms, raw.tolist())], dtype=np.int64)
@@ -359,7 +373,7 @@ class Searcher:
             return None
         df_list = df.tolist()
         keep = sorted(keep.tolist(), key=lambda j: (df_list[j], terms[j]))
-        lo, hi, mx = lo[:, keep], hi[:, keep], mx[:, keep]
+        lo, hi, mx, elo, ehi = lo[:, keep], hi[:, keep], mx[:, keep], elo[:, keep], ehi[:, keep]
         df = df[keep]
         w = np.array([weights[terms[j]] for j in keep], dtype=np.float64)
         scale = w * np.log1p((self.n - df + 0.5) / (df + 0.5)) * (self.scoring.k1 + 1)
@@ -367,7 +381,7 @@ class Searcher:
         with np.errstate(invalid="ignore", divide="ignore"):
             per_segment = np.where(mx > 0, scale * mxf / (mxf + self._norm_min_arr[:, None]), 0.0)
         bound = per_segment.max(axis=0) if len(self._unit_seg) else np.zeros(len(keep))
-        return _Plan([terms[j] for j in keep], df, scale, bound, lo, hi)
+        return _Plan([terms[j] for j in keep], df, scale, bound, lo, hi, elo, ehi)
 
     def top(self, weights: dict[str, float], k: int, dfs: dict[str, int] | None = None) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) pairs, best first; only passages scoring above 0.
@@ -454,15 +468,21 @@ class Searcher:
         # runs of pairs in one segment (its blocks are next to each other)
         seg_of = np.asarray(self._unit_seg)[unit_idx]
         runs = np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
-        docs, tfs = [], []
+        elo = plan.elo[unit_idx, term_idx + start]
+        ehi = plan.ehi[unit_idx, term_idx + start]
+        has = ehi > elo  # pairs with a term frequency above 1 somewhere: the only ones to read
+        tf = np.ones(total, dtype=np.uint8)
+        docs = []
         for r0, r1 in zip(runs[:-1], runs[1:]):
             seg = self.segments[int(seg_of[r0])]
             a, b = int(ends[r0] - counts[r0]), int(ends[r1 - 1])
             docs.append(seg.docs[pos[a:b]])
-            tfs.append(seg.tf_runs(first[r0:r1], counts[r0:r1]))
+            some = np.flatnonzero(has[r0:r1]) + r0
+            if len(some):
+                seg.tf_runs(first[some], counts[some], elo[some], ehi[some], out=tf, starts=ends[some] - counts[some])
         ids = (np.concatenate(docs) if len(docs) > 1 else docs[0]).astype(np.int64)
         ids += np.repeat(self._base[unit_idx], counts)
-        tf = (np.concatenate(tfs) if len(tfs) > 1 else tfs[0]).astype(np.float32)
+        tf = tf.astype(np.float32)
         scale = np.repeat(plan.scale[start:stop].astype(np.float32)[term_idx], counts)
         return ids, scale * tf / (tf + self._gnorm[ids])
 
@@ -514,7 +534,8 @@ class Searcher:
             if not hit.any():
                 continue
             pos = pos[hit]
-            per_segment.append(seg.tf(pos))
+            exceptions = (plan.ehi[i, taken:][terms_here] > plan.elo[i, taken:][terms_here]).any()
+            per_segment.append(seg.tf(pos) if exceptions else np.ones(len(pos), dtype=np.uint8))
             rows.append(np.repeat(terms_here, n)[hit])
             cols.append(np.tile(np.arange(a, b), len(terms_here))[hit])
         if not rows:

@@ -142,8 +142,8 @@ def test_build_segment_writes_the_reference_arrays(tmp_path, monkeypatch):
         want = expected[name]
         have = storage.read_array(folder, result.meta["arrays"][name], verify=True)
         assert have.dtype == want.dtype and np.array_equal(have, want), name
-    assert list(result.meta["arrays"]) == ["docs", "tf_at", "tf_of", "indptr", "maxtf", "multi_low", "multi_start",
-                                           "single_low", "single_start", "blocks", "lengths", "passages", "places", "stored",
+    assert list(result.meta["arrays"]) == ["docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start",
+                                           "blocks", "lengths", "passages", "places", "stored",
                                            "vocab_keys", "vocab_df", "stems_keys", "stems_df"]
     assert result.meta["arrays"]["docs"]["dtype"] == "uint16"
     assert result.meta["arrays"]["passages"]["dtype"] == "int32"

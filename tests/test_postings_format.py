@@ -52,7 +52,7 @@ def _rows(csc: dict, a: int, b: int) -> dict:
 
 def _assert_reads_back(seg: search.Segment, csc: dict) -> None:
     terms, indptr = csc["terms"], csc["indptr"].astype(np.int64)
-    lo, hi, mx = seg.find(terms.astype(np.int64))
+    lo, hi, mx, elo, ehi = seg.find(terms.astype(np.int64))
     assert lo.shape == (len(seg.blocks) - 1, len(terms))
     for j, term in enumerate(terms.tolist()):
         a, b = indptr[j], indptr[j + 1]
@@ -66,6 +66,7 @@ def _assert_reads_back(seg: search.Segment, csc: dict) -> None:
                               csc["tfs"][a:b])
     # runs of several terms at once, as a question's postings are read
     runs = seg.tf_runs(lo.T.ravel(), (hi - lo).T.ravel())
+    assert np.array_equal(runs, seg.tf_runs(lo.T.ravel(), (hi - lo).T.ravel(), elo.T.ravel(), ehi.T.ravel()))
     want = np.concatenate([csc["tfs"][indptr[j]:indptr[j + 1]] for j in range(len(terms))] or [np.zeros(0, np.uint8)])
     assert np.array_equal(runs, want)
     absent = np.setdiff1d(np.array([0, 1, 12345, 2**16, 2**16 + 1, 2**30, TOP], dtype=np.int64), terms)
@@ -80,7 +81,7 @@ def test_seed_postings_read_back(tmp_path):
     seg = _segment(tmp_path / "seg", csc, len(texts))
     assert seg.docs.dtype == np.uint16
     singles = int((np.diff(csc["indptr"].astype(np.int64)) == 1).sum())
-    assert len(seg.single.low) == singles > len(seg.multi.low) > 0  # most terms are in one passage only
+    assert len(seg.terms.low) - seg.n_multi == singles > seg.n_multi > 0  # most terms are in one passage only
     _assert_reads_back(seg, csc)
 
 

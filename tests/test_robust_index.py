@@ -121,11 +121,11 @@ def test_damage_without_update_raises_instead_of_misreading(index_copy, case):
 
 
 def test_damage_through_the_cli_is_one_line_on_stderr_and_answered(pristine, index_copy):
-    flip(first_array(index_copy, "single_low"), 999)
+    flip(first_array(index_copy, "terms_low"), 999)
     r = run_qa("ask", "--json", "-k", 5, "--corpus", SEEDS, "--index", index_copy, QUESTION)
     assert r.returncode == 0
     [line] = r.stderr.splitlines()
-    assert re.fullmatch(r"qa: index file .*single_low.*\.npy fails its checksum; rebuilding the index", line), line
+    assert re.fullmatch(r"qa: index file .*terms_low.*\.npy fails its checksum; rebuilding the index", line), line
     assert json_lines(r.stdout)[0]["results"] == pristine[1]
 
 

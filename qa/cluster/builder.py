@@ -13,7 +13,7 @@ from .. import build as segment_builder
 from ..corpus import Params
 from .searcher import shard_key
 
-SEGMENT_BYTES = 48 << 20  # of text per segment, as a local build
+SEGMENT_BYTES = 96 << 20  # of text per segment, as a local build
 
 
 def _size(path: Path) -> int:
