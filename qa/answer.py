@@ -86,6 +86,11 @@ def feedback(weights: dict[str, float], texts: list[str], searcher, n_terms: int
     """``weights`` plus the ``n_terms`` words weighing most (saturated tf x idf) in ``texts``, the
     heaviest scaled to ``beta``: Rocchio's query expansion over the top passages, best first; the
     passage at rank r counts 1/r, so the best ones lead and the tail only adds what they agree on."""
+    return feedback_from(weights, *feedback_candidates(texts, searcher, n_terms), searcher, n_terms, beta)
+
+
+def feedback_candidates(texts: list[str], searcher, n_terms: int):
+    """(each word's weight in ``texts``, the words whose idf feedback_from will need)."""
     from collections import Counter
 
     k1, b = searcher.scoring.k1, searcher.scoring.b
@@ -98,7 +103,12 @@ def feedback(weights: dict[str, float], texts: list[str], searcher, n_terms: int
         for term, count in tf.items():
             mass[term] += count * (k1 + 1) / (count + norm) / rank
     # idf only for the words that weigh most in the passages themselves: a few lookups, not hundreds
-    candidates = [t for t, _ in mass.most_common(3 * n_terms)]
+    return mass, [t for t, _ in mass.most_common(3 * n_terms)]
+
+
+def feedback_from(weights: dict[str, float], mass, candidates: list[str], searcher, n_terms: int,
+                  beta: float) -> dict[str, float]:
+    """feedback's last step, from feedback_candidates'."""
     if candidates:
         dfs = searcher.dfs(candidates)
         idfs = np.log1p((searcher.n - dfs + 0.5) / (dfs + 0.5))

@@ -26,7 +26,7 @@ from .corpus import Params, Skipped, decode, read_bytes
 from .errors import QAError
 from .hashing import n_features
 from .model import Answer, AnswerLine, Citation, Result
-from .query import Concept, Query, parse
+from .query import Concept, Query, likely_terms, parse
 from .search import Scoring, Searcher, Segment
 from .storage import IndexDamaged
 
@@ -162,6 +162,7 @@ class Index:
         self._texts: OrderedDict[str, str] = OrderedDict()
         # opened now, as the segments are: a rebuild may remove these folders while we answer
         self._places: dict[str, tuple] = {}  # segment name -> (places array or None, section paths)
+        self._prepared: dict[int, tuple] = {}  # id(weights) -> a first pass and feedback made for ask_many
         self._stored: dict[str, object] = {}  # segment name -> its stored extracted texts (bytes array)
         for s in manifest["segments"]:
             arrays = s["arrays"]
@@ -288,10 +289,7 @@ class Index:
     # ---- asking
 
     def parse(self, question: str) -> Query:
-        # No word is longer than MAX_WORD_CHARS; a longer run of letters ("aaaa...", a pasted blob) is cut
-        # for matching, since the spelling step's work grows with the square of a word's length.
-        clipped = _LONG_WORD.sub(lambda m: m.group()[:MAX_WORD_CHARS], question)
-        query = parse(clipped, self.searcher, self.scoring)
+        query = parse(_clipped(question), self.searcher, self.scoring)
         query.text = question
         return query
 
@@ -312,6 +310,9 @@ class Index:
         n = self.scoring.feedback_passages
         if not self._feedback_on(weights):
             return weights, []
+        prepared = self._prepared.get(id(weights))
+        if prepared is not None and prepared[0] is weights and prepared[1] == max(n, k):
+            return prepared[2], prepared[3]
         top = self.searcher.top(weights, max(n, k))
         if not top:
             return weights, top
@@ -334,6 +335,35 @@ class Index:
     def ask(self, question: str, k: int = 3) -> Answer:
         """The answer line and the top ``k`` passages for ``question``."""
         return self.answer(self.parse(question), k)
+
+    def ask_many(self, questions: list[str], k: int = 3) -> list[Answer]:
+        """``[ask(q, k) for q in questions]``, the same answers, faster: the postings of all the
+        questions' terms, then of all their feedback terms, are looked up together."""
+        questions = list(questions)
+        self.searcher.dfs(list(dict.fromkeys(t for q in questions for t in likely_terms(_clipped(q)))))
+        queries = [self.parse(q) for q in questions]
+        if type(self.searcher).top is Searcher.top and k >= 1:
+            self._prepare_feedback([q.weights for q in queries], k * 4 + 8)
+        try:
+            return [self.answer(q, k) for q in queries]
+        finally:
+            self._prepared.clear()
+
+    def _prepare_feedback(self, many: list[dict[str, float]], k: int) -> None:
+        """_expanded(weights, k) for each of ``many``, their feedback terms looked up together."""
+        n = self.scoring.feedback_passages
+        staged = []
+        for weights in many:
+            if weights and self._feedback_on(weights) and id(weights) not in self._prepared:
+                top = self.searcher.top(weights, max(n, k))
+                texts = [self.passage_text(pid) for pid, _ in top[:n]]
+                staged.append((weights, top, *answering.feedback_candidates(texts, self.searcher,
+                                                                             self.scoring.feedback_terms)))
+        self.searcher.dfs(list(dict.fromkeys(t for *_, candidates in staged for t in candidates)))
+        for weights, top, mass, candidates in staged:
+            expanded = answering.feedback_from(weights, mass, candidates, self.searcher, self.scoring.feedback_terms,
+                                               self.scoring.feedback_weight) if top else weights
+            self._prepared[id(weights)] = (weights, max(n, k), expanded, top)
 
     def conversation(self) -> "Conversation":
         from .conversation import Conversation
@@ -377,6 +407,13 @@ class Index:
 
 
 _NEAR_DUPLICATE = answering.near_duplicate.__defaults__[0]  # its threshold: one place to change it
+
+
+def _clipped(question: str) -> str:
+    """``question`` with no word longer than MAX_WORD_CHARS: a longer run of letters ("aaaa...", a
+    pasted blob) is cut for matching, since the spelling step's work grows with the square of a
+    word's length."""
+    return _LONG_WORD.sub(lambda m: m.group()[:MAX_WORD_CHARS], question)
 
 
 def _shingles(text: str) -> set[int]:

@@ -14,6 +14,7 @@ EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_QUESTION_CHARS = 10_000
 MAX_JOBS = 4
 PARALLEL_PASSAGES = 100_000  # below this a question takes about a millisecond: not worth a process pool
+BATCH = 32  # stdin questions already waiting that are answered together (Index.ask_many), at most
 
 
 class _Parser(argparse.ArgumentParser):
@@ -206,6 +207,30 @@ def _questions(args):
     return (line.strip() for line in sys.stdin if line.strip())
 
 
+def _batches(args):
+    """The questions in lists of up to BATCH: those waiting on stdin when a list is made. A question
+    never waits for others to fill its list (a script writing one and reading its answer gets it)."""
+    import select
+
+    questions = _questions(args)
+    for first in questions:
+        batch = [first]
+        while len(batch) < BATCH and not args.question and _waiting(select):
+            nxt = next(questions, None)
+            if nxt is None:
+                break
+            batch.append(nxt)
+        yield batch
+
+
+def _waiting(select) -> bool:
+    """Whether stdin has more to read now (lines Python has buffered are read next time anyway)."""
+    try:
+        return bool(select.select([sys.stdin], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
+
+
 def _ask(idx, args) -> int:
     from . import render
     from .errors import QAError
@@ -215,9 +240,11 @@ def _ask(idx, args) -> int:
     jobs = _jobs(idx, args)
     if jobs > 1:
         answers = _answer_in_parallel(idx, args, color, jobs)
-    else:
-        conversation = idx.conversation() if args.chat else None
+    elif args.chat:
+        conversation = idx.conversation()
         answers = (_answer_one(idx, conversation, question, args, color) for question in _questions(args))
+    else:
+        answers = (answer for batch in _batches(args) for answer in _answer_batch(idx, batch, args, color))
     answered = asked = 0
     for question, got_answer, output in answers:
         asked += 1
@@ -241,9 +268,7 @@ def _jobs(idx, args) -> int:
     return min(os.cpu_count() or 1, MAX_JOBS) if idx.passage_count >= PARALLEL_PASSAGES else 1
 
 
-def _answer_one(idx, conversation, question: str, args, color: bool) -> tuple[str, bool, str]:
-    """(question, answered, what to print) for one question."""
-    from . import render
+def _checked(question: str) -> str:
     from .errors import QAError
 
     if len(question) > MAX_QUESTION_CHARS:
@@ -251,7 +276,25 @@ def _answer_one(idx, conversation, question: str, args, color: bool) -> tuple[st
         print(f"qa: question cut to its first {MAX_QUESTION_CHARS} characters", file=sys.stderr)
     if not question.strip():
         raise QAError("empty question")
+    return question
+
+
+def _answer_one(idx, conversation, question: str, args, color: bool) -> tuple[str, bool, str]:
+    """(question, answered, what to print) for one question."""
+    question = _checked(question)
     answer = conversation.ask(question, args.k) if conversation else idx.ask(question, args.k)
+    return _output(question, answer, args, color)
+
+
+def _answer_batch(idx, questions: list[str], args, color: bool) -> list[tuple[str, bool, str]]:
+    """_answer_one for each of ``questions``, answered together."""
+    questions = [_checked(q) for q in questions]
+    return [_output(q, a, args, color) for q, a in zip(questions, idx.ask_many(questions, args.k))]
+
+
+def _output(question: str, answer, args, color: bool) -> tuple[str, bool, str]:
+    from . import render
+
     if args.json:
         return question, answer.answered, render.json_dumps(answer.to_dict()) + "\n"
     return question, answer.answered, render.render_answer(answer, color=color) + "\n"
@@ -260,9 +303,9 @@ def _answer_one(idx, conversation, question: str, args, color: bool) -> tuple[st
 _pool_state: tuple = ()  # (index, args, color), inherited by the forked workers
 
 
-def _pool_answer(question: str):
+def _pool_answer(questions: list[str]):
     idx, args, color = _pool_state
-    return _answer_one(idx, None, question, args, color)
+    return _answer_batch(idx, questions, args, color)
 
 
 def _pool_init() -> None:
@@ -278,7 +321,8 @@ def _answer_in_parallel(idx, args, color: bool, jobs: int):
     global _pool_state
     _pool_state = (idx, args, color)
     with mp.get_context("fork").Pool(jobs, initializer=_pool_init) as pool:
-        yield from pool.imap(_pool_answer, _questions(args), chunksize=1)
+        for answers in pool.imap(_pool_answer, _batches(args), chunksize=1):
+            yield from answers
 
 
 class _progress_bar:

@@ -75,9 +75,20 @@ _ASKING = re.compile(r"\b(?:how (?:long|much|many|far|often|old|big|large|soon)|
                      r"|do you know|i (?:want|would like) to know|can you|says?|said|tells?|told)\b")
 
 
-def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:
+def _words(question: str) -> list[str]:
     asked = _ASKING.sub(" ", analysis.fold(question))
-    words = [w for w in analysis.words(asked) if w not in analysis.STOP_WORDS][:MAX_TERMS]
+    return [w for w in analysis.words(asked) if w not in analysis.STOP_WORDS][:MAX_TERMS]
+
+
+def likely_terms(question: str) -> list[str]:
+    """The index terms parse looks up for ``question`` when its words are spelled right: their stems
+    and the pairs of neighbours (for a batch of questions to look them up together)."""
+    stems = [analysis.stem(w) for w in _words(question)]
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])]
+
+
+def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:
+    words = _words(question)
     concepts: list[Concept] = []
     if words:
         word_dfs = searcher.word_df(words)
