@@ -1,0 +1,86 @@
+"""Do two versions of qa rank the same? Every query of every test collection, top 100, compared.
+
+    python benchmarks/same_rankings.py --base c0f13d6
+
+Checks out ``--base`` (a git revision) into a temporary worktree, then runs it and the working tree,
+each in its own process, over the documents benchmarks/quality.py wrote (benchmarks/out/collections,
+written if missing): each builds its own index and prints, for every query, its top 100 (file, first
+line, score to 4 decimals). Prints how many queries rank alike, and the first differences. Exit 0
+when all do, 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+RUN = r"""
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import qa, qa.storage
+out = {"": {"code": qa.__file__, "format": qa.storage.FORMAT}}
+for name, docs, queries, index in json.loads(sys.argv[2]):
+    ix = qa.open_index(Path(docs), Path(index), warn=lambda m: None)
+    out[name] = {}
+    for qid, text in queries:
+        hits = ix.search(text, k=100)
+        out[name][qid] = [[ix.passage_source(pid), ix.searcher.passage(pid)[3], round(s, 4)] for pid, s in hits]
+print(json.dumps(out))
+"""
+
+
+def rankings(code: Path, jobs: list, index_root: Path) -> dict:
+    arg = json.dumps([(n, d, q, str(index_root / n)) for n, d, q in jobs])
+    done = subprocess.run([sys.executable, "-c", RUN, str(code), arg], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def main() -> int:
+    import _corpora
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", required=True, help="git revision to compare the working tree with")
+    ap.add_argument("--collections", default=str(REPO.parent / "shared" / "bench" / "collections"))
+    ap.add_argument("--out", default=str(REPO / "benchmarks" / "out"))
+    args = ap.parse_args()
+    jobs = []
+    for path in _corpora.find_collections(Path(args.collections)):
+        col = _corpora.load_collection(path)
+        docs, _ = _corpora.write_docs(col, Path(args.out) / "collections" / col.name / "docs")
+        jobs.append((col.name, str(docs), sorted(col.queries.items())))
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(base), args.base], check=True)
+        try:
+            old = rankings(base, jobs, Path(tmp) / "base-index")
+            new = rankings(REPO, jobs, Path(tmp) / "new-index")
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(base)], check=False)
+    for label, run in (("base", old), ("working tree", new)):
+        info = run.pop("")
+        print(f"{label}: {info['code']}, index format {info['format']}")
+    same = total = 0
+    shown = 0
+    for name, queries in old.items():
+        alike = sum(new[name][q] == r for q, r in queries.items())
+        print(f"{name:10} {alike}/{len(queries)} queries rank alike (top 100, scores to 4 decimals)")
+        same += alike
+        total += len(queries)
+        for q, r in queries.items():
+            if new[name][q] != r and shown < 5:
+                shown += 1
+                print(f"  {name} {q}: first difference at rank "
+                      f"{next(i for i, (a, b) in enumerate(zip(r + [None], new[name][q] + [None])) if a != b) + 1}")
+    print(f"all: {same}/{total} queries rank alike")
+    return 0 if same == total else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
