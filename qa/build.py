@@ -118,8 +118,8 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     folder = index_dir / name
     folder.mkdir(parents=True)
     files.update((source, dict(entry, segment=name)) for source, entry in indexed)
-    # blocks of at most MAX_SEGMENT_PASSAGES passages, cut between files, analysed one after the other
-    cuts = _part_cuts([entry["count"] for _, entry in indexed], MAX_SEGMENT_PASSAGES)
+    # blocks of at most MAX_BLOCK_PASSAGES passages, cut between files, analysed one after the other
+    cuts = _part_cuts([entry["count"] for _, entry in indexed], MAX_BLOCK_PASSAGES)
     bounds = [_end_row(indexed, c) for c in cuts[:-1]] + [len(rows)]
     parts = [texts[a:b] for a, b in zip(bounds, bounds[1:])]
     texts.clear()
@@ -179,7 +179,7 @@ def _part_cuts(counts: list[int], cap: int) -> list[int]:
 # ---------------------------------------------------------------------------------------------------
 # The postings as stored: what a term dictionary of tens of millions of rare bigrams costs least as.
 
-MAX_SEGMENT_PASSAGES = 1 << 16  # passage numbers in a segment fit in 16 bits
+MAX_BLOCK_PASSAGES = 1 << 16  # passage numbers in a block fit in 16 bits
 _BUCKET_TERMS = 16  # dictionary terms a bucket of its high-bits table holds, on average
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import storage
-from .hashing import feature_id
+from .hashing import feature_id, feature_ids
 
 
 @dataclass(frozen=True)
@@ -77,34 +77,40 @@ class Segment:
         first and end exception (``tf_at``) of hashed terms ``fids`` in each block; 0s where a block
         lacks a term."""
         out = np.zeros((5, len(self.blocks) - 1, len(fids)), dtype=np.int64)
-        lo, hi, mx, elo, ehi = out
+        if not len(fids):
+            return out
         at = self.terms.find(fids)
         blocks = len(self.blocks) - 1
         multi, single = at[:blocks], at[blocks:]
-        found = np.nonzero(multi >= 0)
-        if len(found[0]):
-            p = multi[found]
-            lo[found] = self.indptr[p]
-            hi[found] = self.indptr[p + 1]
-            mx[found] = self.maxtf[p]
-        alone = np.nonzero(single >= 0)
-        if len(alone[0]):
-            p = single[alone] + (self.single_at - self.n_multi)
-            lo[alone] = p
-            hi[alone] = p + 1
+        alone = single >= 0
+        p = single + (self.single_at - self.n_multi)
+        out[0] = np.where(alone, p, 0)
+        out[1] = np.where(alone, p + 1, 0)
+        if self.n_multi:
+            found = multi >= 0
+            m = np.where(found, multi, 0)
+            out[0] = np.where(found, self.indptr[m], out[0])
+            out[1] = np.where(found, self.indptr[m + 1], out[1])
+            out[2] = np.where(found, self.maxtf[m], 0)
         if len(self.tf_at):
-            elo[:] = self.tf_at.searchsorted(lo)
-            ehi[:] = self.tf_at.searchsorted(hi)
-        if len(alone[0]):  # a single posting's term frequency: its exception's, or 1
-            e = elo[alone]
-            mx[alone] = np.where(ehi[alone] > e, self.tf_of[np.minimum(e, len(self.tf_of) - 1)], 1) if len(self.tf_of) else 1
+            out[3:5] = self._exceptions_before(out[:2])
+            # a single posting's term frequency: its exception's, or 1
+            e = np.minimum(out[3], len(self.tf_of) - 1)
+            out[2] = np.where(alone, np.where(out[4] > out[3], self.tf_of[e], 1), out[2])
+        else:
+            out[2] = np.where(alone, 1, out[2])
         return out
+
+    def _exceptions_before(self, positions: np.ndarray) -> np.ndarray:
+        """How many term frequency exceptions come before each posting position."""
+        # in tf_at's own dtype: a needle of another one would make searchsorted copy the whole array
+        return self.tf_at.searchsorted(np.asarray(positions).astype(self.tf_at.dtype, copy=False))
 
     def tf(self, positions: np.ndarray) -> np.ndarray:
         """Term frequencies (uint8) of the postings at ``positions``."""
         out = np.ones(len(positions), dtype=np.uint8)
         if len(self.tf_at) and len(positions):
-            i = self.tf_at.searchsorted(positions)
+            i = self._exceptions_before(positions)
             np.minimum(i, len(self.tf_at) - 1, out=i)
             hit = self.tf_at[i] == positions
             out[hit] = self.tf_of[i[hit]]
@@ -120,8 +126,8 @@ class Segment:
         if starts is None:
             starts = np.cumsum(counts) - counts
         if len(self.tf_at) and len(out):
-            a = self.tf_at.searchsorted(lo) if elo is None else elo
-            n = (self.tf_at.searchsorted(lo + counts) if ehi is None else ehi) - a
+            a = self._exceptions_before(lo) if elo is None else elo
+            n = (self._exceptions_before(lo + counts) if ehi is None else ehi) - a
             total = int(n.sum())
             if total:
                 which = np.arange(total, dtype=np.int64) + np.repeat(a - (np.cumsum(n) - n), n)
@@ -160,7 +166,7 @@ class _Dictionary:
         self.low, self.start = low, start
         self.shift = 31 - (buckets.bit_length() - 1)
         self.mask = (1 << self.shift) - 1
-        self._coarse: np.ndarray | None = None
+        self._steps: np.ndarray | None = None
 
     def find(self, fids: np.ndarray) -> np.ndarray:
         """(runs, len(fids)) int64: each of the ``fids``' position in the dictionary, -1 where it is not."""
@@ -168,24 +174,17 @@ class _Dictionary:
         n = len(self.low)
         if not n or not len(fids):
             return out
-        if self._coarse is None:
-            width = int(np.diff(self.start, axis=1).max())
-            self._step = max(1, int(np.ceil(np.sqrt(width))))
-            self._coarse = np.arange(self._step, width, self._step, dtype=np.int64)
-            self._fine = np.arange(self._step, dtype=np.int64)
+        if self._steps is None:
+            self._steps = np.arange(int(np.diff(self.start, axis=1).max()), dtype=np.int64)
         key = (fids & self.mask)[:, None]
         bucket = fids >> self.shift
         s = self.start[:, bucket].astype(np.int64)
-        e = self.start[:, bucket + 1][..., None]
-        # a bucket's low bits ascend: count its every step-th ones up to the key, then look in that step
-        cells = s[..., None] + self._coarse
-        inside = cells < e
+        # the whole bucket at once: a bucket's low bits are distinct, so one cell at most matches
+        cells = s[..., None] + self._steps
+        inside = cells < self.start[:, bucket + 1][..., None]
         np.minimum(cells, n - 1, out=cells)
-        s += ((self.low[cells] <= key) & inside).sum(axis=-1) * self._step
-        cells = s[..., None] + self._fine
-        inside = cells < e
-        np.minimum(cells, n - 1, out=cells)
-        hit = (self.low[cells] == key) & inside
+        hit = self.low[cells] == key
+        hit &= inside
         found = hit.any(axis=-1)
         out[found] = s[found] + hit[found].argmax(axis=-1)
         return out
@@ -278,6 +277,16 @@ class Searcher:
             fid = self._fid_cache[term] = feature_id(term, self.n_features)
         return fid
 
+    def fids(self, terms: list[str]) -> np.ndarray:
+        """``fid`` of many terms (int64), the ones not seen before hashed together."""
+        cache = self._fid_cache
+        if len(cache) > 1_000_000:
+            cache.clear()
+        new = [t for t in dict.fromkeys(terms) if t not in cache]
+        if new:
+            cache.update(zip(new, feature_ids(new, self.n_features).tolist()))
+        return np.fromiter(map(cache.__getitem__, terms), dtype=np.int64, count=len(terms))
+
     # ---- where the postings are
 
     def _infos(self, terms: list[str]) -> np.ndarray:
@@ -292,7 +301,7 @@ class Searcher:
         entries = {t: cache.get(t) for t in terms}
         missing = [t for t, e in entries.items() if e is None]
         if missing:
-            fids = np.fromiter((self.fid(t) for t in missing), dtype=np.int64, count=len(missing))
+            fids = self.fids(missing)
             block = np.empty((5, len(self._unit_seg), len(missing)), dtype=np.int64)
             units = self._seg_units
             for i, seg in enumerate(self.segments):
@@ -326,8 +335,14 @@ class Searcher:
             total = counts.sum(axis=0)
             for u in self._deleted:  # passages deleted since their segment was written do not count
                 seg, at = self.segments[self._unit_seg[u]], self._unit_at[u]
-                for j in np.flatnonzero(counts[u]):
-                    total[j] -= int(seg.deleted[at + seg.docs[lo[u, j]:hi[u, j]]].sum())
+                terms_here = np.flatnonzero(counts[u])
+                if not len(terms_here):
+                    continue
+                c = counts[u, terms_here]
+                starts = np.cumsum(c) - c
+                pos = np.arange(int(c.sum()), dtype=np.int64) + np.repeat(lo[u, terms_here] - starts, c)
+                dead = seg.deleted[at + seg.docs[pos]].astype(np.int64)
+                total[terms_here] -= np.add.reduceat(dead, starts)
             for t, n in zip(missing, total.tolist()):
                 known[t] = cache[t] = n
         return np.array([known[t] for t in terms], dtype=np.int64)

@@ -139,7 +139,7 @@ def test_part_cuts():
 
 def test_blocks_cut_at_the_passage_limit_answer_as_one(tmp_path, monkeypatch):
     whole = qa.build_index(SEEDS, tmp_path / "whole")
-    monkeypatch.setattr(build, "MAX_SEGMENT_PASSAGES", 16)
+    monkeypatch.setattr(build, "MAX_BLOCK_PASSAGES", 16)
     cut = qa.build_index(SEEDS, tmp_path / "cut")
     [seg] = cut.manifest["segments"]
     blocks = np.load(tmp_path / "cut" / seg["name"] / "blocks.npy")

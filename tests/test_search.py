@@ -46,7 +46,7 @@ def make_corpus(folder, n_files=30, seed=0):
 def test_lazy_top_equals_brute_force(tmp_path, monkeypatch, block):
     if block:  # segments cut in many blocks of at most 7 passages
         from qa import build
-        monkeypatch.setattr(build, "MAX_SEGMENT_PASSAGES", block)
+        monkeypatch.setattr(build, "MAX_BLOCK_PASSAGES", block)
     corpus = tmp_path / "c"
     corpus.mkdir()
     make_corpus(corpus)
