@@ -220,9 +220,11 @@ def join_blocks(blocks: list[tuple[int, dict]]) -> dict[str, np.ndarray]:
     """The stored arrays of a segment of several blocks (``(passages, pack_postings(...))`` each), so
     that one look-up serves them all: ``docs`` is every block's ``multi`` postings, then every
     block's ``single`` ones, passage numbers counted from the block's first passage; ``blocks`` is
-    where each block's passages start; one dictionary holds every block's multi terms, then every
-    block's single terms, their low bits one after the other in ``terms_low``, with a row of
-    ``terms_start`` for each (all with the same number of buckets)."""
+    where each block's passages start; one dictionary holds every block's terms, a block after the
+    other, each block's sorted: their low bits in ``terms_low``, a row of ``terms_start`` a block
+    (all with the same number of buckets), a bit a term saying whether it is a multi one
+    (``terms_multi``, 64 a word) and how many multi terms come before each word (``multi_before``):
+    a term's rank among the multi (or the single) ones is its rank in their postings."""
     if not blocks:
         blocks = [(0, pack_postings({"terms": np.zeros(0, np.uint32), "indptr": np.zeros(1, np.uint32),
                                      "docs": np.zeros(0, np.uint32), "tfs": np.zeros(0, np.uint8),
@@ -250,17 +252,24 @@ def join_blocks(blocks: list[tuple[int, dict]]) -> dict[str, np.ndarray]:
     out["indptr"] = np.concatenate([p["indptr"][:-1].astype(np.int64) + multi_at[i] for i, p in enumerate(packed)]
                                    + [[multi_at[-1]]]).astype(wide)
     out["maxtf"] = np.concatenate([p["maxtf"] for p in packed]).astype(np.uint8)
-    # one dictionary: a row for each block's multi terms, then a row for each block's single terms
-    keys = [p["multi_terms"] for p in packed] + [p["single_terms"] for p in packed]
-    h = _high_bits(max(map(len, keys)))
+    # one dictionary, a row a block: the block's terms, multi and single, sorted together, and a bit
+    # for each saying which (with the count of multi terms before every 64 of them)
+    merged = [np.concatenate([p["multi_terms"], p["single_terms"]]) for p in packed]
+    orders = [np.argsort(k, kind="stable") for k in merged]
+    h = _high_bits(max(map(len, merged)))
     lows, starts, at = [], [], 0
-    for k in keys:
-        low, start = _dictionary(k, h)
+    for k, order in zip(merged, orders):
+        low, start = _dictionary(k[order], h)
         lows.append(low)
         starts.append(start.astype(np.int64) + at)
         at += len(k)
     out["terms_low"] = np.concatenate(lows)
     out["terms_start"] = np.stack(starts).astype(np.uint32 if at < 2**32 else np.int64)
+    is_multi = np.concatenate([(order < len(p["multi_terms"])) for p, order in zip(packed, orders)])
+    words = np.packbits(np.concatenate([is_multi, np.zeros(-len(is_multi) % 64, dtype=bool)]), bitorder="little")
+    out["terms_multi"] = words.view("<u8")
+    counts = np.unpackbits(words).reshape(-1, 64).sum(axis=1, dtype=np.int64)
+    out["multi_before"] = (np.cumsum(counts, dtype=np.int64) - counts).astype(np.uint32 if at < 2**32 else np.int64)
     out["blocks"] = np.cumsum([0] + sizes).astype(np.int64)
     return out
 

@@ -53,8 +53,10 @@ class Segment:
         self.indptr = arrays["indptr"]
         self.maxtf = arrays["maxtf"]
         self.terms = _Dictionary(arrays["terms_low"], arrays["terms_start"], folder)
+        self.terms_multi = arrays["terms_multi"]  # a bit a dictionary term: in several passages?
+        self.multi_before = arrays["multi_before"]  # multi terms before each 64 of the dictionary
         self.blocks = arrays["blocks"].astype(np.int64)  # where each block's passages start, and the end
-        self.n_multi = len(self.maxtf)  # the dictionary's first terms are the multi ones
+        self.n_multi = len(self.maxtf)
         self.lengths = arrays["lengths"]
         self.passages = arrays["passages"]
         self.vocabularies = {name: (arrays[f"{name}_keys"], arrays[f"{name}_df"]) for name in ("vocab", "stems")}
@@ -64,7 +66,8 @@ class Segment:
         if meta.get("deleted"):
             self.deleted = storage.read_array(folder, meta["deleted"], verify).astype(bool)
         if (len(self.passages) != self.size or len(self.lengths) != self.size
-                or 2 * (len(self.blocks) - 1) != len(self.terms.start)
+                or len(self.blocks) - 1 != len(self.terms.start)
+                or len(self.terms_multi) != -(-len(self.terms.low) // 64) or len(self.multi_before) != len(self.terms_multi)
                 or self.blocks[0] != 0 or self.blocks[-1] != self.size or (np.diff(self.blocks) < 0).any()
                 or len(self.indptr) != self.n_multi + 1 or self.n_multi > len(self.terms.low)
                 or self.single_at + len(self.terms.low) - self.n_multi != len(self.docs)
@@ -80,18 +83,24 @@ class Segment:
         if not len(fids):
             return out
         at = self.terms.find(fids)
-        blocks = len(self.blocks) - 1
-        multi, single = at[:blocks], at[blocks:]
-        alone = single >= 0
-        p = single + (self.single_at - self.n_multi)
-        out[0] = np.where(alone, p, 0)
-        out[1] = np.where(alone, p + 1, 0)
+        found = at >= 0
+        p = np.where(found, at, 0)
+        word = self.terms_multi[p >> 6] if len(self.terms_multi) else np.zeros(p.shape, np.uint64)
+        bit = (p & 63).astype(np.uint64)
+        multi = found & ((word >> bit) & np.uint64(1)).astype(bool)
+        alone = found & ~multi
+        # a term's rank among the multi terms: those before its 64, then the bits below its own
+        rank = _popcount(word & ((np.uint64(1) << bit) - np.uint64(1)))
+        if len(self.multi_before):
+            rank += self.multi_before[p >> 6]
+        single = p - rank + self.single_at
+        out[0] = np.where(alone, single, 0)
+        out[1] = np.where(alone, single + 1, 0)
         if self.n_multi:
-            found = multi >= 0
-            m = np.where(found, multi, 0)
-            out[0] = np.where(found, self.indptr[m], out[0])
-            out[1] = np.where(found, self.indptr[m + 1], out[1])
-            out[2] = np.where(found, self.maxtf[m], 0)
+            m = np.where(multi, rank, 0)
+            out[0] = np.where(multi, self.indptr[m], out[0])
+            out[1] = np.where(multi, self.indptr[m + 1], out[1])
+            out[2] = np.where(multi, self.maxtf[m], 0)
         if len(self.tf_at):
             out[3:5] = self._exceptions_before(out[:2])
             # a single posting's term frequency: its exception's, or 1
@@ -152,11 +161,20 @@ class Segment:
         return np.where(table[pos] == keys, df[pos], 0)
 
 
+def _popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64, as int64."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words).astype(np.int64)
+    return _BYTE_BITS[words.view(np.uint8).reshape(*words.shape, 8)].sum(axis=-1)
+
+
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+
 class _Dictionary:
-    """Sorted runs of hashed terms (build.join_blocks: each block's multi terms, then each block's
-    single terms) stored as their low bits, one run after the other, with a table (a row a run) of
-    where each value of their high bits starts: a term is found in one short run of its bucket, in
-    every run at once."""
+    """Sorted runs of hashed terms (build.join_blocks: each block's) stored as their low bits, one run
+    after the other, with a table (a row a run) of where each value of their high bits starts: a
+    term is found in one short run of its bucket, in every run at once."""
 
     def __init__(self, low: np.ndarray, start: np.ndarray, folder: Path):
         buckets = start.shape[1] - 1 if start.ndim == 2 else 0
@@ -190,7 +208,8 @@ class _Dictionary:
         return out
 
 
-ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start", "blocks", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys", "stems_df")
+ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start", "terms_multi", "multi_before",
+          "blocks", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys", "stems_df")
 _EMPTY_IDS = np.zeros(0, np.int64)
 _EMPTY_SCORES = np.zeros(0, np.float32)
 

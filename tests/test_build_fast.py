@@ -143,7 +143,7 @@ def test_build_segment_writes_the_reference_arrays(tmp_path, monkeypatch):
         have = storage.read_array(folder, result.meta["arrays"][name], verify=True)
         assert have.dtype == want.dtype and np.array_equal(have, want), name
     assert list(result.meta["arrays"]) == ["docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start",
-                                           "blocks", "lengths", "passages", "places", "stored",
+                                           "terms_multi", "multi_before", "blocks", "lengths", "passages", "places", "stored",
                                            "vocab_keys", "vocab_df", "stems_keys", "stems_df"]
     assert result.meta["arrays"]["docs"]["dtype"] == "uint16"
     assert result.meta["arrays"]["passages"]["dtype"] == "int32"

@@ -82,6 +82,7 @@ def test_seed_postings_read_back(tmp_path):
     assert seg.docs.dtype == np.uint16
     singles = int((np.diff(csc["indptr"].astype(np.int64)) == 1).sum())
     assert len(seg.terms.low) - seg.n_multi == singles > seg.n_multi > 0  # most terms are in one passage only
+    assert int(np.unpackbits(seg.terms_multi.view(np.uint8)).sum()) == seg.n_multi
     _assert_reads_back(seg, csc)
 
 
@@ -176,3 +177,13 @@ def test_one_spelling_table_a_build_kept_through_updates(tmp_path, monkeypatch):
     answer = ix.ask(typo)
     assert "elect" in answer.terms
     assert answer.results and all(r.source not in first["sources"] for r in answer.results)
+
+
+def test_popcount_without_numpy_bitwise_count(monkeypatch):
+    """numpy before 2.0 has no bitwise_count: the table of byte counts gives the same."""
+    words = np.random.default_rng(1).integers(0, 2**63, size=(3, 50), dtype=np.int64).astype(np.uint64)
+    words[0, :3] = [0, 2**64 - 1, 1 << 63]
+    want = np.array([[bin(int(w)).count("1") for w in row] for row in words])
+    assert np.array_equal(search._popcount(words), want)
+    monkeypatch.delattr(np, "bitwise_count", raising=False)
+    assert np.array_equal(search._popcount(words), want)

@@ -26,7 +26,8 @@ from ..search import Scoring, Searcher, Segment, shard_totals
 from ..storage import read_array
 
 KEEP_SEARCHERS = 8  # scorers a worker keeps (one per shard, scoring and index version in use)
-_IN_MEMORY = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "lengths", "terms.low", "terms.start")
+_IN_MEMORY = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "lengths", "terms_multi", "multi_before", "terms.low",
+              "terms.start")
 
 
 @dataclass(frozen=True)
