@@ -165,7 +165,7 @@ def _build_segments(root, paths, index_dir, params, common, progress, warn):
         # segments of at most SEGMENT_BYTES, as many as a multiple of the workers: none waits for the last
         count = -(-total // SEGMENT_BYTES)
         count = -(-count // workers) * workers
-        target = max(1 << 20, total // count + 1)
+        target = max(1 << 20, -(-total // count))
     groups = [g for g in builder.plan_segments(paths, target) if g]
     results = []
     if progress:
