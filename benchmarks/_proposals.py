@@ -165,9 +165,8 @@ class Proxy:
         return out
 
     def _feedback_x(self, weights: dict[str, float]) -> dict[str, float]:
-        import numpy as np
-
         from qa import analysis
+        from qa import answer as answering
 
         index, searcher, scoring = self._index, self._index.searcher, self._index.scoring
         n, beta = scoring.feedback_passages, scoring.feedback_weight
@@ -191,18 +190,7 @@ class Proxy:
                 mass[term] += share * count * (k1 + 1) / (count + norm)
         pool = int(self.opts["fbx_pool"])
         candidates = [t for t, _ in (mass.most_common(pool * n_terms) if pool else mass.items())]
-        if not candidates:
-            return weights
-        dfs = searcher.dfs(candidates)
-        idfs = np.log1p((searcher.n - dfs + 0.5) / (dfs + 0.5))
-        scored = sorted(((mass[t] * float(i), t) for t, i in zip(candidates, idfs)), reverse=True)[:n_terms]
-        if not scored or scored[0][0] <= 0:
-            return weights
-        top_v = scored[0][0]
-        out = dict(weights)
-        for value, term in scored:
-            out[term] = out.get(term, 0.0) + beta * value / top_v
-        return out
+        return answering.feedback_from(weights, mass, candidates, searcher, n_terms, beta)
 
     def _parse_stem_known(self, question: str):
         """qa's parse, with spelling variants sought only for words whose stem is unknown."""

@@ -26,7 +26,7 @@ from typing import Callable
 import numpy as np
 
 from . import analysis, corpus, formats, storage
-from .hashing import n_features
+from .hashing import hash_columns, n_features
 from .corpus import Params
 
 # 31 bits: at a million passages there are tens of millions of distinct bigrams; in a 2**24 space
@@ -189,20 +189,19 @@ def pack_postings(csc: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
     scikit-learn's CSC matrix has them) over ``n`` passages. Most hashed terms are bigrams found in
     one passage only, so:
 
-    - ``docs``: the postings' passages, 16-bit when ``n`` allows; first the postings of the terms in
-      several passages (``multi_terms``, with ``indptr`` and ``maxtf``), term by term, then those of
-      the terms in one (``single_terms``): a single term's posting is the one at its own rank;
+    - ``docs``: first the postings of the terms in several passages (the ``is_multi`` ones, with
+      ``indptr`` and ``maxtf``), term by term, then those of the terms in one: a single term's
+      posting is the one at its rank among them;
     - term frequencies are 1 but at the positions ``tf_at``, where they are ``tf_of``.
 
-    join_blocks turns the terms into dictionaries."""
+    join_blocks turns the (sorted) ``terms`` into a dictionary."""
     terms, indptr, docs, tfs, maxtf = (csc[k] for k in ("terms", "indptr", "docs", "tfs", "maxtf"))
     df = np.diff(indptr.astype(np.int64))
     single = df == 1
     multi = ~single
     in_multi = np.repeat(multi, df)
     at_single = indptr[:-1][single]
-    doc_type = np.uint16 if n <= 1 << 16 else np.uint32
-    out = {"docs": np.concatenate([docs[in_multi], docs[at_single]]).astype(doc_type)}
+    out = {"docs": np.concatenate([docs[in_multi], docs[at_single]])}
     tf = np.concatenate([tfs[in_multi], tfs[at_single]])
     del in_multi
     tf_at = np.flatnonzero(tf > 1)
@@ -212,8 +211,8 @@ def pack_postings(csc: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
     out["indptr"] = np.zeros(len(m_df) + 1, dtype=np.uint32 if len(tf) < 2**32 else np.int64)
     np.cumsum(m_df, out=out["indptr"][1:])
     out["maxtf"] = maxtf[multi]
-    out["multi_terms"] = terms[multi]
-    out["single_terms"] = terms[single]
+    out["terms"] = terms
+    out["is_multi"] = multi
     return out
 
 
@@ -221,7 +220,8 @@ def join_blocks(blocks: list[tuple[int, dict]]) -> dict[str, np.ndarray]:
     """The stored arrays of a segment of several blocks (``(passages, pack_postings(...))`` each), so
     that one look-up serves them all: ``docs`` is every block's ``multi`` postings, then every
     block's ``single`` ones, passage numbers counted from the block's first passage; ``blocks`` is
-    where each block's passages start; one dictionary holds every block's terms, a block after the
+    where each block's passages start; passages are 16-bit when the blocks allow; one dictionary
+    holds every block's terms, a block after the
     other, each block's sorted: their low bits in ``terms_low``, a row of ``terms_start`` a block
     (all with the same number of buckets), a bit a term saying whether it is a multi one
     (``terms_multi``, 64 a word) and how many multi terms come before each word (``multi_before``):
@@ -253,23 +253,20 @@ def join_blocks(blocks: list[tuple[int, dict]]) -> dict[str, np.ndarray]:
     out["indptr"] = np.concatenate([p["indptr"][:-1].astype(np.int64) + multi_at[i] for i, p in enumerate(packed)]
                                    + [[multi_at[-1]]]).astype(wide)
     out["maxtf"] = np.concatenate([p["maxtf"] for p in packed]).astype(np.uint8)
-    # one dictionary, a row a block: the block's terms, multi and single, sorted together, and a bit
-    # for each saying which (with the count of multi terms before every 64 of them)
-    merged = [np.concatenate([p["multi_terms"], p["single_terms"]]) for p in packed]
-    orders = [np.argsort(k, kind="stable") for k in merged]
-    h = _high_bits(max(map(len, merged)))
+    # one dictionary, a row a block, and a bit a term saying whether it is a multi one (with the count
+    # of multi terms before every 64 of them)
+    h = _high_bits(max(len(p["terms"]) for p in packed))
     lows, starts, at = [], [], 0
-    for k, order in zip(merged, orders):
-        low, start = _dictionary(k[order], h)
+    for p in packed:
+        low, start = _dictionary(p["terms"], h)
         lows.append(low)
         starts.append(start.astype(np.int64) + at)
-        at += len(k)
+        at += len(p["terms"])
     out["terms_low"] = np.concatenate(lows)
     out["terms_start"] = np.stack(starts).astype(np.uint32 if at < 2**32 else np.int64)
-    is_multi = np.concatenate([(order < len(p["multi_terms"])) for p, order in zip(packed, orders)])
-    words = np.packbits(np.concatenate([is_multi, np.zeros(-len(is_multi) % 64, dtype=bool)]), bitorder="little")
-    out["terms_multi"] = words.view("<u8")
-    counts = np.unpackbits(words).reshape(-1, 64).sum(axis=1, dtype=np.int64)
+    is_multi = np.concatenate([p["is_multi"] for p in packed] + [np.zeros(-at % 64, dtype=bool)])
+    out["terms_multi"] = np.packbits(is_multi, bitorder="little").view("<u8")
+    counts = is_multi.reshape(-1, 64).sum(axis=1, dtype=np.int64)
     out["multi_before"] = (np.cumsum(counts, dtype=np.int64) - counts).astype(np.uint32 if at < 2**32 else np.int64)
     out["blocks"] = np.cumsum([0] + sizes).astype(np.int64)
     return out
@@ -360,11 +357,7 @@ def _hash_terms(terms: list) -> np.ndarray:
     and 2**31 - 1 - (n_features - 1) for the one hash whose abs overflows."""
     from sklearn.utils import murmurhash3_32
 
-    width = n_features(HASH_BITS)
-    h = np.fromiter(map(murmurhash3_32, terms), dtype=np.int64, count=len(terms))
-    columns = np.abs(h) % width
-    columns[h == -2**31] = 2147483647 - (width - 1)
-    return columns
+    return hash_columns(np.fromiter(map(murmurhash3_32, terms), dtype=np.int64, count=len(terms)), n_features(HASH_BITS))
 
 
 def _offsets(lengths: np.ndarray, gap: int) -> np.ndarray:

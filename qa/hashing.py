@@ -7,6 +7,8 @@ hash is written out here (``tests/test_analysis_props.py`` proves the two equal)
 """
 from __future__ import annotations
 
+import numpy as np
+
 _M = 0xFFFFFFFF
 
 
@@ -58,11 +60,9 @@ def feature_id(term: str, n_features: int) -> int:
     return abs(h) % n_features
 
 
-def feature_ids(terms: list[str], n_features: int) -> "np.ndarray":
+def feature_ids(terms: list[str], n_features: int) -> np.ndarray:
     """``feature_id`` of many terms at once (int64), MurmurHash3 run on numpy arrays: one pass per
     4-byte block of the longest term, instead of one Python loop per term."""
-    import numpy as np
-
     n = len(terms)
     if not n:
         return np.zeros(0, dtype=np.int64)
@@ -92,7 +92,11 @@ def feature_ids(terms: list[str], n_features: int) -> "np.ndarray":
         h ^= h >> np.uint32(13)
         h *= np.uint32(0xC2B2AE35)
         h ^= h >> np.uint32(16)
-    signed = h.astype(np.int64) - (h >= np.uint32(0x80000000)).astype(np.int64) * (1 << 32)
-    out = np.abs(signed) % n_features
-    out[signed == -(1 << 31)] = (2147483647 - (n_features - 1)) % n_features
+    return hash_columns(h.astype(np.int64) - (h >= np.uint32(0x80000000)).astype(np.int64) * (1 << 32), n_features)
+
+
+def hash_columns(hashes: np.ndarray, n_features: int) -> np.ndarray:
+    """FeatureHasher's column of each signed 32-bit hash (int64): ``feature_id``'s rule, on an array."""
+    out = np.abs(hashes) % n_features
+    out[hashes == -(1 << 31)] = (2147483647 - (n_features - 1)) % n_features
     return out

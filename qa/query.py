@@ -83,8 +83,7 @@ def _words(question: str) -> list[str]:
 def likely_terms(question: str) -> list[str]:
     """The index terms parse looks up for ``question`` when its words are spelled right: their stems
     and the pairs of neighbours (for a batch of questions to look them up together)."""
-    stems = [analysis.stem(w) for w in _words(question)]
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])]
+    return analysis.ngrams([analysis.stem(w) for w in _words(question)])
 
 
 def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:

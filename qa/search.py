@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import storage
-from .hashing import feature_id, feature_ids
+from .hashing import feature_ids
 
 
 @dataclass(frozen=True)
@@ -137,9 +137,8 @@ class Segment:
         if len(self.tf_at) and len(out):
             a = self._exceptions_before(lo) if elo is None else elo
             n = (self._exceptions_before(lo + counts) if ehi is None else ehi) - a
-            total = int(n.sum())
-            if total:
-                which = np.arange(total, dtype=np.int64) + np.repeat(a - (np.cumsum(n) - n), n)
+            if n.any():
+                which = _ranges(a, n)
                 out_at = np.repeat(starts - lo, n) + self.tf_at[which]
                 out[out_at] = self.tf_of[which]
         return out
@@ -159,6 +158,14 @@ class Segment:
         pos = np.searchsorted(table, keys)
         pos[pos == len(table)] = 0
         return np.where(table[pos] == keys, df[pos], 0)
+
+
+def _ranges(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The positions ``first[j]:first[j] + counts[j]``, run after run, as one int64 array."""
+    starts = np.cumsum(counts) - counts
+    pos = np.arange(int(counts.sum()), dtype=np.int64)
+    pos += np.repeat(first - starts, counts)
+    return pos
 
 
 def _popcount(words: np.ndarray) -> np.ndarray:
@@ -229,7 +236,7 @@ def shard_totals(segments: list[Segment]) -> tuple[int, float]:
 
 
 # Where each question term's postings are, cached across questions (an opened index does not change):
-# term -> (block, column) into an int64 array (3, segments, terms) of first posting, end, largest tf.
+# term -> (array, column) into an int64 array (5, blocks, terms) of Segment.find's.
 _INFO_CACHE_BYTES = 32 << 20
 # A bound or a floor compared with scores summed in float32 is given this much slack, so that
 # rounding never drops a passage that belongs in the top k.
@@ -238,7 +245,7 @@ _PREFETCH_WORDS = 32
 
 
 class _Plan:
-    """A question's weighted terms, rarest first, with where their postings are in each segment."""
+    """A question's weighted terms, rarest first, with where their postings are in each block."""
 
     __slots__ = ("terms", "df", "scale", "bound", "lo", "hi", "elo", "ehi")
 
@@ -290,12 +297,6 @@ class Searcher:
         self._info_cache: dict[str, tuple[np.ndarray, int]] = {}
         self._info_bytes = 0
 
-    def fid(self, term: str) -> int:
-        fid = self._fid_cache.get(term)
-        if fid is None:
-            fid = self._fid_cache[term] = feature_id(term, self.n_features)
-        return fid
-
     def fids(self, terms: list[str]) -> np.ndarray:
         """``fid`` of many terms (int64), the ones not seen before hashed together."""
         cache = self._fid_cache
@@ -309,9 +310,8 @@ class Searcher:
     # ---- where the postings are
 
     def _infos(self, terms: list[str]) -> np.ndarray:
-        """(3, segments, len(terms)) int64: each term's first posting, posting end and largest term
-        frequency in each segment (0, 0, 0 where it has none). One binary search per segment for all
-        the terms not looked up before."""
+        """(5, blocks, len(terms)) int64: Segment.find's for each term in each block of every segment;
+        one look-up per segment for all the terms not looked up before."""
         cache = self._info_cache
         if self._info_bytes > _INFO_CACHE_BYTES:
             cache.clear()
@@ -340,7 +340,7 @@ class Searcher:
         return int(self.dfs([term])[0])
 
     def dfs(self, terms: list[str]) -> np.ndarray:
-        """Document frequencies (live passages) of many terms at once (one binary search per segment)."""
+        """Document frequencies (live passages) of many terms at once (one look-up per segment)."""
         if not terms:
             return np.zeros(0, dtype=np.int64)
         cache = self._df_cache
@@ -358,10 +358,8 @@ class Searcher:
                 if not len(terms_here):
                     continue
                 c = counts[u, terms_here]
-                starts = np.cumsum(c) - c
-                pos = np.arange(int(c.sum()), dtype=np.int64) + np.repeat(lo[u, terms_here] - starts, c)
-                dead = seg.deleted[at + seg.docs[pos]].astype(np.int64)
-                total[terms_here] -= np.add.reduceat(dead, starts)
+                dead = seg.deleted[at + seg.docs[_ranges(lo[u, terms_here], c)]].astype(np.int64)
+                total[terms_here] -= np.add.reduceat(dead, np.cumsum(c) - c)
             for t, n in zip(missing, total.tolist()):
                 known[t] = cache[t] = n
         return np.array([known[t] for t in terms], dtype=np.int64)
@@ -383,8 +381,7 @@ class Searcher:
             # it asks next, found in the same binary searches: the stems' document frequencies, and
             # the postings of the index terms they make (each stem, each pair of neighbours)
             from . import analysis
-            stems = [analysis.stem(w) for w in words]
-            self.dfs(stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])])
+            self.dfs(analysis.ngrams([analysis.stem(w) for w in words]))
         return total
 
     # ---- scoring
@@ -413,8 +410,8 @@ class Searcher:
         scale = w * np.log1p((self.n - df + 0.5) / (df + 0.5)) * (self.scoring.k1 + 1)
         mxf = mx.astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            per_segment = np.where(mx > 0, scale * mxf / (mxf + self._norm_min_arr[:, None]), 0.0)
-        bound = per_segment.max(axis=0) if len(self._unit_seg) else np.zeros(len(keep))
+            per_block = np.where(mx > 0, scale * mxf / (mxf + self._norm_min_arr[:, None]), 0.0)
+        bound = per_block.max(axis=0) if len(self._unit_seg) else np.zeros(len(keep))
         return _Plan([terms[j] for j in keep], df, scale, bound, lo, hi, elo, ehi)
 
     def top(self, weights: dict[str, float], k: int, dfs: dict[str, int] | None = None) -> list[tuple[int, float]]:
@@ -493,19 +490,16 @@ class Searcher:
         if not len(unit_idx):
             return _EMPTY_IDS, _EMPTY_SCORES
         counts = lens[unit_idx, term_idx]
-        total = int(counts.sum())
         ends = np.cumsum(counts)
         first = plan.lo[unit_idx, term_idx + start]
-        # the postings' positions in their segment's arrays, pair after pair
-        pos = np.arange(total, dtype=np.int64)
-        pos += np.repeat(first - (ends - counts), counts)
+        pos = _ranges(first, counts)  # the postings' positions in their segment's arrays, pair after pair
         # runs of pairs in one segment (its blocks are next to each other)
         seg_of = np.asarray(self._unit_seg)[unit_idx]
         runs = np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
         elo = plan.elo[unit_idx, term_idx + start]
         ehi = plan.ehi[unit_idx, term_idx + start]
         has = ehi > elo  # pairs with a term frequency above 1 somewhere: the only ones to read
-        tf = np.ones(total, dtype=np.uint8)
+        tf = np.ones(len(pos), dtype=np.uint8)
         docs = []
         for r0, r1 in zip(runs[:-1], runs[1:]):
             seg = self.segments[int(seg_of[r0])]
@@ -530,7 +524,7 @@ class Searcher:
             dense = np.bincount(ids, weights=contrib, minlength=len(self._gnorm))
             out = np.flatnonzero(dense)
             return out, dense[out].astype(np.float32)
-        # ids are runs in passage order (one a term and segment): a stable sort merges them, and keeps
+        # ids are runs in passage order (one a term and block): a stable sort merges them, and keeps
         # a passage's contributions in plan order, summed in that order as before
         order = np.argsort(ids, kind="stable")
         ids = ids[order]

@@ -20,7 +20,7 @@ def brute_force(searcher, weights, k):
         at += seg.size
         acc = np.zeros(seg.size)
         for term, w in weights.items():
-            docs, tfs, _ = seg.postings(searcher.fid(term))
+            docs, tfs, _ = seg.postings(int(searcher.fids([term])[0]))
             df = searcher.df(term)
             if not len(docs) or not df:
                 continue

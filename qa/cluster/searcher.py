@@ -95,7 +95,7 @@ class ClusterSearcher(Searcher):
             # make (each stem, each pair of neighbours)
             stems = [analysis.stem(w) for w in words]
             asked["stems"] = stems
-            asked["terms"] = stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])]
+            asked["terms"] = analysis.ngrams(stems)
         self._counts(asked)
         return np.array([self._counted[vocabulary, w] for w in words], dtype=np.int64)
 
