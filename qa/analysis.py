@@ -38,6 +38,8 @@ _QUOTES = str.maketrans({
 })
 
 _stemmer = Stemmer.Stemmer("english")
+# for the words stems() has not seen before (it caches them itself): PyStemmer's cache would cost more than it saves
+_stemmer_uncached = Stemmer.Stemmer("english", 0)
 
 # Irregular English verb forms the stemmer cannot join to their base ("said" -> "say").
 IRREGULAR = {form: base for base, forms in (
@@ -134,16 +136,15 @@ _token_cache: dict[str, str] = {}
 def stems(folded_words: list[str]) -> list[str]:
     """Stems of folded words; stop words are left as they are, for the stop list to catch."""
     cache = _token_cache
-    try:
-        return [cache[w] for w in folded_words]
-    except KeyError:
-        pass
+    out = list(map(cache.get, folded_words))
+    if None not in out:
+        return out
     if len(cache) > 2_000_000:
         cache.clear()
-    missing = list(dict.fromkeys(w for w in folded_words if w not in cache))
-    for w, s in zip(missing, _stemmer.stemWords([IRREGULAR.get(w, w) for w in missing])):
+    missing = list(dict.fromkeys(w for w, s in zip(folded_words, out) if s is None))
+    for w, s in zip(missing, _stemmer_uncached.stemWords([IRREGULAR.get(w, w) for w in missing])):
         cache[w] = w if w in STOP_WORDS else s
-    return [cache[w] for w in folded_words]
+    return list(map(cache.__getitem__, folded_words))
 
 
 _IRREGULAR_UTF8 = {form.encode(): base.encode() for form, base in IRREGULAR.items()}

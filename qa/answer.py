@@ -8,7 +8,9 @@ answer; the threshold is calibrated on the dev questions and tested.
 """
 from __future__ import annotations
 
+import heapq
 import re
+from operator import itemgetter
 
 import numpy as np
 
@@ -94,16 +96,18 @@ def feedback_candidates(texts: list[str], searcher, n_terms: int):
     from collections import Counter
 
     k1, b = searcher.scoring.k1, searcher.scoring.b
-    mass: Counter[str] = Counter()
+    mass: dict[str, float] = {}
     stop = analysis.STOP_WORDS
     for rank, text in enumerate(texts, start=1):
         # the unigrams of analysis.analyze(text), in the same order, without making its bigrams
-        tf = Counter(t for t in analysis.tokenize(text) if t not in stop)
+        tf = Counter(analysis.tokenize(text))
+        for word in stop.intersection(tf):
+            del tf[word]
         norm = k1 * (1 - b + b * sum(tf.values()) / searcher.avglen)
         for term, count in tf.items():
-            mass[term] += count * (k1 + 1) / (count + norm) / rank
+            mass[term] = mass.get(term, 0) + count * (k1 + 1) / (count + norm) / rank
     # idf only for the words that weigh most in the passages themselves: a few lookups, not hundreds
-    return mass, [t for t, _ in mass.most_common(3 * n_terms)]
+    return mass, [t for t, _ in heapq.nlargest(3 * n_terms, mass.items(), key=itemgetter(1))]
 
 
 def feedback_from(weights: dict[str, float], mass, candidates: list[str], searcher, n_terms: int,

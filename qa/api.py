@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import answer as answering
+from . import heap
 from . import index as store
 from . import storage
 from .corpus import Params, Skipped, decode, read_bytes
@@ -155,6 +156,7 @@ class Index:
         segments = [Segment(index_dir / s["name"], s, verify) for s in manifest["segments"]]
         features = n_features(int(manifest["hash_bits"]))
         if cluster is None:
+            heap.keep_freed_memory()
             self.searcher = Searcher(segments, features, scoring)
         else:
             self.searcher = cluster.searcher(index_dir, manifest, segments, features, scoring, verify)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 _M = 0xFFFFFFFF
+_SCALAR_TERMS = 24  # up to this many terms, a Python loop hashes them faster than numpy's fixed costs
 
 
 def murmurhash3_32(data: bytes, seed: int = 0) -> int:
@@ -62,7 +63,14 @@ def feature_id(term: str, n_features: int) -> int:
 
 def feature_ids(terms: list[str], n_features: int) -> np.ndarray:
     """``feature_id`` of many terms at once (int64), MurmurHash3 run on numpy arrays: one pass per
-    4-byte block of the longest term, instead of one Python loop per term."""
+    4-byte block of the longest term, instead of one Python loop per term (for a few terms, the loop)."""
+    if len(terms) <= _SCALAR_TERMS:
+        return np.array([feature_id(t, n_features) for t in terms], dtype=np.int64)
+    return vectorized_feature_ids(terms, n_features)
+
+
+def vectorized_feature_ids(terms: list[str], n_features: int) -> np.ndarray:
+    """feature_ids's numpy MurmurHash3, for any number of terms."""
     n = len(terms)
     if not n:
         return np.zeros(0, dtype=np.int64)

@@ -79,35 +79,34 @@ class Segment:
         """(5, blocks, len(fids)) int64: the first posting, posting end, largest term frequency, and
         first and end exception (``tf_at``) of hashed terms ``fids`` in each block; 0s where a block
         lacks a term."""
-        out = np.zeros((5, len(self.blocks) - 1, len(fids)), dtype=np.int64)
-        if not len(fids):
-            return out
-        at = self.terms.find(fids)
-        found = at >= 0
-        p = np.where(found, at, 0)
-        word = self.terms_multi[p >> 6] if len(self.terms_multi) else np.zeros(p.shape, np.uint64)
+        return find_terms([self], fids)
+
+    def describe(self, p: np.ndarray) -> np.ndarray:
+        """(5, len(p)) int64: Segment.find's five figures for the dictionary terms at positions ``p``."""
+        out = np.empty((5, len(p)), dtype=np.int64)
+        lo, hi, mx, elo, ehi = out
+        word = self.terms_multi[p >> 6]
         bit = (p & 63).astype(np.uint64)
-        multi = found & ((word >> bit) & np.uint64(1)).astype(bool)
-        alone = found & ~multi
+        multi = ((word >> bit) & np.uint64(1)).astype(bool)
         # a term's rank among the multi terms: those before its 64, then the bits below its own
         rank = _popcount(word & ((np.uint64(1) << bit) - np.uint64(1)))
-        if len(self.multi_before):
-            rank += self.multi_before[p >> 6]
-        single = p - rank + self.single_at
-        out[0] = np.where(alone, single, 0)
-        out[1] = np.where(alone, single + 1, 0)
-        if self.n_multi:
-            m = np.where(multi, rank, 0)
-            out[0] = np.where(multi, self.indptr[m], out[0])
-            out[1] = np.where(multi, self.indptr[m + 1], out[1])
-            out[2] = np.where(multi, self.maxtf[m], 0)
+        rank += self.multi_before[p >> 6]
+        np.subtract(p, rank, out=lo)
+        lo += self.single_at  # a single term's one posting, at its rank among the singles
+        np.add(lo, 1, out=hi)
+        mx[:] = 1
+        if multi.any():
+            m = rank[multi]
+            lo[multi] = self.indptr[m]
+            hi[multi] = self.indptr[m + 1]
+            mx[multi] = self.maxtf[m]
         if len(self.tf_at):
-            out[3:5] = self._exceptions_before(out[:2])
+            out[3:] = self._exceptions_before(out[:2])
             # a single posting's term frequency: its exception's, or 1
-            e = np.minimum(out[3], len(self.tf_of) - 1)
-            out[2] = np.where(alone, np.where(out[4] > out[3], self.tf_of[e], 1), out[2])
+            single = ~multi & (ehi > elo)
+            mx[single] = self.tf_of[elo[single]]
         else:
-            out[2] = np.where(alone, 1, out[2])
+            out[3:] = 0
         return out
 
     def _exceptions_before(self, positions: np.ndarray) -> np.ndarray:
@@ -160,11 +159,13 @@ class Segment:
         return np.where(table[pos] == keys, df[pos], 0)
 
 
-def _ranges(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """The positions ``first[j]:first[j] + counts[j]``, run after run, as one int64 array."""
-    starts = np.cumsum(counts) - counts
-    pos = np.arange(int(counts.sum()), dtype=np.int64)
-    pos += np.repeat(first - starts, counts)
+def _ranges(first: np.ndarray, counts: np.ndarray, ends: np.ndarray | None = None) -> np.ndarray:
+    """The positions ``first[j]:first[j] + counts[j]``, run after run, as one int64 array
+    (``ends``: ``np.cumsum(counts)``, if known)."""
+    if ends is None:
+        ends = np.cumsum(counts)
+    pos = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    pos += np.repeat(first - (ends - counts), counts)
     return pos
 
 
@@ -191,28 +192,43 @@ class _Dictionary:
         self.low, self.start = low, start
         self.shift = 31 - (buckets.bit_length() - 1)
         self.mask = (1 << self.shift) - 1
-        self._steps: np.ndarray | None = None
 
-    def find(self, fids: np.ndarray) -> np.ndarray:
-        """(runs, len(fids)) int64: each of the ``fids``' position in the dictionary, -1 where it is not."""
-        out = np.full((len(self.start), len(fids)), -1, dtype=np.int64)
-        n = len(self.low)
-        if not n or not len(fids):
-            return out
-        if self._steps is None:
-            self._steps = np.arange(int(np.diff(self.start, axis=1).max()), dtype=np.int64)
-        key = (fids & self.mask)[:, None]
+    def buckets(self, fids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where the ``fids`` would be: (first position, length, low bits sought) of their bucket in
+        each run, flat, run after run (a (runs, len(fids)) array raveled)."""
         bucket = fids >> self.shift
-        s = self.start[:, bucket].astype(np.int64)
-        # the whole bucket at once: a bucket's low bits are distinct, so one cell at most matches
-        cells = s[..., None] + self._steps
-        inside = cells < self.start[:, bucket + 1][..., None]
-        np.minimum(cells, n - 1, out=cells)
-        hit = self.low[cells] == key
-        hit &= inside
-        found = hit.any(axis=-1)
-        out[found] = s[found] + hit[found].argmax(axis=-1)
-        return out
+        first = self.start[:, bucket].ravel()
+        return first, self.start[:, bucket + 1].ravel() - first, np.tile(fids & self.mask, len(self.start))
+
+
+def find_terms(segments: list[Segment], fids: np.ndarray) -> np.ndarray:
+    """(5, blocks, len(fids)) int64: Segment.find's of ``fids`` in every block of ``segments``, in
+    order; the dictionaries of all the segments searched together."""
+    k = len(fids)
+    units = [len(seg.blocks) - 1 for seg in segments]
+    out = np.zeros((5, sum(units) * k), dtype=np.int64)
+    if not len(out[0]):
+        return out.reshape(5, sum(units), k)
+    parts = [seg.terms.buckets(fids) for seg in segments]
+    first = np.concatenate([f for f, _, _ in parts]).astype(np.int64)
+    lens = np.concatenate([n for _, n, _ in parts]).astype(np.int64)
+    key = np.concatenate([x for _, _, x in parts])
+    ends = np.cumsum(lens)
+    # every term of every bucket looked at, one after the other: a bucket's low bits are distinct,
+    # so one at most matches; (block, term) cell after cell, segment after segment
+    cells = _ranges(first, lens, ends)
+    bounds = np.cumsum([0] + units) * k  # each segment's first cell
+    cut = np.concatenate([[0], ends])[bounds].tolist()
+    low = [seg.terms.low[cells[a:b]] for seg, a, b in zip(segments, cut, cut[1:])]
+    hit = np.flatnonzero((np.concatenate(low) if len(low) > 1 else low[0]) == np.repeat(key, lens))
+    if not len(hit):
+        return out.reshape(5, sum(units), k)
+    where = np.searchsorted(ends, hit, side="right")  # the cells found
+    at = cells[hit]  # their place in their segment's dictionary
+    per_segment = np.searchsorted(where, bounds).tolist()
+    described = [seg.describe(at[a:b]) for seg, a, b in zip(segments, per_segment, per_segment[1:]) if b > a]
+    out[:, where] = np.concatenate(described, axis=1) if len(described) > 1 else described[0]
+    return out.reshape(5, sum(units), k)
 
 
 ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start", "terms_multi", "multi_before",
@@ -277,9 +293,9 @@ class Searcher:
         k1, b = scoring.k1, scoring.b
         # the blocks of all segments, in order: their segment, where they start in it and in all
         self._unit_seg = [i for i, seg in enumerate(segments) for _ in range(len(seg.blocks) - 1)]
+        self._unit_seg_arr = np.array(self._unit_seg, dtype=np.int64)
         self._unit_at = np.array([a for seg in segments for a in seg.blocks[:-1]], dtype=np.int64)
         self._base = np.concatenate([base[self._unit_seg] + self._unit_at, base[-1:]])
-        self._seg_units = np.cumsum([0] + [len(seg.blocks) - 1 for seg in segments]).tolist()
         shift = self.offsets - base[:-1]
         self._shift = None if not shift.any() else shift[self._unit_seg]
         # one array of every passage's length norm (inf: deleted)
@@ -320,11 +336,7 @@ class Searcher:
         entries = {t: cache.get(t) for t in terms}
         missing = [t for t, e in entries.items() if e is None]
         if missing:
-            fids = self.fids(missing)
-            block = np.empty((5, len(self._unit_seg), len(missing)), dtype=np.int64)
-            units = self._seg_units
-            for i, seg in enumerate(self.segments):
-                block[:, units[i]:units[i + 1]] = seg.find(fids)
+            block = find_terms(self.segments, self.fids(missing))
             self._info_bytes += block.nbytes
             for j, t in enumerate(missing):
                 entries[t] = cache[t] = (block, j)
@@ -494,7 +506,7 @@ class Searcher:
         first = plan.lo[unit_idx, term_idx + start]
         pos = _ranges(first, counts)  # the postings' positions in their segment's arrays, pair after pair
         # runs of pairs in one segment (its blocks are next to each other)
-        seg_of = np.asarray(self._unit_seg)[unit_idx]
+        seg_of = self._unit_seg_arr[unit_idx]
         runs = np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
         elo = plan.elo[unit_idx, term_idx + start]
         ehi = plan.ehi[unit_idx, term_idx + start]
@@ -541,36 +553,41 @@ class Searcher:
         term after the other (binary searches of the passages in each term's postings)."""
         n_rest = len(plan.terms) - taken
         lo, hi = plan.lo[:, taken:], plan.hi[:, taken:]
-        cuts = np.searchsorted(ids, self._base).tolist()
-        rows, cols, per_segment = [], [], []
-        for i, seg_no in enumerate(self._unit_seg):
-            a, b = cuts[i], cuts[i + 1]
-            if a == b:
-                continue
-            seg = self.segments[seg_no]
-            terms_here = np.flatnonzero(hi[i] > lo[i])
-            if not len(terms_here):
-                continue
-            local = (ids[a:b] - self._base[i]).astype(seg.docs.dtype)
-            seg_lo, seg_hi = lo[i, terms_here], hi[i, terms_here]
-            found_at = [seg.docs[x:y].searchsorted(local) for x, y in zip(seg_lo.tolist(), seg_hi.tolist())]
-            n = b - a
-            pos = np.concatenate(found_at) if len(found_at) > 1 else found_at[0]
-            pos = pos + np.repeat(seg_lo, n)
-            np.minimum(pos, np.repeat(seg_hi - 1, n), out=pos)
-            hit = seg.docs[pos] == np.tile(local, len(terms_here))
-            if not hit.any():
-                continue
-            pos = pos[hit]
-            exceptions = (plan.ehi[i, taken:][terms_here] > plan.elo[i, taken:][terms_here]).any()
-            per_segment.append(seg.tf(pos) if exceptions else np.ones(len(pos), dtype=np.uint8))
-            rows.append(np.repeat(terms_here, n)[hit])
-            cols.append(np.tile(np.arange(a, b), len(terms_here))[hit])
-        if not rows:
+        cuts = np.searchsorted(ids, self._base)
+        per_unit = np.diff(cuts)
+        # the (block, term) pairs to search, block-major: a term's postings, the block's passages
+        unit_idx, term_idx = np.nonzero((hi > lo) & (per_unit > 0)[:, None])
+        if not len(unit_idx):
             return scores
-        rows = np.concatenate(rows)
-        cols = np.concatenate(cols)
-        tf = np.concatenate(per_segment).astype(np.float32)
+        first, last = lo[unit_idx, term_idx], hi[unit_idx, term_idx]
+        n = per_unit[unit_idx]
+        ends = np.cumsum(n)
+        cand = _ranges(cuts[unit_idx], n, ends)  # the passages sought, pair after pair (indices into ids)
+        local = ids[cand] - np.repeat(self._base[unit_idx], n)
+        has_exceptions = plan.ehi[unit_idx, term_idx + taken] > plan.elo[unit_idx, term_idx + taken]
+        seg_of = self._unit_seg_arr[unit_idx]
+        runs = np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
+        hits, tfs = [], []
+        for r0, r1 in zip(runs[:-1], runs[1:]):  # the pairs of one segment
+            seg = self.segments[int(seg_of[r0])]
+            a, b = int(ends[r0] - n[r0]), int(ends[r1 - 1])
+            sought = local[a:b].astype(seg.docs.dtype)  # in the postings' dtype: no copy of them
+            bounds = (ends[r0:r1] - a).tolist()
+            found = [seg.docs[x:y].searchsorted(sought[e - c:e])
+                     for x, y, c, e in zip(first[r0:r1].tolist(), last[r0:r1].tolist(), n[r0:r1].tolist(), bounds)]
+            pos = np.concatenate(found) if len(found) > 1 else found[0]
+            pos += np.repeat(first[r0:r1], n[r0:r1])
+            np.minimum(pos, np.repeat(last[r0:r1] - 1, n[r0:r1]), out=pos)
+            hit = seg.docs[pos] == sought
+            hits.append(hit)
+            pos = pos[hit]
+            tfs.append(seg.tf(pos) if has_exceptions[r0:r1].any() else np.ones(len(pos), dtype=np.uint8))
+        hit = np.concatenate(hits) if len(hits) > 1 else hits[0]
+        if not hit.any():
+            return scores
+        rows = np.repeat(term_idx, n)[hit]
+        cols = cand[hit]
+        tf = (np.concatenate(tfs) if len(tfs) > 1 else tfs[0]).astype(np.float32)
         contrib = np.zeros((n_rest, len(ids)), dtype=np.float32)
         contrib[rows, cols] = plan.scale[taken:].astype(np.float32)[rows] * tf / (tf + self._gnorm[ids[cols]])
         scores = scores.copy()

@@ -5,7 +5,7 @@ from sklearn.utils import murmurhash3_32
 
 from qa import analysis, corpus
 from qa.build import HASH_BITS
-from qa.hashing import feature_id, feature_ids, murmurhash3_32 as our_murmur, n_features
+from qa.hashing import feature_id, feature_ids, murmurhash3_32 as our_murmur, n_features, vectorized_feature_ids
 
 N_FEATURES = n_features(HASH_BITS)
 
@@ -35,6 +35,7 @@ def test_murmurhash_equals_scikit_learn(data):
        st.sampled_from([N_FEATURES, 2**20, 7, 1]))
 def test_feature_ids_of_many_terms_equal_one_by_one(terms, width):
     """The numpy MurmurHash3 (every block length, tails of 0-3 bytes, empty terms) is the scalar one."""
+    assert vectorized_feature_ids(terms, width).tolist() == [feature_id(t, width) for t in terms]
     assert feature_ids(terms, width).tolist() == [feature_id(t, width) for t in terms]
     assert [int(murmurhash3_32(t.encode("utf-8"), seed=0, positive=False)) for t in terms] == \
         [our_murmur(t.encode("utf-8")) for t in terms]
