@@ -81,34 +81,6 @@ class Segment:
         lacks a term."""
         return find_terms([self], fids)
 
-    def describe(self, p: np.ndarray) -> np.ndarray:
-        """(5, len(p)) int64: Segment.find's five figures for the dictionary terms at positions ``p``."""
-        out = np.empty((5, len(p)), dtype=np.int64)
-        lo, hi, mx, elo, ehi = out
-        word = self.terms_multi[p >> 6]
-        bit = (p & 63).astype(np.uint64)
-        multi = ((word >> bit) & np.uint64(1)).astype(bool)
-        # a term's rank among the multi terms: those before its 64, then the bits below its own
-        rank = _popcount(word & ((np.uint64(1) << bit) - np.uint64(1)))
-        rank += self.multi_before[p >> 6]
-        np.subtract(p, rank, out=lo)
-        lo += self.single_at  # a single term's one posting, at its rank among the singles
-        np.add(lo, 1, out=hi)
-        mx[:] = 1
-        if multi.any():
-            m = rank[multi]
-            lo[multi] = self.indptr[m]
-            hi[multi] = self.indptr[m + 1]
-            mx[multi] = self.maxtf[m]
-        if len(self.tf_at):
-            out[3:] = self._exceptions_before(out[:2])
-            # a single posting's term frequency: its exception's, or 1
-            single = ~multi & (ehi > elo)
-            mx[single] = self.tf_of[elo[single]]
-        else:
-            out[3:] = 0
-        return out
-
     def _exceptions_before(self, positions: np.ndarray) -> np.ndarray:
         """How many term frequency exceptions come before each posting position."""
         # in tf_at's own dtype: a needle of another one would make searchsorted copy the whole array
@@ -193,42 +165,92 @@ class _Dictionary:
         self.shift = 31 - (buckets.bit_length() - 1)
         self.mask = (1 << self.shift) - 1
 
-    def buckets(self, fids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Where the ``fids`` would be: (first position, length, low bits sought) of their bucket in
-        each run, flat, run after run (a (runs, len(fids)) array raveled)."""
-        bucket = fids >> self.shift
-        first = self.start[:, bucket].ravel()
-        return first, self.start[:, bucket + 1].ravel() - first, np.tile(fids & self.mask, len(self.start))
-
 
 def find_terms(segments: list[Segment], fids: np.ndarray) -> np.ndarray:
     """(5, blocks, len(fids)) int64: Segment.find's of ``fids`` in every block of ``segments``, in
-    order; the dictionaries of all the segments searched together."""
+    order. The dictionaries of all the segments are searched together: a segment costs only the
+    gathers from its own arrays."""
     k = len(fids)
     units = [len(seg.blocks) - 1 for seg in segments]
-    out = np.zeros((5, sum(units) * k), dtype=np.int64)
+    n_units = sum(units)
+    out = np.zeros((5, n_units * k), dtype=np.int64)
     if not len(out[0]):
-        return out.reshape(5, sum(units), k)
-    parts = [seg.terms.buckets(fids) for seg in segments]
-    first = np.concatenate([f for f, _, _ in parts]).astype(np.int64)
-    lens = np.concatenate([n for _, n, _ in parts]).astype(np.int64)
-    key = np.concatenate([x for _, _, x in parts])
+        return out.reshape(5, n_units, k)
+    # each term's bucket in every block: where it starts and ends (the same buckets in segments of
+    # the same size)
+    sought: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    rows, keys = [], []
+    for seg in segments:
+        d = seg.terms
+        if d.shift not in sought:
+            bucket = fids >> d.shift
+            sought[d.shift] = (np.concatenate([bucket, bucket + 1]), fids & d.mask)
+        at, key = sought[d.shift]
+        rows.append(d.start[:, at])
+        keys.append(key)
+    bounds = (np.concatenate(rows) if len(rows) > 1 else rows[0]).astype(np.int64)
+    first = bounds[:, :k].ravel()
+    lens = bounds[:, k:].ravel() - first
+    key = np.tile(keys[0], n_units) if len(sought) == 1 else np.concatenate(
+        [np.tile(x, n) for x, n in zip(keys, units)])
     ends = np.cumsum(lens)
     # every term of every bucket looked at, one after the other: a bucket's low bits are distinct,
     # so one at most matches; (block, term) cell after cell, segment after segment
     cells = _ranges(first, lens, ends)
-    bounds = np.cumsum([0] + units) * k  # each segment's first cell
-    cut = np.concatenate([[0], ends])[bounds].tolist()
+    seg_cells = np.cumsum([0] + units) * k  # each segment's first (block, term) cell
+    cut = np.concatenate([[0], ends])[seg_cells].tolist()
     low = [seg.terms.low[cells[a:b]] for seg, a, b in zip(segments, cut, cut[1:])]
     hit = np.flatnonzero((np.concatenate(low) if len(low) > 1 else low[0]) == np.repeat(key, lens))
-    if not len(hit):
-        return out.reshape(5, sum(units), k)
-    where = np.searchsorted(ends, hit, side="right")  # the cells found
-    at = cells[hit]  # their place in their segment's dictionary
-    per_segment = np.searchsorted(where, bounds).tolist()
-    described = [seg.describe(at[a:b]) for seg, a, b in zip(segments, per_segment, per_segment[1:]) if b > a]
-    out[:, where] = np.concatenate(described, axis=1) if len(described) > 1 else described[0]
-    return out.reshape(5, sum(units), k)
+    if len(hit):
+        where = np.searchsorted(ends, hit, side="right")  # the cells found
+        out[:, where] = _describe(segments, cells[hit], np.searchsorted(where, seg_cells).tolist())
+    return out.reshape(5, n_units, k)
+
+
+def _describe(segments: list[Segment], p: np.ndarray, cuts: list[int]) -> np.ndarray:
+    """(5, len(p)) int64: Segment.find's five figures for the dictionary terms at positions ``p``,
+    those of ``segments[i]`` at ``cuts[i]:cuts[i + 1]``."""
+    out = np.empty((5, len(p)), dtype=np.int64)
+    lo, hi, mx, elo, ehi = out
+    live = [(seg, a, b) for seg, a, b in zip(segments, cuts, cuts[1:]) if b > a]
+    word = np.empty(len(p), dtype=np.uint64)
+    rank = np.empty(len(p), dtype=np.int64)
+    q = p >> 6
+    for seg, a, b in live:
+        word[a:b] = seg.terms_multi[q[a:b]]
+        rank[a:b] = seg.multi_before[q[a:b]]
+        lo[a:b] = seg.single_at
+    bit = (p & 63).astype(np.uint64)
+    multi = ((word >> bit) & np.uint64(1)).astype(bool)
+    # a term's rank among the multi terms: those before its 64, then the bits below its own
+    rank += _popcount(word & ((np.uint64(1) << bit) - np.uint64(1)))
+    lo += p
+    lo -= rank  # a single term's one posting, at its rank among the singles
+    np.add(lo, 1, out=hi)
+    mx[:] = 1
+    many = np.flatnonzero(multi)
+    if len(many):
+        m = rank[many]
+        m_cuts = np.searchsorted(many, cuts).tolist()
+        for seg, a, b in zip(segments, m_cuts, m_cuts[1:]):
+            if b > a:
+                at, mm = many[a:b], m[a:b]
+                lo[at] = seg.indptr[mm]
+                hi[at] = seg.indptr[mm + 1]
+                mx[at] = seg.maxtf[mm]
+    for seg, a, b in live:
+        if len(seg.tf_at):
+            elo[a:b], ehi[a:b] = seg._exceptions_before(out[:2, a:b])
+        else:
+            elo[a:b] = ehi[a:b] = 0
+    # a single posting's term frequency: its exception's, or 1
+    single = np.flatnonzero(~multi & (ehi > elo))
+    if len(single):
+        s_cuts = np.searchsorted(single, cuts).tolist()
+        for seg, a, b in zip(segments, s_cuts, s_cuts[1:]):
+            if b > a:
+                mx[single[a:b]] = seg.tf_of[elo[single[a:b]]]
+    return out
 
 
 ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start", "terms_multi", "multi_before",
