@@ -526,26 +526,30 @@ class Searcher:
         counts = lens[unit_idx, term_idx]
         ends = np.cumsum(counts)
         first = plan.lo[unit_idx, term_idx + start]
-        pos = _ranges(first, counts)  # the postings' positions in their segment's arrays, pair after pair
+        pos = _ranges(first, counts, ends)  # the postings' positions in their segment's arrays, pair after pair
         # runs of pairs in one segment (its blocks are next to each other)
         seg_of = self._unit_seg_arr[unit_idx]
         runs = np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
-        elo = plan.elo[unit_idx, term_idx + start]
-        ehi = plan.ehi[unit_idx, term_idx + start]
-        has = ehi > elo  # pairs with a term frequency above 1 somewhere: the only ones to read
-        tf = np.ones(len(pos), dtype=np.uint8)
         docs = []
         for r0, r1 in zip(runs[:-1], runs[1:]):
-            seg = self.segments[int(seg_of[r0])]
-            a, b = int(ends[r0] - counts[r0]), int(ends[r1 - 1])
-            docs.append(seg.docs[pos[a:b]])
-            some = np.flatnonzero(has[r0:r1]) + r0
-            if len(some):
-                seg.tf_runs(first[some], counts[some], elo[some], ehi[some], out=tf, starts=ends[some] - counts[some])
+            docs.append(self.segments[int(seg_of[r0])].docs[pos[int(ends[r0] - counts[r0]):int(ends[r1 - 1])]])
         ids = (np.concatenate(docs) if len(docs) > 1 else docs[0]).astype(np.int64)
         ids += np.repeat(self._base[unit_idx], counts)
-        tf = tf.astype(np.float32)
         scale = np.repeat(plan.scale[start:stop].astype(np.float32)[term_idx], counts)
+        # the pairs with a term frequency above 1 somewhere: the only ones to read
+        elo = plan.elo[unit_idx, term_idx + start]
+        ehi = plan.ehi[unit_idx, term_idx + start]
+        some = np.flatnonzero(ehi > elo)
+        if not len(some):
+            return ids, scale / (1 + self._gnorm[ids])  # tf 1 everywhere: scale * tf / (tf + norm)
+        tf = np.ones(len(pos), dtype=np.uint8)
+        cuts = np.searchsorted(some, runs).tolist()
+        for r0, a, b in zip(runs, cuts, cuts[1:]):
+            if b > a:
+                at = some[a:b]
+                self.segments[int(seg_of[r0])].tf_runs(first[at], counts[at], elo[at], ehi[at], out=tf,
+                                                       starts=ends[at] - counts[at])
+        tf = tf.astype(np.float32)
         return ids, scale * tf / (tf + self._gnorm[ids])
 
     def _merge(self, chunks) -> tuple[np.ndarray, np.ndarray]:
