@@ -28,6 +28,10 @@ DEFAULT_CORPUS = PACKAGE_ROOT / "seeds"
 DEFAULT_INDEX = PACKAGE_ROOT / "index"
 SMALL_CORPUS_BYTES = 4 << 20  # below this, any change rebuilds the whole index
 MAX_SEGMENTS = 64
+# An update re-indexes, with the files it reads, those of the earlier updates' segments, as long as all
+# of them add up to less than this: edits one file at a time leave one small segment, not one each (a
+# segment costs every question a little).
+MERGE_BYTES = 8 << 20
 SEGMENT_BYTES = 96 << 20  # of text per segment at most, in a parallel build (in blocks of 65,536 passages)
 
 
@@ -302,16 +306,40 @@ def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: War
                 deleted[first:first + count] = True
             seg["deleted"] = storage.write_array(folder, f"deleted-{time.time_ns()}", deleted)
         if to_read:
-            for result in builder.update(root, to_read, index_dir, params, manifest, warn):
+            merged = _merged_by_update(segments, files, sum(current[s][0] for s in to_read), builder)
+            again = [source for source, entry in files.items() if entry.get("segment") in merged]
+            for result in builder.update(root, list(dict.fromkeys(to_read + again)), index_dir, params, manifest,
+                                         warn):
                 for message in result.warnings:
                     _say(warn, message)
+                result.meta["update"] = True
                 segments.append(result.meta)
                 files.update(result.files)
+            segments = [s for s in segments if s["name"] not in merged]
         segments = [s for s in segments if not _all_deleted(index_dir, s)]
         manifest = dict(manifest, segments=segments, files=files, created=time.time())
         _commit(index_dir, manifest)
         _remove_stale_masks(index_dir, segments)
     return manifest
+
+
+def _merged_by_update(segments: list[dict], files: dict, incoming: int, builder) -> set[str]:
+    """The names of the segments earlier updates wrote whose files an update of ``incoming`` bytes
+    re-indexes with its own (smallest first, MERGE_BYTES in all at most); none on a cluster, whose
+    segments belong to shards."""
+    if type(builder) is not LocalBuilder:
+        return set()
+    size: dict[str, int] = {}
+    for entry in files.values():
+        if entry.get("segment"):
+            size[entry["segment"]] = size.get(entry["segment"], 0) + entry.get("size", 0)
+    merged, total = set(), incoming
+    for seg in sorted((s for s in segments if s.get("update") and "shard" not in s), key=lambda s: size.get(s["name"], 0)):
+        total += size.get(seg["name"], 0)
+        if total > MERGE_BYTES:
+            break
+        merged.add(seg["name"])
+    return merged
 
 
 def _all_deleted(index_dir: Path, seg: dict) -> bool:

@@ -128,3 +128,36 @@ def test_ascii_files_are_read_by_span_and_give_the_same_text(tmp_path):
         assert idx.span_text(source, cs, ce) == idx.source_text(source)[cs:ce]
         fresh = qa.open_index(corpus, tmp_path / "i", update=False)
         assert fresh.passage_text(pid) == idx.source_text(source)[cs:ce]
+
+
+def _answers(idx, questions):
+    return [[(r.source, r.line_start, r.line_end, round(r.score, 4)) for r in idx.ask(q, 5).results] for q in questions]
+
+
+@pytest.mark.parametrize("merge_bytes", [8 << 20, 0])
+def test_updates_one_file_at_a_time_leave_one_small_segment(seeds_copy, tmp_path, monkeypatch, merge_bytes):
+    """Each update re-indexes the files of the earlier updates' segments with its own (up to MERGE_BYTES):
+    five edits leave one segment more than the build, not five; answers equal a full rebuild's either way."""
+    from qa import index as store
+    monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # updates in place, not rebuilds, on this small corpus
+    monkeypatch.setattr(store, "MERGE_BYTES", merge_bytes)
+    idx_dir = tmp_path / "idx"
+    built = len(qa.open_index(seeds_copy, idx_dir, warn=quiet).manifest["segments"])
+    facts = ["The zeppelin festival of Omsk drew ninety thousand visitors to the river banks.",
+             "Beekeepers in Lyon reported a record honey harvest after the warm spring.",
+             "A lighthouse keeper in Tromso counted four hundred orcas in one winter.",
+             "The glassblowers of Murano opened their furnaces to students for a week.",
+             "A marathon on stilts crossed the old town of Namur in under six hours."]
+    sources = sorted(p.name for p in seeds_copy.iterdir())[:3] + ["extra1.txt", "extra2.txt"]
+    for fact, source in zip(facts, sources):
+        path = seeds_copy / source
+        path.write_text((path.read_text(encoding="utf-8") if path.exists() else "") + f"\n{fact}\n", encoding="utf-8")
+        idx = qa.open_index(seeds_copy, idx_dir, warn=quiet)
+        hit = idx.ask(fact, 1)
+        assert hit.answer and hit.results[0].source == source
+    segments = idx.manifest["segments"]
+    assert len(segments) == (built + 1 if merge_bytes else built + len(facts))
+    assert all(idx.manifest["files"][s]["segment"] in {seg["name"] for seg in segments} for s in sources)
+    questions = [f.split(" in ")[0] for f in facts] + ["What did Peskov say about Qatar?", "nuclear doctrine"]
+    rebuilt = qa.build_index(seeds_copy, tmp_path / "rebuilt", warn=quiet)
+    assert _answers(idx, questions) == _answers(rebuilt, questions)
