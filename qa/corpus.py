@@ -13,6 +13,7 @@ import re
 import stat
 import zlib
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -157,15 +158,19 @@ _WORD = re.compile(r"\w+")
 # bytes.split() finds exactly the runs _WORD finds, five times faster
 _ASCII_WORD_BYTES = bytes(c if c < 128 and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256))
 _ASCII_WORD_STARTS = bytes(97 if c < 128 and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256))
+# the same with A-Z made lower case: for ASCII text, _words(text.lower()) in one translate()
+_ASCII_LOWER_WORD_BYTES = bytes(c | 32 if 65 <= c <= 90 else _ASCII_WORD_BYTES[c] for c in range(256))
+_STOP_WORDS_BYTES = frozenset(w.encode("utf-8") for w in STOP_WORDS)
 _ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
 _TERMINAL = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
 _CLOSERS = "\"'”’)]"
+_TERMINALS = frozenset(".!?:;…")
 
 
 def _ends_sentence(line: str) -> bool:
     """``_TERMINAL.search(line)``, looking at the end only (a search scans the whole line)."""
-    core = line[:-1] if line.endswith("\n") else line  # "$" also matches before a final newline
-    return core.rstrip(_CLOSERS)[-1:] in (".", "!", "?", ":", ";", "…")
+    core = line[:-1] if line[-1:] == "\n" else line  # "$" also matches before a final newline
+    return core.rstrip(_CLOSERS)[-1:] in _TERMINALS
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.I)
 
 
@@ -211,73 +216,74 @@ def _line(text: str, number: int, start: int, end: int, last: int = 0) -> Line:
 
 # blank lines between blocks: a line end, then lines holding only spaces, each with its line end
 _BLANK_RUN = re.compile(r"(?:\r\n|\r|\n)(?:[ \t\f\v]*(?:\r\n|\r|\n))+")
+# the same, split on (the separators kept), and its equivalent for text without "\r"
+_BLANK_SPLIT = re.compile(f"({_BLANK_RUN.pattern})")
+_BLANK_SPLIT_LF = re.compile(r"(\n(?:[ \t\f\v]*\n)+)")
+# Inside a block, every line end is one "\r" or "\n" followed by a character that is not a line end:
+# a "\r\n", or any two line ends in a row, is a blank run itself ("\r" then "\n"), so that in CRLF
+# text every line is a block of its own.
+_BLOCK_LINE_END = re.compile(r"[\r\n]")
 
 
 def units(text: str) -> list[Line]:
     """The text as units: a hard-wrapped paragraph (a block of lines that mostly do not end a
     sentence) is one unit; in any other block, each line is one."""
     out: list[Line] = []
+    lf_only = "\r" not in text
+    pieces = (_BLANK_SPLIT_LF if lf_only else _BLANK_SPLIT).split(text)  # block, separator, ..., block
     number, pos = 1, 0
-    bounds = [(m.start(), m.end()) for m in _BLANK_RUN.finditer(text)] + [(len(text), len(text))]
-    lf_only = "\r" not in text  # then a line end is one "\n", and str.count and str.find find them
-
-    def count_ends(start: int, end: int) -> int:
-        return text.count("\n", start, end) if lf_only else len(_LINE_END.findall(text, start, end))
-
-    for sep_start, sep_end in bounds:
-        block = text[pos:sep_start]
+    for block, sep in zip(pieces[::2], pieces[1::2] + [""]):
         stripped = block.strip()
         if stripped:
-            lead = len(block) - len(block.lstrip())
-            first = number + count_ends(pos, pos + lead)
-            s = pos + lead
-            e = s + len(stripped)
-            n_ends = count_ends(s, e)
-            if not n_ends:
+            lead = block.index(stripped[0])  # the spaces before the text
+            s, e = pos + lead, pos + lead + len(stripped)
+            first = number + _block_ends(block[:lead])
+            lines = stripped.split("\n") if lf_only else _BLOCK_LINE_END.split(stripped)
+            last = first + len(lines) - 1
+            if first == last:
                 out.append(Line(first, s, e, stripped))
-            elif _wrapped(text, s, _first_ends(text, s, e, lf_only)):
-                out.append(Line(first, s, e, stripped, first + n_ends))
+            elif _wrapped(lines):
+                out.append(Line(first, s, e, stripped, last))
             else:
-                ends = [m.start() for m in _LINE_END.finditer(text, s, e)]
-                starts = [s] + [m.end() for m in _LINE_END.finditer(text, s, e)]
-                stops = ends + [e]
-                for i, (ls, le) in enumerate(zip(starts, stops)):
-                    ln = _line(text, first + i, ls, le)
-                    if ln.text:
-                        out.append(ln)
-        number += count_ends(pos, sep_end)
-        pos = sep_end
+                out.extend(_block_lines(lines, first, s))
+            number = last + _block_ends(block[lead + len(stripped):])  # and the line ends after it
+        else:
+            number += _block_ends(block)
+        number += sep.count("\n") if lf_only else len(_LINE_END.findall(sep))
+        pos += len(block) + len(sep)
     return out
 
 
-def _first_ends(text: str, start: int, end: int, lf_only: bool, n: int = 3) -> list[int]:
-    """Where the first ``n`` line ends in ``text[start:end]`` are (all that ``_wrapped`` looks at)."""
-    if not lf_only:
-        found = []
-        for m in _LINE_END.finditer(text, start, end):
-            found.append(m.start())
-            if len(found) == n:
-                break
-        return found
-    found, at = [], text.find("\n", start, end)
-    while at >= 0 and len(found) < n:
-        found.append(at)
-        at = text.find("\n", at + 1, end)
-    return found
+def _block_ends(block: str) -> int:
+    """The number of line ends in (a part of) a block."""
+    return block.count("\n") + block.count("\r") if block else 0
 
 
-def _wrapped(text: str, start: int, ends: list[int]) -> bool:
-    """Whether a block's lines are one hard-wrapped paragraph: most of its first lines run on into
-    the next (no sentence end, and the next starts in lower case or the line is a full-width one)."""
-    sample = ends[:3]
-    running, pos = 0, start
-    for end in sample:
-        line = text[pos:end].rstrip()
-        nxt = text[end + 1:end + 3].lstrip("\r\n")[:1]
-        if not _ends_sentence(line) and (nxt.islower() or len(line) >= 40):
-            running += 1
-        pos = end + 1
-    return running * 2 > len(sample)
+def _block_lines(lines: list[str], number: int, start: int) -> Iterator[Line]:
+    """The non-blank lines of a block as units; ``lines``: the block split at its line ends,
+    starting at offset ``start`` on line ``number``."""
+    for raw in lines:
+        stripped = raw.strip()
+        if stripped:
+            s = start + raw.index(stripped[0])
+            yield Line(number, s, s + len(stripped), stripped)
+        start += len(raw) + 1
+        number += 1
+
+
+def _wrapped(lines: list[str]) -> bool:
+    """Whether a block's lines (at least two) are one hard-wrapped paragraph: most of its first lines
+    run on into the next (no sentence end, and the next starts in lower case or the line is a
+    full-width one)."""
+    sample = min(len(lines) - 1, 3)
+    needed = sample // 2 + 1
+    for line, nxt in zip(lines[:sample], lines[1:]):
+        line = line.rstrip()
+        if (len(line) >= 40 or nxt[:1].islower()) and not _ends_sentence(line):
+            needed -= 1
+            if not needed:
+                return True
+    return False
 
 
 def _words(text: str) -> list[str]:
@@ -289,6 +295,8 @@ def _words(text: str) -> list[str]:
 
 def line_key(text: str) -> int:
     """A key under which the same line, however spaced or cased, is counted across documents."""
+    if text.isascii():  # the same bytes, made without lower(), decode() and encode()
+        return zlib.crc32(b" ".join(text.encode("ascii").translate(_ASCII_LOWER_WORD_BYTES).split()))
     return zlib.crc32(" ".join(_words(text.lower())).encode("utf-8"))
 
 
@@ -300,9 +308,11 @@ SHORT_CHARS = 200  # units shorter than this are compared across and within docu
 
 def classify(line: str) -> str:
     """jusText-like class of a line or paragraph from length, stop-word density and C4-style rules."""
-    words = _words(line.lower())
-    n = len(words)
-    stops = sum(map(STOP_WORDS.__contains__, words))
+    return _class(line, *_word_stats(line))
+
+
+def _class(line: str, n: int, stops: int) -> str:
+    """``classify(line)``, given the ``_word_stats`` of the line."""
     punctuated = _ends_sentence(line)
     if n < 20 and _COPYRIGHT.search(line):
         return BAD
@@ -319,11 +329,19 @@ def classify(line: str) -> str:
     return TEXT
 
 
+def _word_stats(line: str) -> tuple[int, int]:
+    """The number of words, and of stop words, in ``line.lower()``."""
+    if line.isascii():  # as _words(line.lower()), in bytes: no lower(), no decode()
+        words = line.encode("ascii").translate(_ASCII_LOWER_WORD_BYTES).split()
+        return len(words), sum(map(_STOP_WORDS_BYTES.__contains__, words))
+    words = _WORD.findall(line.lower())
+    return len(words), sum(map(STOP_WORDS.__contains__, words))
+
+
 def prose(line: str) -> bool:
     """A sentence of running text: punctuated, and at least a quarter stop words."""
-    words = _words(line.lower())
-    return (len(words) >= 2 and _ends_sentence(line)
-            and sum(map(STOP_WORDS.__contains__, words)) >= 0.25 * len(words))
+    n, stops = _word_stats(line)
+    return n >= 2 and _ends_sentence(line) and stops >= 0.25 * n
 
 
 def short_keys(lines: list[Line]) -> set[int]:
@@ -339,7 +357,11 @@ def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) ->
     that opens the text. A document with no good unit keeps all but its bad ones.
     """
     content = [ln for ln in lines if not ln.blank]
-    classes = [classify(ln.text) for ln in content]
+    return [content[i] for i in _kept(content, [classify(ln.text) for ln in content], common)]
+
+
+def _kept(content: list[Line], classes: list[str], common: set[int] | frozenset) -> list[int]:
+    """``keep_lines`` of the non-blank units ``content`` of classes ``classes``, as indexes into ``content``."""
     keys = [line_key(ln.text) if len(ln.text) < SHORT_CHARS else None for ln in content]
     seen: dict[int, int] = {}
     for key, cls in zip(keys, classes):
@@ -369,9 +391,9 @@ def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) ->
             if not edge(content[i]):
                 break
             drop.add(i)
-    kept = [ln for i, ln in enumerate(content) if i not in drop]
+    kept = [i for i in range(len(content)) if i not in drop]
     # a document is never left empty: its non-bad units, or all of them
-    return kept or [ln for ln, cls in zip(content, classes) if cls != BAD] or content
+    return kept or [i for i, cls in enumerate(classes) if cls != BAD] or list(range(len(content)))
 
 
 def title_line(parts: list[Line], spans: list[Span]) -> str | None:
@@ -424,49 +446,62 @@ def _n_words(text: str) -> int:
 
 def paragraphs(lines: list[Line]) -> list[list[Line]]:
     """Group kept units into paragraphs: hard-wrapped lines join, and a heading joins the text after it."""
-    paras: list[list[Line]] = []
-    prev: Line | None = None
-    prev_heading = False
-    for ln in lines:
-        joins = False
-        if prev is not None and paras:
+    headings = [len(ln.text) < SHORT_CHARS and classify(ln.text) == HEADING for ln in lines]
+    starts = _paragraph_starts(lines, headings)
+    return [lines[a:b] for a, b in zip(starts, starts[1:] + [len(lines)])]
+
+
+def _paragraph_starts(lines: list[Line], headings: list[bool]) -> list[int]:
+    """Where each of the ``paragraphs`` of ``lines`` starts (``headings``: which lines are short headings)."""
+    starts: list[int] = []
+    for i, ln in enumerate(lines):
+        if i:
+            prev = lines[i - 1]
             adjacent = ln.number == prev.last + 1
             wrapped = not _ends_sentence(prev.text) and ln.text[:1].islower()
-            after_heading = prev_heading and len(paras[-1]) == 1 and ln.number - prev.last <= 2
-            joins = (adjacent and wrapped) or after_heading
-        if joins:
-            paras[-1].append(ln)
-        else:
-            paras.append([ln])
-        prev = ln
-        prev_heading = len(ln.text) < SHORT_CHARS and classify(ln.text) == HEADING
-    return paras
+            after_heading = headings[i - 1] and starts[-1] == i - 1 and ln.number - prev.last <= 2
+            if (adjacent and wrapped) or after_heading:
+                continue
+        starts.append(i)
+    return starts
 
 
 def split_passages(text: str, params: Params = Params(), common: set[int] | frozenset = frozenset(),
                    parts: list[Line] | None = None) -> list[Span]:
     """The passages of one document's text (``parts``: its ``units``, when already computed)."""
-    paras = paragraphs(keep_lines(units(text) if parts is None else parts, common))
-    merged: list[list[Line]] = []
-    carry: list[Line] = []
-    carried = 0  # words in carry
-    for para in paras:
-        words = carried + sum(_n_words(ln.text) for ln in para)
-        para = carry + para
-        carry, carried = [], 0
-        if words < params.min_words:
-            carry, carried = para, words
-            continue
-        merged.append(para)
-    if carry:
-        if merged and carry[0].number - merged[-1][-1].last <= 2:
-            merged[-1].extend(carry)
-        else:
-            merged.append(carry)
+    content = [ln for ln in (units(text) if parts is None else parts) if not ln.blank]
+    stats = [_word_stats(ln.text) for ln in content]
+    classes = [_class(ln.text, n, stops) for ln, (n, stops) in zip(content, stats)]
+    index = _kept(content, classes, common)
+    kept = [content[i] for i in index]
+    headings = [classes[i] == HEADING and len(content[i].text) < SHORT_CHARS for i in index]
+    # the words of each kept unit: for ASCII, those counted in its lower-case text
+    words = [stats[i][0] if content[i].text.isascii() else _n_words(content[i].text) for i in index]
+    total = list(accumulate(words, initial=0))  # total[j]: the words of kept[:j]
     spans: list[Span] = []
-    for para in merged:
-        spans.extend(_split_long(text, para, params.max_words))
+    for a, b in _merged(kept, _paragraph_starts(kept, headings), total, params.min_words):
+        if total[b] - total[a] <= params.max_words:  # what _split_long makes of it: one passage
+            spans.append(Span(kept[a].start, kept[b - 1].end, kept[a].number, kept[b - 1].last))
+        else:
+            spans.extend(_split_long(text, kept[a:b], params.max_words))
     return spans
+
+
+def _merged(lines: list[Line], starts: list[int], total: list[int], min_words: int) -> list[tuple[int, int]]:
+    """The paragraphs of ``lines`` (starting at ``starts``), those of fewer than ``min_words`` words
+    joined to the next ones, as ranges ``(a, b)`` of ``lines`` (``total[j]``: the words of ``lines[:j]``)."""
+    merged: list[tuple[int, int]] = []
+    a = 0
+    for b in (starts + [len(lines)])[1:]:
+        if total[b] - total[a] >= min_words:
+            merged.append((a, b))
+            a = b
+    if a < len(lines):  # the last paragraphs are too short: they join the passage before, if close
+        if merged and lines[a].number - lines[merged[-1][1] - 1].last <= 2:
+            merged[-1] = (merged[-1][0], len(lines))
+        else:
+            merged.append((a, len(lines)))
+    return merged
 
 
 def _split_long(text: str, para: list[Line], max_words: int) -> Iterator[Span]:
