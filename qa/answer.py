@@ -44,7 +44,8 @@ def near_duplicate(a: set[int], b: set[int], threshold: float = 0.35) -> bool:
     return len(a & b) / min(len(a), len(b)) >= threshold
 
 
-_BLOCK_BREAK = re.compile(r"(?:\r\n|\r|\n)(?:[ \t]*(?:\r\n|\r|\n))+|(?<=[\r\n])(?=#{1,6} )")
+# a blank line ("\r\n" is one line end, not two) or a Markdown heading starting a line
+_BLOCK_BREAK = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:[ \t]*(?:\r\n|\r(?!\n)|\n))+|(?<=[\r\n])(?=#{1,6} )")
 _HEADING_LINE = re.compile(r"#{1,6} [^\r\n]*(?:\r\n|\r|\n)")
 
 

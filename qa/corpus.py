@@ -215,14 +215,14 @@ def _line(text: str, number: int, start: int, end: int, last: int = 0) -> Line:
 
 
 # blank lines between blocks: a line end, then lines holding only spaces, each with its line end
-_BLANK_RUN = re.compile(r"(?:\r\n|\r|\n)(?:[ \t\f\v]*(?:\r\n|\r|\n))+")
+# (a "\r" is a line end of its own only when no "\n" follows: "\r\n" is one, never a blank line)
+_ONE_END = r"(?:\r\n|\r(?!\n)|\n)"
+_BLANK_RUN = re.compile(rf"{_ONE_END}(?:[ \t\f\v]*{_ONE_END})+")
 # the same, split on (the separators kept), and its equivalent for text without "\r"
 _BLANK_SPLIT = re.compile(f"({_BLANK_RUN.pattern})")
 _BLANK_SPLIT_LF = re.compile(r"(\n(?:[ \t\f\v]*\n)+)")
-# Inside a block, every line end is one "\r" or "\n" followed by a character that is not a line end:
-# a "\r\n", or any two line ends in a row, is a blank run itself ("\r" then "\n"), so that in CRLF
-# text every line is a block of its own.
-_BLOCK_LINE_END = re.compile(r"[\r\n]")
+# a block's lines, split at their line ends (kept)
+_LINE_SPLIT = re.compile(r"(\r\n|\r|\n)")
 
 
 def units(text: str) -> list[Line]:
@@ -238,14 +238,19 @@ def units(text: str) -> list[Line]:
             lead = block.index(stripped[0])  # the spaces before the text
             s, e = pos + lead, pos + lead + len(stripped)
             first = number + _block_ends(block[:lead])
-            lines = stripped.split("\n") if lf_only else _BLOCK_LINE_END.split(stripped)
+            if lf_only:
+                lines = stripped.split("\n")
+                ends = [1] * len(lines)
+            else:
+                split = _LINE_SPLIT.split(stripped)
+                lines, ends = split[::2], [len(e) for e in split[1::2]] + [0]
             last = first + len(lines) - 1
             if first == last:
                 out.append(Line(first, s, e, stripped))
             elif _wrapped(lines):
                 out.append(Line(first, s, e, stripped, last))
             else:
-                out.extend(_block_lines(lines, first, s))
+                out.extend(_block_lines(lines, ends, first, s))
             number = last + _block_ends(block[lead + len(stripped):])  # and the line ends after it
         else:
             number += _block_ends(block)
@@ -255,19 +260,19 @@ def units(text: str) -> list[Line]:
 
 
 def _block_ends(block: str) -> int:
-    """The number of line ends in (a part of) a block."""
-    return block.count("\n") + block.count("\r") if block else 0
+    """The number of line ends in (a part of) a block ("\r\n" is one)."""
+    return block.count("\n") + block.count("\r") - block.count("\r\n") if block else 0
 
 
-def _block_lines(lines: list[str], number: int, start: int) -> Iterator[Line]:
-    """The non-blank lines of a block as units; ``lines``: the block split at its line ends,
-    starting at offset ``start`` on line ``number``."""
-    for raw in lines:
+def _block_lines(lines: list[str], ends: list[int], number: int, start: int) -> Iterator[Line]:
+    """The non-blank lines of a block as units; ``lines``: the block split at its line ends (``ends``:
+    the length of each one's), starting at offset ``start`` on line ``number``."""
+    for raw, end in zip(lines, ends):
         stripped = raw.strip()
         if stripped:
             s = start + raw.index(stripped[0])
             yield Line(number, s, s + len(stripped), stripped)
-        start += len(raw) + 1
+        start += len(raw) + end
         number += 1
 
 

@@ -11,6 +11,8 @@ import random
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qa
 from qa import corpus
@@ -183,6 +185,46 @@ def test_crlf_and_cr_line_ends_give_the_right_line_numbers(messy, name):
     assert (answers[second]["results"][0]["source"], answers[second]["results"][0]["line_start"]) == (name, 5)
     for a in (answers[first], answers[second]):
         assert "\r" not in a["results"][0]["text"]
+
+
+_LF_TEXT = st.lists(st.sampled_from([
+    "\n", "\n", "\n\n", "\n  \n", " ", "\t", "the", "of", "and", "wrapped", "Word", "walk", "x" * 45, ".", "!",
+    "?", ":", "# ", "- ", "Mr.", "©", "0:00", "Über", "42",
+]), max_size=150).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LF_TEXT, st.sampled_from(["\r\n", "\r"]))
+def test_crlf_and_cr_text_is_cut_as_its_lf_version(text, end):
+    """A file saved with Windows or old Mac line ends gives the passages of the same file saved with
+    "\n": the same lines, the same words (a "\r\n" is one line end, never a blank line)."""
+    other = text.replace("\n", end)
+    for params in (corpus.Params(), corpus.Params(min_words=3, max_words=8)):
+        a, b = corpus.split_passages(text, params), corpus.split_passages(other, params)
+        assert [(x.line_start, x.line_end) for x in a] == [(x.line_start, x.line_end) for x in b]
+        assert [text[x.char_start:x.char_end] for x in a] == \
+               [other[x.char_start:x.char_end].replace(end, "\n") for x in b]
+    assert [(u.number, u.last) for u in corpus.units(text)] == [(u.number, u.last) for u in corpus.units(other)]
+
+
+def test_hard_wrapped_crlf_paragraph_is_one_unit_and_loses_no_line():
+    text = ("This is a long paragraph that the author wrapped by hand at a fixed width so that\n"
+            "it reads well in a terminal window, and it goes on for several lines like this\n"
+            "one, which is how plain text files from mailing lists often look to readers.\n")
+    for end in ("\n", "\r\n", "\r"):
+        assert [(u.number, u.last) for u in corpus.units(text.replace("\n", end))] == [(1, 3)]
+        spans = corpus.split_passages(text.replace("\n", end), corpus.Params(min_words=5, max_words=40))
+        assert spans[0].line_start == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(_LF_TEXT, st.sampled_from(["\r\n", "\r"]))
+def test_crlf_and_cr_answer_sentences_are_those_of_lf(text, end):
+    """The sentence an answer line quotes is cut the same whatever the line ends."""
+    from qa import answer
+    other = text.replace("\n", end)
+    assert [other[a:b].replace(end, "\n") for a, b in answer.sentences(other)] == \
+           [text[a:b] for a, b in answer.sentences(text)]
 
 
 def test_file_without_sentence_punctuation_is_indexed(messy):
