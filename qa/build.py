@@ -274,10 +274,10 @@ def join_blocks(blocks: list[tuple[int, dict]]) -> dict[str, np.ndarray]:
 
 def merge_counts(keys: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """One table of sorted distinct keys and summed counts from several such tables."""
-    key = np.concatenate(keys) if keys else np.zeros(0, np.uint32)
-    count = np.concatenate(counts).astype(np.int64) if counts else np.zeros(0, np.int64)
     if len(keys) == 1:
         return keys[0], counts[0]
+    key = np.concatenate(keys) if keys else np.zeros(0, np.uint32)
+    count = np.concatenate(counts).astype(np.int64) if counts else np.zeros(0, np.int64)
     order = np.argsort(key, kind="stable")  # sorted runs: a merge
     key = key[order]
     first = np.empty(len(key), dtype=bool)

@@ -171,6 +171,8 @@ def _ends_sentence(line: str) -> bool:
     """``_TERMINAL.search(line)``, looking at the end only (a search scans the whole line)."""
     core = line[:-1] if line[-1:] == "\n" else line  # "$" also matches before a final newline
     return core.rstrip(_CLOSERS)[-1:] in _TERMINALS
+
+
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.I)
 
 

@@ -314,8 +314,8 @@ class Searcher:
         self.avglen = total_len / self.n if self.n and total_len > 0 else 1.0
         k1, b = scoring.k1, scoring.b
         # the blocks of all segments, in order: their segment, where they start in it and in all
-        self._unit_seg = [i for i, seg in enumerate(segments) for _ in range(len(seg.blocks) - 1)]
-        self._unit_seg_arr = np.array(self._unit_seg, dtype=np.int64)
+        self._unit_seg = np.array([i for i, seg in enumerate(segments) for _ in range(len(seg.blocks) - 1)],
+                                  dtype=np.int64)
         self._unit_at = np.array([a for seg in segments for a in seg.blocks[:-1]], dtype=np.int64)
         self._base = np.concatenate([base[self._unit_seg] + self._unit_at, base[-1:]])
         shift = self.offsets - base[:-1]
@@ -329,7 +329,7 @@ class Searcher:
                 norm[s.deleted] = np.inf
         mins = [self._gnorm[x:y].min(initial=np.inf) for x, y in zip(self._base[:-1], self._base[1:])]
         self._norm_min_arr = np.array([float(m) if np.isfinite(m) else 1.0 for m in mins], dtype=np.float64)
-        self._deleted = [u for u, i in enumerate(self._unit_seg) if segments[i].deleted is not None]
+        self._deleted = [u for u, i in enumerate(self._unit_seg.tolist()) if segments[i].deleted is not None]
         self._fid_cache: dict[str, int] = {}
         self._df_cache: dict[str, int] = {}
         self._info_cache: dict[str, tuple[np.ndarray, int]] = {}
@@ -527,9 +527,7 @@ class Searcher:
         ends = np.cumsum(counts)
         first = plan.lo[unit_idx, term_idx + start]
         pos = _ranges(first, counts, ends)  # the postings' positions in their segment's arrays, pair after pair
-        # runs of pairs in one segment (its blocks are next to each other)
-        seg_of = self._unit_seg_arr[unit_idx]
-        runs = np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
+        seg_of, runs = self._segment_runs(unit_idx)
         docs = []
         for r0, r1 in zip(runs[:-1], runs[1:]):
             docs.append(self.segments[int(seg_of[r0])].docs[pos[int(ends[r0] - counts[r0]):int(ends[r1 - 1])]])
@@ -551,6 +549,12 @@ class Searcher:
                                                        starts=ends[at] - counts[at])
         tf = tf.astype(np.float32)
         return ids, scale * tf / (tf + self._gnorm[ids])
+
+    def _segment_runs(self, unit_idx: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """The segment of each of the blocks ``unit_idx`` (in order), and where its runs of blocks of
+        one segment start, then their end (a segment's blocks are next to each other)."""
+        seg_of = self._unit_seg[unit_idx]
+        return seg_of, np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
 
     def _merge(self, chunks) -> tuple[np.ndarray, np.ndarray]:
         """The passages (ascending) holding any of the terms in ``chunks`` and their summed scores."""
@@ -591,8 +595,7 @@ class Searcher:
         cand = _ranges(cuts[unit_idx], n, ends)  # the passages sought, pair after pair (indices into ids)
         local = ids[cand] - np.repeat(self._base[unit_idx], n)
         has_exceptions = plan.ehi[unit_idx, term_idx + taken] > plan.elo[unit_idx, term_idx + taken]
-        seg_of = self._unit_seg_arr[unit_idx]
-        runs = np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
+        seg_of, runs = self._segment_runs(unit_idx)
         hits, tfs = [], []
         for r0, r1 in zip(runs[:-1], runs[1:]):  # the pairs of one segment
             seg = self.segments[int(seg_of[r0])]
