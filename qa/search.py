@@ -280,6 +280,9 @@ _INFO_CACHE_BYTES = 32 << 20
 # rounding never drops a passage that belongs in the top k.
 _SLACK = 1e-4
 _PREFETCH_WORDS = 32
+# a term's postings in a block with deleted passages: up to this many a run of them, read them all
+# to count the deleted ones; above it, search for the runs' bounds
+_READ_DEAD = 32
 
 
 class _Plan:
@@ -329,7 +332,13 @@ class Searcher:
                 norm[s.deleted] = np.inf
         mins = [self._gnorm[x:y].min(initial=np.inf) for x, y in zip(self._base[:-1], self._base[1:])]
         self._norm_min_arr = np.array([float(m) if np.isfinite(m) else 1.0 for m in mins], dtype=np.float64)
-        self._deleted = [u for u, i in enumerate(self._unit_seg.tolist()) if segments[i].deleted is not None]
+        # the blocks with deleted passages, each with where its runs of them start and end (block-local)
+        self._deleted: list[tuple[int, np.ndarray]] = []
+        for u, i in enumerate(self._unit_seg.tolist()):
+            if segments[i].deleted is not None:
+                at = int(self._unit_at[u])
+                dead = segments[i].deleted[at:at + int(self._base[u + 1] - self._base[u])]
+                self._deleted.append((u, np.flatnonzero(np.diff(dead.astype(np.int8), prepend=0, append=0))))
         self._fid_cache: dict[str, int] = {}
         self._df_cache: dict[str, int] = {}
         self._info_cache: dict[str, tuple[np.ndarray, int]] = {}
@@ -386,17 +395,34 @@ class Searcher:
             lo, hi = self._infos(missing)[:2]
             counts = hi - lo
             total = counts.sum(axis=0)
-            for u in self._deleted:  # passages deleted since their segment was written do not count
-                seg, at = self.segments[self._unit_seg[u]], self._unit_at[u]
+            for u, bounds in self._deleted:  # passages deleted since their segment was written do not count
                 terms_here = np.flatnonzero(counts[u])
-                if not len(terms_here):
-                    continue
-                c = counts[u, terms_here]
-                dead = seg.deleted[at + seg.docs[_ranges(lo[u, terms_here], c)]].astype(np.int64)
-                total[terms_here] -= np.add.reduceat(dead, np.cumsum(c) - c)
+                if len(terms_here) and len(bounds):
+                    total[terms_here] -= self._dead_counts(u, bounds, lo[u, terms_here], counts[u, terms_here])
             for t, n in zip(missing, total.tolist()):
                 known[t] = cache[t] = n
         return np.array([known[t] for t in terms], dtype=np.int64)
+
+    def _dead_counts(self, u: int, bounds: np.ndarray, lo: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """How many of the postings ``lo[j]:lo[j] + counts[j]`` of block ``u`` are of deleted passages
+        (``bounds``: where the block's runs of them start and end): a term's few postings are read,
+        a term's many are searched for the runs' bounds."""
+        seg, at = self.segments[self._unit_seg[u]], int(self._unit_at[u])
+        out = np.zeros(len(lo), dtype=np.int64)
+        few = np.flatnonzero(counts <= _READ_DEAD * len(bounds))
+        if len(few):
+            c = counts[few]
+            dead = seg.deleted[at:][seg.docs[_ranges(lo[few], c)]].astype(np.int64)
+            out[few] = np.add.reduceat(dead, np.cumsum(c) - c)
+        top = np.iinfo(seg.docs.dtype).max
+        needles = np.minimum(bounds, top).astype(seg.docs.dtype)
+        past = bounds > top  # the end of a run at the block's end: past every posting
+        for j in np.flatnonzero(counts > _READ_DEAD * len(bounds)).tolist():
+            a, n = int(lo[j]), int(counts[j])
+            pos = seg.docs[a:a + n].searchsorted(needles)
+            pos[past] = n
+            out[j] = int((pos[1::2] - pos[::2]).sum())
+        return out
 
     def idf(self, df: int) -> float:
         return float(np.log1p((self.n - df + 0.5) / (df + 0.5)))

@@ -161,3 +161,34 @@ def test_updates_one_file_at_a_time_leave_one_small_segment(seeds_copy, tmp_path
     questions = [f.split(" in ")[0] for f in facts] + ["What did Peskov say about Qatar?", "nuclear doctrine"]
     rebuilt = qa.build_index(seeds_copy, tmp_path / "rebuilt", warn=quiet)
     assert _answers(idx, questions) == _answers(rebuilt, questions)
+
+
+@pytest.mark.parametrize("read_dead", [0, 32, 10**9])
+def test_document_frequencies_after_deletions_equal_a_rebuild(tmp_path, monkeypatch, read_dead):
+    """Passages deleted by updates (runs of them in a block) do not count in a term's df, whether a
+    term's postings are read (_READ_DEAD large) or searched for the runs' bounds (0): the same dfs as
+    a rebuild."""
+    from qa import analysis, search
+    from qa import index as store
+    monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)
+    monkeypatch.setattr(search, "_READ_DEAD", read_dead)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    words = ["lantern", "meadow", "copper", "violin", "glacier", "pepper", "orchard", "falcon"]
+
+    def write(name, seed, n=120):
+        paras = [f"The harbour of {words[(seed + i) % 8]} town saw {words[(seed * i) % 8]} boats and "
+                 f"{'a rare zircon' if (seed + i) % 37 == 0 else 'plain cargo'} on day {i}." for i in range(n)]
+        (corpus / name).write_text("\n\n".join(paras) + "\n", encoding="utf-8")
+
+    for f in range(6):
+        write(f"f{f}.txt", f)
+    idx_dir = tmp_path / "idx"
+    qa.open_index(corpus, idx_dir, warn=quiet)
+    write("f1.txt", 11, 40)  # edited: its old passages deleted
+    (corpus / "f5.txt").unlink()  # deleted: a run of deleted passages to the end of its block
+    idx = qa.open_index(corpus, idx_dir, warn=quiet)
+    assert any(seg.deleted is not None and seg.deleted.any() for seg in idx.searcher.segments)
+    terms = analysis.analyze("harbour town boats cargo rare zircon day " + " ".join(words))
+    rebuilt = qa.build_index(corpus, tmp_path / "rebuilt", warn=quiet)
+    assert idx.searcher.dfs(terms).tolist() == rebuilt.searcher.dfs(terms).tolist()
