@@ -141,6 +141,22 @@ def _ranges(first: np.ndarray, counts: np.ndarray, ends: np.ndarray | None = Non
     return pos
 
 
+def _stable_sort(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(``ids`` sorted, the order that sorts them, equal ids in their order): np.argsort(ids,
+    kind="stable")'s, found by sorting each id with its position as one int64 key. Distinct keys need
+    no stable sort, and numpy's default sort of int64 is several times faster than its stable one."""
+    shift = len(ids).bit_length()
+    if not len(ids) or int(ids.max()) >= 1 << (62 - shift):
+        order = np.argsort(ids, kind="stable")
+        return ids[order], order
+    key = ids << shift
+    key |= np.arange(len(ids), dtype=np.int64)
+    key.sort()
+    order = key & ((1 << shift) - 1)
+    key >>= shift
+    return key, order
+
+
 def _popcount(words: np.ndarray) -> np.ndarray:
     """Set bits of each uint64, as int64."""
     if hasattr(np, "bitwise_count"):
@@ -594,8 +610,7 @@ class Searcher:
             return out, dense[out].astype(np.float32)
         # ids are runs in passage order (one a term and block): a stable sort merges them, and keeps
         # a passage's contributions in plan order, summed in that order as before
-        order = np.argsort(ids, kind="stable")
-        ids = ids[order]
+        ids, order = _stable_sort(ids)
         first = np.empty(len(ids), dtype=bool)
         first[0] = True
         np.not_equal(ids[1:], ids[:-1], out=first[1:])

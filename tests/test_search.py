@@ -3,6 +3,7 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import qa
 from qa import analysis
@@ -68,3 +69,16 @@ def test_lazy_top_equals_brute_force(tmp_path, monkeypatch, block):
         full = dict(brute_force(idx.searcher, weights, 10**6))
         for pid, score in got:
             assert np.isclose(full[pid], score, rtol=1e-4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 2**20), max_size=2000), st.integers(0, 2**62))
+def test_stable_sort_is_numpys_stable_argsort(values, big):
+    """The merge's sort (each id keyed with its position, sorted by numpy's default sort) gives
+    exactly np.argsort(kind="stable")'s order, with ties in their order; ids too large for the key
+    fall back to it."""
+    from qa.search import _stable_sort
+    for ids in (np.array(values, dtype=np.int64), np.array(values + [big], dtype=np.int64)):
+        got, order = _stable_sort(ids)
+        want = np.argsort(ids, kind="stable")
+        assert order.tolist() == want.tolist() and got.tolist() == ids[want].tolist()
