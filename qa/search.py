@@ -254,18 +254,28 @@ def _describe(segments: list[Segment], p: np.ndarray, cuts: list[int]) -> np.nda
                 lo[at] = seg.indptr[mm]
                 hi[at] = seg.indptr[mm + 1]
                 mx[at] = seg.maxtf[mm]
-    for seg, a, b in live:
-        if len(seg.tf_at):
-            elo[a:b], ehi[a:b] = seg._exceptions_before(out[:2, a:b])
-        else:
-            elo[a:b] = ehi[a:b] = 0
-    # a single posting's term frequency: its exception's, or 1
-    single = np.flatnonzero(~multi & (ehi > elo))
-    if len(single):
-        s_cuts = np.searchsorted(single, cuts).tolist()
-        for seg, a, b in zip(segments, s_cuts, s_cuts[1:]):
-            if b > a:
-                mx[single[a:b]] = seg.tf_of[elo[single[a:b]]]
+    # the exceptions of each term: none for a multi one whose largest term frequency is 1, one at
+    # most (at its posting) for a single one, searched for only for the others
+    elo[:] = 0
+    ehi[:] = 0
+    search = np.flatnonzero(~multi | (mx > 1))
+    both = multi[search]  # (a multi term's end too)
+    s_cuts = np.searchsorted(search, cuts).tolist()
+    for seg, a, b in zip(segments, s_cuts, s_cuts[1:]):
+        if b > a and len(seg.tf_at):
+            at = search[a:b]
+            first = seg._exceptions_before(lo[at])
+            elo[at] = first
+            two = both[a:b]
+            if two.any():
+                ehi[at[two]] = seg._exceptions_before(hi[at[two]])
+            one = ~two
+            if one.any():
+                e = first[one]
+                found = seg.tf_at[np.minimum(e, len(seg.tf_at) - 1)] == lo[at[one]]
+                ehi[at[one]] = e + found
+                # a single posting's term frequency: its exception's, or 1
+                mx[at[one][found]] = seg.tf_of[e[found]]
     return out
 
 

@@ -63,6 +63,12 @@ def _assert_reads_back(seg: search.Segment, csc: dict) -> None:
         assert np.array_equal(got, csc["docs"][a:b])
         assert np.array_equal(np.concatenate([seg.tf(np.arange(x, y)) for x, y in zip(lo[:, j], hi[:, j])]),
                               csc["tfs"][a:b])
+        # each block's largest term frequency, and its exceptions (tf_at) when it has any above 1
+        for u, (x, y) in enumerate(zip(lo[:, j], hi[:, j])):
+            tf_here = seg.tf(np.arange(x, y))
+            assert mx[u, j] == tf_here.max(initial=0), term
+            exceptions = seg.tf_at[elo[u, j]:ehi[u, j]]
+            assert np.array_equal(exceptions, np.arange(x, y)[tf_here > 1]), term
     # runs of several terms at once, as a question's postings are read
     runs = seg.tf_runs(lo.T.ravel(), (hi - lo).T.ravel())
     assert np.array_equal(runs, seg.tf_runs(lo.T.ravel(), (hi - lo).T.ravel(), elo.T.ravel(), ehi.T.ravel()))
