@@ -30,7 +30,9 @@ your yours yourself yourselves also whose shall may might must us per via etc ye
 """.split())
 
 _TOKEN = re.compile(r"\w\w+")
-_DIGIT_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# a comma with a digit before it and three after it, then no digit ("1,500,000"); the comma first,
+# so that the regex engine looks for commas only, not for a digit before every character
+_DIGIT_GROUP = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
@@ -74,7 +76,8 @@ def _fold_word(word: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, map curly quotes and dashes to ASCII, strip accents, join digit groups."""
-    text = text.translate(_QUOTES).lower()
+    # none of the characters _QUOTES maps is ASCII
+    text = text.lower() if text.isascii() else text.translate(_QUOTES).lower()
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in text if not unicodedata.combining(c))

@@ -86,3 +86,25 @@ def test_highlight_spans_are_words_of_the_text(text):
     for s, e in analysis.highlight_spans(text, terms):
         assert 0 <= s < e <= len(text)
         assert text[s:e].strip() == text[s:e]
+
+
+def _reference_fold(text: str) -> str:
+    """fold as first written: translate, lower-case, strip accents, then the digit-group regex with a
+    look-behind first."""
+    import re
+    import unicodedata
+    text = text.translate(analysis._QUOTES).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+
+
+DIGITY = st.lists(st.sampled_from(list("0123456789,, .a\u0661\u0663\u2019\u00a0\u00e9")), max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(WORDY, ANY_TEXT, DIGITY))
+def test_fold_equals_its_first_definition(text):
+    assert analysis.fold(text) == _reference_fold(text)
+    assert analysis.fold_many(text) == _reference_fold(text)
