@@ -8,9 +8,7 @@ answer; the threshold is calibrated on the dev questions and tested.
 """
 from __future__ import annotations
 
-import heapq
 import re
-from operator import itemgetter
 
 import numpy as np
 
@@ -93,22 +91,26 @@ def feedback(weights: dict[str, float], texts: list[str], searcher, n_terms: int
 
 
 def feedback_candidates(texts: list[str], searcher, n_terms: int):
-    """(each word's weight in ``texts``, the words whose idf feedback_from will need)."""
-    from collections import Counter
+    """(the weight in ``texts`` of each word below, the words whose idf feedback_from will need: the
+    ``3 n_terms`` weighing most in the passages themselves, a few lookups rather than hundreds)."""
+    from itertools import chain
 
     k1, b = searcher.scoring.k1, searcher.scoring.b
-    mass: dict[str, float] = {}
+    per_text = [analysis.words(text) for text in texts]
+    distinct = list(dict.fromkeys(chain.from_iterable(per_text)))
+    stem_of = dict(zip(distinct, analysis.stems(distinct)))
     stop = analysis.STOP_WORDS
-    for rank, text in enumerate(texts, start=1):
-        # the unigrams of analysis.analyze(text), in the same order, without making its bigrams
-        tf = Counter(analysis.tokenize(text))
-        for word in stop.intersection(tf):
-            del tf[word]
-        norm = k1 * (1 - b + b * sum(tf.values()) / searcher.avglen)
-        for term, count in tf.items():
-            mass[term] = mass.get(term, 0) + count * (k1 + 1) / (count + norm) / rank
-    # idf only for the words that weigh most in the passages themselves: a few lookups, not hundreds
-    return mass, [t for t, _ in heapq.nlargest(3 * n_terms, mass.items(), key=itemgetter(1))]
+    # each stem (the unigrams of analysis.analyze) numbered by its first occurrence, text after text
+    ids: dict[str, int] = {}
+    rows = [[ids.setdefault(s, len(ids)) for s in map(stem_of.__getitem__, ws) if s not in stop] for ws in per_text]
+    mass = np.zeros(len(ids))
+    for rank, row in enumerate(rows, start=1):
+        tf = np.bincount(np.array(row, dtype=np.int64), minlength=len(ids)).astype(np.float64)
+        norm = k1 * (1 - b + b * len(row) / searcher.avglen)
+        mass += tf * (k1 + 1) / (tf + norm) / rank  # (0 where a text lacks the word)
+    terms = list(ids)
+    best = np.argsort(-mass, kind="stable")[:3 * n_terms].tolist()  # ties: the first seen first
+    return {terms[i]: float(mass[i]) for i in best}, [terms[i] for i in best]
 
 
 def feedback_from(weights: dict[str, float], mass, candidates: list[str], searcher, n_terms: int,

@@ -108,3 +108,32 @@ DIGITY = st.lists(st.sampled_from(list("0123456789,, .a\u0661\u0663\u2019\u00a0\
 def test_fold_equals_its_first_definition(text):
     assert analysis.fold(text) == _reference_fold(text)
     assert analysis.fold_many(text) == _reference_fold(text)
+
+
+def _reference_feedback_candidates(texts, searcher, n_terms):
+    """answer.feedback_candidates as first written: a Counter a text, a dict of weights, heapq."""
+    import heapq
+    from collections import Counter
+    k1, b = searcher.scoring.k1, searcher.scoring.b
+    mass = {}
+    for rank, text in enumerate(texts, start=1):
+        tf = Counter(analysis.tokenize(text))
+        for word in analysis.STOP_WORDS.intersection(tf):
+            del tf[word]
+        norm = k1 * (1 - b + b * sum(tf.values()) / searcher.avglen)
+        for term, count in tf.items():
+            mass[term] = mass.get(term, 0) + count * (k1 + 1) / (count + norm) / rank
+    return mass, [t for t, _ in heapq.nlargest(3 * n_terms, mass.items(), key=lambda x: x[1])]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(WORDY, ANY_TEXT), max_size=12), st.integers(1, 40), st.floats(1, 200))
+def test_feedback_candidates_equal_their_first_definition(texts, n_terms, avglen):
+    from types import SimpleNamespace
+    from qa.answer import feedback_candidates
+    from qa.search import Scoring
+    searcher = SimpleNamespace(scoring=Scoring(), avglen=avglen)
+    mass, candidates = feedback_candidates(texts, searcher, n_terms)
+    want_mass, want = _reference_feedback_candidates(texts, searcher, n_terms)
+    assert candidates == want
+    assert all(mass[t] == want_mass[t] for t in candidates)
