@@ -346,6 +346,7 @@ class Searcher:
         self._unit_seg = np.array([i for i, seg in enumerate(segments) for _ in range(len(seg.blocks) - 1)],
                                   dtype=np.int64)
         self._unit_at = np.array([a for seg in segments for a in seg.blocks[:-1]], dtype=np.int64)
+        self._seg_first_unit = np.cumsum([0] + [len(seg.blocks) - 1 for seg in segments[:-1]]).astype(np.int64)
         self._base = np.concatenate([base[self._unit_seg] + self._unit_at, base[-1:]])
         shift = self.offsets - base[:-1]
         self._shift = None if not shift.any() else shift[self._unit_seg]
@@ -579,10 +580,8 @@ class Searcher:
         ends = np.cumsum(counts)
         first = plan.lo[unit_idx, term_idx + start]
         pos = _ranges(first, counts, ends)  # the postings' positions in their segment's arrays, pair after pair
-        seg_of, runs = self._segment_runs(unit_idx)
-        docs = []
-        for r0, r1 in zip(runs[:-1], runs[1:]):
-            docs.append(self.segments[int(seg_of[r0])].docs[pos[int(ends[r0] - counts[r0]):int(ends[r1 - 1])]])
+        parts = self._segment_runs(unit_idx)
+        docs = [seg.docs[pos[int(ends[r0] - counts[r0]):int(ends[r1 - 1])]] for seg, r0, r1 in parts]
         ids = (np.concatenate(docs) if len(docs) > 1 else docs[0]).astype(np.int64)
         ids += np.repeat(self._base[unit_idx], counts)
         scale = np.repeat(plan.scale[start:stop].astype(np.float32)[term_idx], counts)
@@ -593,20 +592,19 @@ class Searcher:
         if not len(some):
             return ids, scale / (1 + self._gnorm[ids])  # tf 1 everywhere: scale * tf / (tf + norm)
         tf = np.ones(len(pos), dtype=np.uint8)
-        cuts = np.searchsorted(some, runs).tolist()
-        for r0, a, b in zip(runs, cuts, cuts[1:]):
+        cuts = np.searchsorted(some, [r0 for _, r0, _ in parts] + [len(unit_idx)]).tolist()
+        for (seg, _, _), a, b in zip(parts, cuts, cuts[1:]):
             if b > a:
                 at = some[a:b]
-                self.segments[int(seg_of[r0])].tf_runs(first[at], counts[at], elo[at], ehi[at], out=tf,
-                                                       starts=ends[at] - counts[at])
+                seg.tf_runs(first[at], counts[at], elo[at], ehi[at], out=tf, starts=ends[at] - counts[at])
         tf = tf.astype(np.float32)
         return ids, scale * tf / (tf + self._gnorm[ids])
 
-    def _segment_runs(self, unit_idx: np.ndarray) -> tuple[np.ndarray, list[int]]:
-        """The segment of each of the blocks ``unit_idx`` (in order), and where its runs of blocks of
-        one segment start, then their end (a segment's blocks are next to each other)."""
-        seg_of = self._unit_seg[unit_idx]
-        return seg_of, np.flatnonzero(np.diff(seg_of, prepend=-1)).tolist() + [len(seg_of)]
+    def _segment_runs(self, unit_idx: np.ndarray) -> list[tuple[Segment, int, int]]:
+        """(segment, start, end) of each run of the (ascending) blocks ``unit_idx`` that are one
+        segment's (a segment's blocks are next to each other)."""
+        cuts = np.searchsorted(unit_idx, self._seg_first_unit).tolist() + [len(unit_idx)]
+        return [(seg, a, b) for seg, a, b in zip(self.segments, cuts, cuts[1:]) if b > a]
 
     def _merge(self, chunks) -> tuple[np.ndarray, np.ndarray]:
         """The passages (ascending) holding any of the terms in ``chunks`` and their summed scores."""
@@ -646,10 +644,8 @@ class Searcher:
         cand = _ranges(cuts[unit_idx], n, ends)  # the passages sought, pair after pair (indices into ids)
         local = ids[cand] - np.repeat(self._base[unit_idx], n)
         has_exceptions = plan.ehi[unit_idx, term_idx + taken] > plan.elo[unit_idx, term_idx + taken]
-        seg_of, runs = self._segment_runs(unit_idx)
         hits, tfs = [], []
-        for r0, r1 in zip(runs[:-1], runs[1:]):  # the pairs of one segment
-            seg = self.segments[int(seg_of[r0])]
+        for seg, r0, r1 in self._segment_runs(unit_idx):  # the pairs of one segment
             a, b = int(ends[r0] - n[r0]), int(ends[r1 - 1])
             sought = local[a:b].astype(seg.docs.dtype)  # in the postings' dtype: no copy of them
             bounds = (ends[r0:r1] - a).tolist()
