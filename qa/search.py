@@ -254,28 +254,23 @@ def _describe(segments: list[Segment], p: np.ndarray, cuts: list[int]) -> np.nda
                 lo[at] = seg.indptr[mm]
                 hi[at] = seg.indptr[mm + 1]
                 mx[at] = seg.maxtf[mm]
-    # the exceptions of each term: none for a multi one whose largest term frequency is 1, one at
-    # most (at its posting) for a single one, searched for only for the others
+    # the exceptions of each term, searched for only where there may be some: not for a multi term
+    # whose largest term frequency is 1
     elo[:] = 0
     ehi[:] = 0
     search = np.flatnonzero(~multi | (mx > 1))
-    both = multi[search]  # (a multi term's end too)
     s_cuts = np.searchsorted(search, cuts).tolist()
     for seg, a, b in zip(segments, s_cuts, s_cuts[1:]):
         if b > a and len(seg.tf_at):
             at = search[a:b]
-            first = seg._exceptions_before(lo[at])
-            elo[at] = first
-            two = both[a:b]
-            if two.any():
-                ehi[at[two]] = seg._exceptions_before(hi[at[two]])
-            one = ~two
-            if one.any():
-                e = first[one]
-                found = seg.tf_at[np.minimum(e, len(seg.tf_at) - 1)] == lo[at[one]]
-                ehi[at[one]] = e + found
-                # a single posting's term frequency: its exception's, or 1
-                mx[at[one][found]] = seg.tf_of[e[found]]
+            elo[at], ehi[at] = seg._exceptions_before(out[:2, at])
+    # a single posting's term frequency: its exception's, or 1
+    single = search[~multi[search] & (ehi[search] > elo[search])]
+    if len(single):
+        s_cuts = np.searchsorted(single, cuts).tolist()
+        for seg, a, b in zip(segments, s_cuts, s_cuts[1:]):
+            if b > a:
+                mx[single[a:b]] = seg.tf_of[elo[single[a:b]]]
     return out
 
 
@@ -478,8 +473,8 @@ class Searcher:
         terms = [t for t, w in weights.items() if w > 0]
         if not terms:
             return None
-        lo, hi, mx, elo, ehi = self._infos(terms)
-        raw = (hi - lo).sum(axis=0)
+        info = self._infos(terms)
+        raw = (info[1] - info[0]).sum(axis=0)
         if dfs is not None:
             df = np.array([dfs[t] if n else 0 for t, n in zip(terms, raw.tolist())], dtype=np.int64)
         elif self._deleted:
@@ -491,13 +486,12 @@ class Searcher:
             return None
         df_list = df.tolist()
         keep = sorted(keep.tolist(), key=lambda j: (df_list[j], terms[j]))
-        lo, hi, mx, elo, ehi = lo[:, keep], hi[:, keep], mx[:, keep], elo[:, keep], ehi[:, keep]
+        lo, hi, mx, elo, ehi = info[:, :, keep]
         df = df[keep]
         w = np.array([weights[terms[j]] for j in keep], dtype=np.float64)
         scale = w * np.log1p((self.n - df + 0.5) / (df + 0.5)) * (self.scoring.k1 + 1)
         mxf = mx.astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_block = np.where(mx > 0, scale * mxf / (mxf + self._norm_min_arr[:, None]), 0.0)
+        per_block = np.divide(scale * mxf, mxf + self._norm_min_arr[:, None], out=np.zeros(mx.shape), where=mx > 0)
         bound = per_block.max(axis=0) if len(self._unit_seg) else np.zeros(len(keep))
         return _Plan([terms[j] for j in keep], df, scale, bound, lo, hi, elo, ehi)
 
