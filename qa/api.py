@@ -148,6 +148,7 @@ class Index:
     def __init__(self, corpus_dir: Path, index_dir: Path, manifest: dict, scoring: Scoring = Scoring(), cluster=None):
         """``cluster``: a qa.cluster.Cluster whose workers score the questions (None: this process)."""
         self.corpus = corpus_dir
+        self._root = str(corpus_dir)
         self.path = index_dir
         self.manifest = manifest
         self.cluster = cluster
@@ -267,7 +268,7 @@ class Index:
 
     def _read_span(self, source: str, entry: dict, start: int, end: int) -> str | None:
         try:
-            fd = os.open(self.corpus / source, os.O_RDONLY | os.O_NONBLOCK)
+            fd = os.open(os.path.join(self._root, source), os.O_RDONLY | os.O_NONBLOCK)
         except OSError:
             return None
         try:

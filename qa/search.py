@@ -693,7 +693,7 @@ class Searcher:
     def passage(self, pid: int) -> tuple[str, int, int, int, int]:
         """(source, char_start, char_end, line_start, line_end) of passage ``pid``."""
         seg, local = self.locate(pid)
-        file_no, cs, ce, ls, le = (int(x) for x in seg.passages[local])
+        file_no, cs, ce, ls, le = seg.passages[local].tolist()
         return seg.sources[file_no], cs, ce, ls, le
 
     def live_passages(self):
