@@ -5,8 +5,9 @@
 Checks out ``--base`` (a git revision) into a temporary worktree, then runs it and the working tree,
 each in its own process, over the documents benchmarks/quality.py wrote (benchmarks/out/collections,
 written if missing): each builds its own index and prints, for every query, its top 100 (file, first
-line, score to 4 decimals). Prints how many queries rank alike, and the first differences. Exit 0
-when all do, 1 otherwise.
+line, score). Prints how many queries rank alike (the same passages in the same order, scores equal
+to a millionth), how many of those with bit-identical scores, and the first differences. Exit 0 when
+all rank alike, 1 otherwise.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ for name, docs, queries, index in json.loads(sys.argv[2]):
     out[name] = {}
     for qid, text in queries:
         hits = ix.search(text, k=100)
-        out[name][qid] = [[ix.passage_source(pid), ix.searcher.passage(pid)[3], round(s, 4)] for pid, s in hits]
+        out[name][qid] = [[ix.passage_source(pid), ix.searcher.passage(pid)[3], s] for pid, s in hits]
 print(json.dumps(out))
 """
 
@@ -66,20 +67,29 @@ def main() -> int:
     for label, run in (("base", old), ("working tree", new)):
         info = run.pop("")
         print(f"{label}: {info['code']}, index format {info['format']}")
-    same = total = 0
+    same = identical = total = 0
     shown = 0
     for name, queries in old.items():
-        alike = sum(new[name][q] == r for q, r in queries.items())
-        print(f"{name:10} {alike}/{len(queries)} queries rank alike (top 100, scores to 4 decimals)")
-        same += alike
+        alike = [q for q, r in queries.items() if _alike(r, new[name][q])]
+        exact = sum(new[name][q] == queries[q] for q in alike)
+        print(f"{name:10} {len(alike)}/{len(queries)} queries rank alike (top 100), {exact} with identical scores")
+        same += len(alike)
+        identical += exact
         total += len(queries)
         for q, r in queries.items():
-            if new[name][q] != r and shown < 5:
+            if q not in alike and shown < 5:
                 shown += 1
                 print(f"  {name} {q}: first difference at rank "
-                      f"{next(i for i, (a, b) in enumerate(zip(r + [None], new[name][q] + [None])) if a != b) + 1}")
-    print(f"all: {same}/{total} queries rank alike")
+                      f"{next(i for i, (a, b) in enumerate(zip(r + [None], new[name][q] + [None])) if not _alike([a], [b])) + 1}")
+    print(f"all: {same}/{total} queries rank alike, {identical} with identical scores")
     return 0 if same == total else 1
+
+
+def _alike(a: list, b: list) -> bool:
+    """The same passages in the same order, their scores equal to a millionth."""
+    return len(a) == len(b) and all(
+        x == y or (x is not None and y is not None and x[:2] == y[:2] and abs(x[2] - y[2]) <= 1e-6 * abs(x[2]))
+        for x, y in zip(a, b))
 
 
 if __name__ == "__main__":

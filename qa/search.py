@@ -278,6 +278,7 @@ ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start
           "blocks", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys", "stems_df")
 _EMPTY_IDS = np.zeros(0, np.int64)
 _EMPTY_SCORES = np.zeros(0, np.float32)
+_EMPTY_SUMS = np.zeros(0, np.float64)
 
 
 def _kth(scores: np.ndarray, k: int) -> float:
@@ -297,10 +298,13 @@ def shard_totals(segments: list[Segment]) -> tuple[int, float]:
 # Where each question term's postings are, cached across questions (an opened index does not change):
 # term -> (array, column) into an int64 array (5, blocks, terms) of Segment.find's.
 _INFO_CACHE_BYTES = 32 << 20
-# A bound or a floor compared with scores summed in float32 is given this much slack, so that
-# rounding never drops a passage that belongs in the top k.
+# A bound or a floor compared with scores (float32 contributions summed in float64) is given this much
+# slack, so that rounding never drops a passage that belongs in the top k.
 _SLACK = 1e-4
 _PREFETCH_WORDS = 32
+# below this many postings a block and term left, reading the terms left costs less than a check of
+# the k-th score and the look-ups it would lead to
+_SCAN_REST = 48
 # a term's postings in a block with deleted passages: up to this many a run of them, read them all
 # to count the deleted ones; above it, search for the runs' bounds
 _READ_DEAD = 32
@@ -525,11 +529,14 @@ class Searcher:
         done = 0
         next_check = 1
         postings = (plan.hi - plan.lo).sum(axis=0).tolist()
+        total = sum(postings)
         scanned = 0
         for i, bound in enumerate(bounds, start=1):
             remaining -= bound
             taken_bound += bound
             scanned += postings[i - 1]
+            if total - scanned <= _SCAN_REST * (n_terms - i) * len(self._unit_seg):
+                break  # the terms left are all read
             # the k-th score found can be no more than taken_bound: only then is it worth computing,
             # and then at 1, 2, 4, 8... terms taken, so a long question costs a few checks, not one a
             # term; and before a term with more postings than all those taken (a check costs no more
@@ -601,15 +608,17 @@ class Searcher:
         return [(seg, a, b) for seg, a, b in zip(self.segments, cuts, cuts[1:]) if b > a]
 
     def _merge(self, chunks) -> tuple[np.ndarray, np.ndarray]:
-        """The passages (ascending) holding any of the terms in ``chunks`` and their summed scores."""
+        """The passages (ascending) holding any of the terms in ``chunks`` and their scores: each one's
+        contributions (float32) summed in float64 in plan order, as _lookup goes on adding them, so
+        that a passage's score does not depend on which terms were read and which looked up."""
         ids = np.concatenate([c[0] for c in chunks]) if len(chunks) > 1 else chunks[0][0]
         contrib = np.concatenate([c[1] for c in chunks]) if len(chunks) > 1 else chunks[0][1]
         if not len(ids):
-            return _EMPTY_IDS, _EMPTY_SCORES
+            return _EMPTY_IDS, _EMPTY_SUMS
         if len(ids) > len(self._gnorm) // 2:
             dense = np.bincount(ids, weights=contrib, minlength=len(self._gnorm))
             out = np.flatnonzero(dense)
-            return out, dense[out].astype(np.float32)
+            return out, dense[out]
         # ids are runs in passage order (one a term and block): a stable sort merges them, and keeps
         # a passage's contributions in plan order, summed in that order as before
         ids, order = _stable_sort(ids)
@@ -619,7 +628,7 @@ class Searcher:
         group = np.cumsum(first)
         group -= 1
         out = ids[first]
-        return out, np.bincount(group, weights=contrib[order], minlength=len(out)).astype(np.float32)
+        return out, np.bincount(group, weights=contrib[order], minlength=len(out))
 
     def _lookup(self, plan: _Plan, taken: int, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """``scores`` of passages ``ids`` plus the contributions of plan terms ``taken:``, added one

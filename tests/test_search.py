@@ -82,3 +82,26 @@ def test_stable_sort_is_numpys_stable_argsort(values, big):
         got, order = _stable_sort(ids)
         want = np.argsort(ids, kind="stable")
         assert order.tolist() == want.tolist() and got.tolist() == ids[want].tolist()
+
+
+@pytest.mark.parametrize("block", [None, 7])
+def test_a_passage_scores_the_same_whatever_the_terms_read(tmp_path, monkeypatch, block):
+    """Whether a term's postings are read whole or searched for the passages found (which depends on
+    k and on the floor), a passage's score is the same float: its contributions summed in plan order."""
+    if block:
+        from qa import build
+        monkeypatch.setattr(build, "MAX_BLOCK_PASSAGES", block)
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    make_corpus(corpus, n_files=60, seed=3)
+    searcher = qa.build_index(corpus, tmp_path / "i", warn=lambda m: None).searcher
+    rng = random.Random(2)
+    for _ in range(150):
+        words = rng.sample(WORDS, rng.randint(2, 8))
+        weights = {analysis.stem(w): rng.choice([1.0, 0.37, 0.71, 1.9]) for w in words}
+        everything = dict(searcher.top(weights, 10**6))
+        for k in (1, 3, 10):
+            got = searcher.top(weights, k)
+            assert all(score == everything[pid] for pid, score in got)
+            if got:
+                assert searcher.top_above(weights, k, got[-1][1] * rng.choice([0.5, 0.9, 1.0])) == got
