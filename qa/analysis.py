@@ -144,10 +144,11 @@ def stems(folded_words: list[str]) -> list[str]:
         return out
     if len(cache) > 2_000_000:
         cache.clear()
-    missing = list(dict.fromkeys(w for w, s in zip(folded_words, out) if s is None))
-    for w, s in zip(missing, _stemmer_uncached.stemWords([IRREGULAR.get(w, w) for w in missing])):
-        cache[w] = w if w in STOP_WORDS else s
-    return list(map(cache.__getitem__, folded_words))
+    at = [i for i, s in enumerate(out) if s is None]
+    missing = [folded_words[i] for i in at]  # (a word twice in it is stemmed twice, the same way)
+    for i, w, s in zip(at, missing, _stemmer_uncached.stemWords([IRREGULAR.get(w, w) for w in missing])):
+        out[i] = cache[w] = w if w in STOP_WORDS else s
+    return out
 
 
 _IRREGULAR_UTF8 = {form.encode(): base.encode() for form, base in IRREGULAR.items()}
