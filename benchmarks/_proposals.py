@@ -265,13 +265,13 @@ def build_patch(**opts: Any):
 
         original_stops = analysis.STOP_WORDS
         analysis.STOP_WORDS = STOP_LISTS[stop](original_stops)
-        analysis._token_cache.clear()
+        analysis._seed_token_cache()
         try:
             with build_patch(**{**opts, "stop": "qa"}):
                 yield
         finally:
             analysis.STOP_WORDS = original_stops
-            analysis._token_cache.clear()
+            analysis._seed_token_cache()
         return
     keep = opts.get("keep", "qa")
     if keep in ("qa", "opening"):  # "opening" and title=1 were adopted: qa's own behaviour now

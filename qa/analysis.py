@@ -136,6 +136,17 @@ def stem(word: str) -> str:
 _token_cache: dict[str, str] = {}
 
 
+def _seed_token_cache() -> None:
+    """The words whose stem is not simply the stemmer's: stop words (left as they are) and the
+    irregular forms (stemmed from their base). Every other word stems as the stemmer says."""
+    _token_cache.clear()
+    _token_cache.update((form, _stemmer.stemWord(base)) for form, base in IRREGULAR.items())
+    _token_cache.update((w, w) for w in STOP_WORDS)
+
+
+_seed_token_cache()
+
+
 def stems(folded_words: list[str]) -> list[str]:
     """Stems of folded words; stop words are left as they are, for the stop list to catch."""
     cache = _token_cache
@@ -143,11 +154,13 @@ def stems(folded_words: list[str]) -> list[str]:
     if None not in out:
         return out
     if len(cache) > 2_000_000:
-        cache.clear()
+        _seed_token_cache()
     at = [i for i, s in enumerate(out) if s is None]
     missing = [folded_words[i] for i in at]  # (a word twice in it is stemmed twice, the same way)
-    for i, w, s in zip(at, missing, _stemmer_uncached.stemWords([IRREGULAR.get(w, w) for w in missing])):
-        out[i] = cache[w] = w if w in STOP_WORDS else s
+    stemmed = _stemmer_uncached.stemWords(missing)
+    cache.update(zip(missing, stemmed))
+    for i, s in zip(at, stemmed):
+        out[i] = s
     return out
 
 
