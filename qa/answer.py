@@ -98,14 +98,16 @@ def feedback_candidates(texts: list[str], searcher, n_terms: int):
     k1, b = searcher.scoring.k1, searcher.scoring.b
     per_text = [analysis.words(text) for text in texts]
     distinct = list(dict.fromkeys(chain.from_iterable(per_text)))
-    stem_of = dict(zip(distinct, analysis.stems(distinct)))
     stop = analysis.STOP_WORDS
     # each stem (the unigrams of analysis.analyze) numbered by its first occurrence, text after text
+    # (that of its first word: the words are in that order); a stop word is -1
     ids: dict[str, int] = {}
-    rows = [[ids.setdefault(s, len(ids)) for s in map(stem_of.__getitem__, ws) if s not in stop] for ws in per_text]
+    word_id = {w: -1 if s in stop else ids.setdefault(s, len(ids)) for w, s in zip(distinct, analysis.stems(distinct))}
     mass = np.zeros(len(ids))
-    for rank, row in enumerate(rows, start=1):
-        tf = np.bincount(np.array(row, dtype=np.int64), minlength=len(ids)).astype(np.float64)
+    for rank, ws in enumerate(per_text, start=1):
+        row = np.fromiter(map(word_id.__getitem__, ws), dtype=np.int64, count=len(ws))
+        row = row[row >= 0]
+        tf = np.bincount(row, minlength=len(ids)).astype(np.float64)
         norm = k1 * (1 - b + b * len(row) / searcher.avglen)
         mass += tf * (k1 + 1) / (tf + norm) / rank  # (0 where a text lacks the word)
     terms = list(ids)
