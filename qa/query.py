@@ -90,11 +90,14 @@ def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:
     words = _words(question)
     concepts: list[Concept] = []
     if words:
-        word_dfs = searcher.word_df(words)
+        word_dfs = searcher.word_df(words).tolist()
         own_stems = [analysis.stem(w) for w in words]
-        stem_dfs = searcher.word_df(own_stems, "stems")
-        for word, df, own, stem_df in zip(words, word_dfs, own_stems, stem_dfs):
-            df = df or stem_df  # "testing" is no typo where the corpus says "tested"
+        # "testing" is no typo where the corpus says "tested": a word the corpus lacks counts its stem's
+        unknown = [i for i, df in enumerate(word_dfs) if not df]
+        if unknown:
+            for i, df in zip(unknown, searcher.word_df([own_stems[i] for i in unknown], "stems").tolist()):
+                word_dfs[i] = df
+        for word, df, own in zip(words, word_dfs, own_stems):
             stems: dict[str, float] = {}
             variants = spelling_variants(word, int(df), searcher) if searcher.n else []
             if df > 0 or not variants:
@@ -103,8 +106,8 @@ def parse(question: str, searcher: Searcher, scoring: Scoring) -> Query:
                 weight = 1.0 if df == 0 and i == 0 else scoring.fuzzy_weight
                 stems.setdefault(variant_stem, weight)
             concepts.append(Concept(word, stems))
-    for c in concepts:
-        c.idf = searcher.idf(searcher.df(c.main))
+    for c, df in zip(concepts, searcher.dfs([c.main for c in concepts]).tolist()):
+        c.idf = searcher.idf(df)
     weights: dict[str, float] = {}
     for c in concepts:
         for s, w in c.stems.items():
