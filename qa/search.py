@@ -182,7 +182,7 @@ class _Dictionary:
         self.mask = (1 << self.shift) - 1
 
 
-def find_terms(segments: list[Segment], fids: np.ndarray) -> np.ndarray:
+def find_terms(segments: list[Segment], fids: np.ndarray, tables: _Tables | None = None) -> np.ndarray:
     """(5, blocks, len(fids)) int64: Segment.find's of ``fids`` in every block of ``segments``, in
     order. The dictionaries of all the segments are searched together: a segment costs only the
     gathers from its own arrays."""
@@ -219,41 +219,55 @@ def find_terms(segments: list[Segment], fids: np.ndarray) -> np.ndarray:
     hit = np.flatnonzero((np.concatenate(low) if len(low) > 1 else low[0]) == np.repeat(key, lens))
     if len(hit):
         where = np.searchsorted(ends, hit, side="right")  # the cells found
-        out[:, where] = _describe(segments, cells[hit], np.searchsorted(where, seg_cells).tolist())
+        out[:, where] = _describe(segments, cells[hit], np.searchsorted(where, seg_cells).tolist(), tables)
     return out.reshape(5, n_units, k)
 
 
-def _describe(segments: list[Segment], p: np.ndarray, cuts: list[int]) -> np.ndarray:
+class _Tables:
+    """The small per-term arrays of several segments' dictionaries (their multi bits, the multi terms
+    before each 64, the multi terms' postings starts and largest tfs) each as one array, so that a
+    look-up gathers from all segments at once; ``*_at``: where each segment's part starts."""
+
+    def __init__(self, segments: list[Segment]):
+        def joined(name: str) -> tuple[np.ndarray, np.ndarray]:
+            parts = [getattr(seg, name) for seg in segments] or [np.zeros(0, np.int64)]
+            at = np.cumsum([0] + [len(a) for a in parts[:-1]]).astype(np.int64)
+            return (np.concatenate(parts) if len(parts) > 1 else parts[0]), at
+
+        self.multi, self.multi_at = joined("terms_multi")  # multi_before has the same length
+        self.before, _ = joined("multi_before")
+        self.indptr, self.indptr_at = joined("indptr")
+        self.maxtf, self.maxtf_at = joined("maxtf")
+        self.single_at = np.array([seg.single_at for seg in segments], dtype=np.int64)
+
+
+def _describe(segments: list[Segment], p: np.ndarray, cuts: list[int], tables: _Tables | None = None) -> np.ndarray:
     """(5, len(p)) int64: Segment.find's five figures for the dictionary terms at positions ``p``,
-    those of ``segments[i]`` at ``cuts[i]:cuts[i + 1]``."""
+    those of ``segments[i]`` at ``cuts[i]:cuts[i + 1]`` (``tables``: the segments' _Tables)."""
+    if tables is None:
+        tables = _Tables(segments)
     out = np.empty((5, len(p)), dtype=np.int64)
     lo, hi, mx, elo, ehi = out
-    live = [(seg, a, b) for seg, a, b in zip(segments, cuts, cuts[1:]) if b > a]
-    word = np.empty(len(p), dtype=np.uint64)
-    rank = np.empty(len(p), dtype=np.int64)
+    seg_of = np.repeat(np.arange(len(segments)), np.diff(cuts))  # each term's segment
     q = p >> 6
-    for seg, a, b in live:
-        word[a:b] = seg.terms_multi[q[a:b]]
-        rank[a:b] = seg.multi_before[q[a:b]]
-        lo[a:b] = seg.single_at
+    q += tables.multi_at[seg_of]
+    word = tables.multi[q]
+    rank = tables.before[q].astype(np.int64)
     bit = (p & 63).astype(np.uint64)
     multi = ((word >> bit) & np.uint64(1)).astype(bool)
     # a term's rank among the multi terms: those before its 64, then the bits below its own
     rank += _popcount(word & ((np.uint64(1) << bit) - np.uint64(1)))
-    lo += p
+    np.add(tables.single_at[seg_of], p, out=lo)
     lo -= rank  # a single term's one posting, at its rank among the singles
     np.add(lo, 1, out=hi)
     mx[:] = 1
     many = np.flatnonzero(multi)
     if len(many):
         m = rank[many]
-        m_cuts = np.searchsorted(many, cuts).tolist()
-        for seg, a, b in zip(segments, m_cuts, m_cuts[1:]):
-            if b > a:
-                at, mm = many[a:b], m[a:b]
-                lo[at] = seg.indptr[mm]
-                hi[at] = seg.indptr[mm + 1]
-                mx[at] = seg.maxtf[mm]
+        at = m + tables.indptr_at[seg_of[many]]
+        lo[many] = tables.indptr[at]
+        hi[many] = tables.indptr[at + 1]
+        mx[many] = tables.maxtf[m + tables.maxtf_at[seg_of[many]]]
     # the exceptions of each term, searched for only where there may be some: not for a multi term
     # whose largest term frequency is 1
     elo[:] = 0
@@ -345,6 +359,7 @@ class Searcher:
         self._unit_seg = np.array([i for i, seg in enumerate(segments) for _ in range(len(seg.blocks) - 1)],
                                   dtype=np.int64)
         self._unit_at = np.array([a for seg in segments for a in seg.blocks[:-1]], dtype=np.int64)
+        self._tables = _Tables(segments)
         self._seg_first_unit = np.cumsum([0] + [len(seg.blocks) - 1 for seg in segments[:-1]]).astype(np.int64)
         self._base = np.concatenate([base[self._unit_seg] + self._unit_at, base[-1:]])
         shift = self.offsets - base[:-1]
@@ -393,7 +408,7 @@ class Searcher:
         entries = {t: cache.get(t) for t in terms}
         missing = [t for t, e in entries.items() if e is None]
         if missing:
-            block = find_terms(self.segments, self.fids(missing))
+            block = find_terms(self.segments, self.fids(missing), self._tables)
             self._info_bytes += block.nbytes
             for j, t in enumerate(missing):
                 entries[t] = cache[t] = (block, j)
