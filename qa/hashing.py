@@ -76,31 +76,39 @@ def vectorized_feature_ids(terms: list[str], n_features: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     data = [t.encode("utf-8") for t in terms]
     lens = np.fromiter(map(len, data), dtype=np.int64, count=n)
-    width = (int(lens.max()) // 4 + 1) * 4  # room for every block and the tail
-    words = np.frombuffer(b"".join(d.ljust(width, b"\0") for d in data), dtype="<u4").reshape(n, width // 4)
     blocks = lens // 4
-    c1, c2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
+    # the terms with the most 4-byte blocks first, so that those still mixing a block are the first m
+    order = np.argsort(-blocks, kind="stable")
+    width = (int(blocks[order[0]]) + 1) * 4  # room for every block and the tail
+    words = np.array([data[i] for i in order.tolist()], dtype=f"S{width}").view("<u4").reshape(n, width // 4)
+    blocks, lens = blocks[order], lens[order]
     h = np.zeros(n, dtype=np.uint32)
+    t = np.empty(n, dtype=np.uint32)
     with np.errstate(over="ignore"):
-        for j in range(int(blocks.max())):
-            k = words[:, j] * c1
-            k = (k << np.uint32(15)) | (k >> np.uint32(17))
-            k *= c2
-            mixed = h ^ k
-            mixed = (mixed << np.uint32(13)) | (mixed >> np.uint32(19))
-            mixed = mixed * np.uint32(5) + np.uint32(0xE6546B64)
-            h = np.where(blocks > j, mixed, h)
-        k = words[np.arange(n), blocks] * c1  # the tail, zero-padded as the scalar code builds it
+        # each block's k does not depend on h: all of them at once (the tail's too, zero-padded as the
+        # scalar code builds it)
+        k = words * np.uint32(0xCC9E2D51)
         k = (k << np.uint32(15)) | (k >> np.uint32(17))
-        k *= c2
-        h = np.where(lens & 3 != 0, h ^ k, h)
+        k *= np.uint32(0x1B873593)
+        # the rows with a block j: those with more than j blocks
+        for j, m in enumerate(np.searchsorted(-blocks, -np.arange(1, int(blocks[0]) + 1), side="right").tolist()):
+            hm, tm = h[:m], t[:m]
+            hm ^= k[:m, j]
+            np.left_shift(hm, np.uint32(13), out=tm)
+            hm >>= np.uint32(19)
+            hm |= tm
+            hm *= np.uint32(5)
+            hm += np.uint32(0xE6546B64)
+        h = np.where(lens & 3 != 0, h ^ k[np.arange(n), blocks], h)
         h ^= lens.astype(np.uint32)
         h ^= h >> np.uint32(16)
         h *= np.uint32(0x85EBCA6B)
         h ^= h >> np.uint32(13)
         h *= np.uint32(0xC2B2AE35)
         h ^= h >> np.uint32(16)
-    return hash_columns(h.astype(np.int64) - (h >= np.uint32(0x80000000)).astype(np.int64) * (1 << 32), n_features)
+    out = np.empty(n, dtype=np.int64)
+    out[order] = hash_columns(h.astype(np.int64) - (h >= np.uint32(0x80000000)).astype(np.int64) * (1 << 32), n_features)
+    return out
 
 
 def hash_columns(hashes: np.ndarray, n_features: int) -> np.ndarray:
