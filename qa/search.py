@@ -359,7 +359,7 @@ class Searcher:
         self._unit_seg = np.array([i for i, seg in enumerate(segments) for _ in range(len(seg.blocks) - 1)],
                                   dtype=np.int64)
         self._unit_at = np.array([a for seg in segments for a in seg.blocks[:-1]], dtype=np.int64)
-        self._tables = _Tables(segments)
+        self._tables: _Tables | None = None  # made at the first look-up: opening (and updating) stays fast
         self._seg_first_unit = np.cumsum([0] + [len(seg.blocks) - 1 for seg in segments[:-1]]).astype(np.int64)
         self._base = np.concatenate([base[self._unit_seg] + self._unit_at, base[-1:]])
         shift = self.offsets - base[:-1]
@@ -408,6 +408,8 @@ class Searcher:
         entries = {t: cache.get(t) for t in terms}
         missing = [t for t, e in entries.items() if e is None]
         if missing:
+            if self._tables is None:
+                self._tables = _Tables(self.segments)
             block = find_terms(self.segments, self.fids(missing), self._tables)
             self._info_bytes += block.nbytes
             for j, t in enumerate(missing):
