@@ -408,9 +408,7 @@ class Searcher:
         entries = {t: cache.get(t) for t in terms}
         missing = [t for t, e in entries.items() if e is None]
         if missing:
-            if self._tables is None:
-                self._tables = _Tables(self.segments)
-            block = find_terms(self.segments, self.fids(missing), self._tables)
+            block = find_terms(self.segments, self.fids(missing), self.tables())
             self._info_bytes += block.nbytes
             for j, t in enumerate(missing):
                 entries[t] = cache[t] = (block, j)
@@ -418,6 +416,13 @@ class Searcher:
             block, j = entries[terms[0]]
             return block[:, :, j:j + 1]
         return np.stack([block[:, :, j] for block, j in (entries[t] for t in terms)], axis=2)
+
+    def tables(self) -> _Tables:
+        """The segments' joined look-up tables, made now if not yet (before forking workers, so that
+        they share them)."""
+        if self._tables is None:
+            self._tables = _Tables(self.segments)
+        return self._tables
 
     # ---- statistics
 
