@@ -91,8 +91,8 @@ def feedback(weights: dict[str, float], texts: list[str], searcher, n_terms: int
 
 
 def feedback_candidates(texts: list[str], searcher, n_terms: int):
-    """(the weight in ``texts`` of each word below, the words whose idf feedback_from will need: the
-    ``3 n_terms`` weighing most in the passages themselves, a few lookups rather than hundreds)."""
+    """(each candidate's weight in ``texts``, the candidates): the ``3 n_terms`` words weighing most
+    in the passages themselves, whose idf feedback_from looks up (a few lookups, not hundreds)."""
     from itertools import chain
 
     k1, b = searcher.scoring.k1, searcher.scoring.b

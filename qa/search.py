@@ -74,12 +74,15 @@ class Segment:
                 or len(self.tf_at) != len(self.tf_of)):
             raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
         self.live = self.size - (int(self.deleted.sum()) if self.deleted is not None else 0)
+        self._tables: _Tables | None = None
 
     def find(self, fids: np.ndarray) -> np.ndarray:
         """(5, blocks, len(fids)) int64: the first posting, posting end, largest term frequency, and
         first and end exception (``tf_at``) of hashed terms ``fids`` in each block; 0s where a block
         lacks a term."""
-        return find_terms([self], fids)
+        if self._tables is None:
+            self._tables = _Tables([self])  # (one segment's: its own arrays, not copies)
+        return find_terms([self], fids, self._tables)
 
     def _exceptions_before(self, positions: np.ndarray) -> np.ndarray:
         """How many term frequency exceptions come before each posting position."""
@@ -182,10 +185,10 @@ class _Dictionary:
         self.mask = (1 << self.shift) - 1
 
 
-def find_terms(segments: list[Segment], fids: np.ndarray, tables: _Tables | None = None) -> np.ndarray:
+def find_terms(segments: list[Segment], fids: np.ndarray, tables: _Tables) -> np.ndarray:
     """(5, blocks, len(fids)) int64: Segment.find's of ``fids`` in every block of ``segments``, in
-    order. The dictionaries of all the segments are searched together: a segment costs only the
-    gathers from its own arrays."""
+    order (``tables``: their _Tables). The dictionaries of all the segments are searched together: a
+    segment costs only the gathers from its own big arrays."""
     k = len(fids)
     units = [len(seg.blocks) - 1 for seg in segments]
     n_units = sum(units)
@@ -241,11 +244,9 @@ class _Tables:
         self.single_at = np.array([seg.single_at for seg in segments], dtype=np.int64)
 
 
-def _describe(segments: list[Segment], p: np.ndarray, cuts: list[int], tables: _Tables | None = None) -> np.ndarray:
+def _describe(segments: list[Segment], p: np.ndarray, cuts: list[int], tables: _Tables) -> np.ndarray:
     """(5, len(p)) int64: Segment.find's five figures for the dictionary terms at positions ``p``,
     those of ``segments[i]`` at ``cuts[i]:cuts[i + 1]`` (``tables``: the segments' _Tables)."""
-    if tables is None:
-        tables = _Tables(segments)
     out = np.empty((5, len(p)), dtype=np.int64)
     lo, hi, mx, elo, ehi = out
     seg_of = np.repeat(np.arange(len(segments)), np.diff(cuts))  # each term's segment
