@@ -21,7 +21,6 @@ import argparse
 import importlib
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,19 +32,12 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 def _import_base(rev: str, tmp: Path):
     """The package of revision ``rev`` imported as ``qa_base``."""
-    tree = tmp / "tree"
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(tree), rev], check=True)
-    try:
+    from same_rankings import worktree
+
+    with worktree(rev) as tree:
         shutil.copytree(tree / "qa", tmp / "pkg" / "qa_base")
-    finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False)
     sys.path.insert(0, str(tmp / "pkg"))
     return importlib.import_module("qa_base")
-
-
-def _opened(pkg, corpus: Path, index: Path):
-    """``pkg``'s index of ``corpus`` in ``index``, built or brought up to date as needed."""
-    return pkg.open_index(corpus, index, warn=lambda message: None)
 
 
 def _timed(index, question: str) -> float:
@@ -74,8 +66,9 @@ def main() -> int:
     out = Path(args.out)
     with tempfile.TemporaryDirectory() as tmp:
         qa_base = _import_base(args.base, Path(tmp))
-        base = _opened(qa_base, corpus, out / "base-index")
-        work = _opened(qa, corpus, out / "work-index")
+        # each version's own index, built or brought up to date as needed
+        base = qa_base.open_index(corpus, out / "base-index", warn=lambda message: None)
+        work = qa.open_index(corpus, out / "work-index", warn=lambda message: None)
         warm = questions[:20]
         for q in warm:
             _timed(base, q)

@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,6 +38,18 @@ print(json.dumps(out))
 """
 
 
+@contextmanager
+def worktree(rev: str):
+    """A temporary checkout of git revision ``rev`` (its folder), removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(tree), rev], check=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False)
+
+
 def rankings(code: Path, jobs: list, index_root: Path) -> dict:
     arg = json.dumps([(n, d, q, str(index_root / n)) for n, d, q in jobs])
     done = subprocess.run([sys.executable, "-c", RUN, str(code), arg], capture_output=True, text=True, check=True)
@@ -56,14 +69,9 @@ def main() -> int:
         col = _corpora.load_collection(path)
         docs, _ = _corpora.write_docs(col, Path(args.out) / "collections" / col.name / "docs")
         jobs.append((col.name, str(docs), sorted(col.queries.items())))
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "base"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(base), args.base], check=True)
-        try:
-            old = rankings(base, jobs, Path(tmp) / "base-index")
-            new = rankings(REPO, jobs, Path(tmp) / "new-index")
-        finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(base)], check=False)
+    with tempfile.TemporaryDirectory() as tmp, worktree(args.base) as base:
+        old = rankings(base, jobs, Path(tmp) / "base-index")
+        new = rankings(REPO, jobs, Path(tmp) / "new-index")
     for label, run in (("base", old), ("working tree", new)):
         info = run.pop("")
         print(f"{label}: {info['code']}, index format {info['format']}")
