@@ -29,7 +29,7 @@ very was wasn we were weren what when where which while who whom why will with w
 your yours yourself yourselves also whose shall may might must us per via etc yet many much
 """.split())
 
-_TOKEN = re.compile(r"\w\w+")
+TOKEN = re.compile(r"\w\w+")
 # a comma with a digit before it and three after it, then no digit ("1,500,000"); the comma first,
 # so that the regex engine looks for commas only, not for a digit before every character
 _DIGIT_GROUP = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")
@@ -124,7 +124,7 @@ def fold_many(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of ``text`` (two characters or more), before stemming."""
-    return _TOKEN.findall(fold(text))
+    return TOKEN.findall(fold(text))
 
 
 @lru_cache(maxsize=1 << 18)
@@ -165,7 +165,7 @@ def stems(folded_words: list[str]) -> list[str]:
 
 
 _IRREGULAR_UTF8 = {form.encode(): base.encode() for form, base in IRREGULAR.items()}
-_STOP_WORDS_UTF8 = frozenset(w.encode() for w in STOP_WORDS)
+STOP_WORDS_UTF8 = frozenset(w.encode() for w in STOP_WORDS)
 
 
 def stems_utf8(distinct_words: list[bytes]) -> list[bytes]:
@@ -175,7 +175,7 @@ def stems_utf8(distinct_words: list[bytes]) -> list[bytes]:
     stemmer without PyStemmer's word cache (which costs more than it saves on a list of
     distinct words) and without filling this module's cache with every rare word of a corpus."""
     stemmed = Stemmer.Stemmer("english", 0).stemWords([_IRREGULAR_UTF8.get(w, w) for w in distinct_words])
-    stop = _STOP_WORDS_UTF8
+    stop = STOP_WORDS_UTF8
     return [w if w in stop else s for w, s in zip(distinct_words, stemmed)]
 
 

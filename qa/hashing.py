@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# 31 bits: at a million passages there are tens of millions of distinct bigrams; in a 2**24 space
+# nearly every rare word would share its column with some of them.
+HASH_BITS = 31
+
 _M = 0xFFFFFFFF
 _SCALAR_TERMS = 24  # up to this many terms, a Python loop hashes them faster than numpy's fixed costs
 

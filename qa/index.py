@@ -126,7 +126,7 @@ def _merge_spelling(index_dir: Path, segments: list[dict]) -> None:
     by the first segment, instead of one a segment: the segments of a big corpus share most of their
     words, and their tables would take a tenth of the index. Counts are summed over segments anyway
     (Searcher.word_df); the first segment is kept even when all its passages are deleted."""
-    from .build import merge_counts
+    from .segment import merge_counts
 
     if len(segments) < 2:
         return

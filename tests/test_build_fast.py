@@ -3,12 +3,13 @@
 The reference below is the build as it was before the fast path: HashingVectorizer.transform
 over the passages, with a tokenizer that records every call for the spelling tables (so it also
 counts the words scikit-learn tokenizes to check the stop list), and the counts laid out term ->
-passages. The fast path (qa.build._segment_arrays) must give the same arrays, dtype, shape and
+passages. The fast path (qa.analysis_fast.segment_arrays) must give the same arrays, dtype, shape and
 value: same hashed columns, same counts, same passage lengths, same vocab/stems tables.
 """
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections import Counter
 from pathlib import Path
@@ -19,12 +20,12 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from qa import analysis, build, corpus, formats, storage
+from qa import analysis, analysis_fast, build, corpus, formats, segment, storage
 from qa.hashing import n_features
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
-COLLECTIONS = REPO.parent / "shared" / "bench" / "collections"
+COLLECTIONS = Path(os.environ.get("QA_COLLECTIONS", REPO.parent / "shared" / "bench" / "collections"))
 
 
 class _RecordingTokenizer:
@@ -80,7 +81,7 @@ def reference_arrays(texts: list[str]) -> dict[str, np.ndarray]:
 
 def assert_same(texts: list[str]) -> None:
     expected = reference_arrays(texts)
-    got = build._segment_arrays(list(texts))
+    got = analysis_fast.segment_arrays(list(texts))
     assert sorted(got) == sorted(expected)
     for name, want in expected.items():
         have = got[name]
@@ -125,18 +126,18 @@ def test_build_segment_writes_the_reference_arrays(tmp_path, monkeypatch):
     """The arrays on disk of a segment built from the seeds are the reference's for its passages, the
     postings in their stored form (tests/test_postings_format.py reads that back)."""
     seen = {}
-    fast = build._segment_arrays
+    fast = analysis_fast.segment_arrays
 
     def spy(texts):
         seen["texts"] = list(texts)
         return fast(texts)
-    monkeypatch.setattr(build, "_segment_arrays", spy)
+    monkeypatch.setattr(build, "segment_arrays", spy)
     result = build.build_segment(SEEDS, corpus.list_files(SEEDS), tmp_path, corpus.Params(), frozenset())
     folder = tmp_path / result.meta["name"]
     n = result.meta["passages"]
     assert n == len(seen["texts"]) > 20
     expected = reference_arrays(seen["texts"])
-    packed = build.join_blocks([(n, build.pack_postings(expected, n))])
+    packed = segment.join_blocks([(n, segment.pack_postings(expected, n))])
     expected.update(packed)
     for name in list(packed) + ["lengths", "vocab_keys", "vocab_df", "stems_keys", "stems_df"]:
         want = expected[name]
@@ -191,15 +192,16 @@ def test_many_passages_of_random_words():
 
 def test_chunked_paths(monkeypatch):
     """The pieces the large arrays are processed in do not change anything."""
-    monkeypatch.setattr(build, "_CHUNK", 7)
-    monkeypatch.setattr(build, "_HASH_CHUNK", 5)
+    monkeypatch.setattr(analysis_fast, "WORK_CHUNK", 7)
+    monkeypatch.setattr(segment, "WORK_CHUNK", 7)  # the postings written from the analyzer's entries
+    monkeypatch.setattr(analysis_fast, "_HASH_CHUNK", 5)
     texts = _passages(SEEDS, 3)[:40] + ["1,000 and 2,000,000 " * 3, "Ærø ß " * 4]
     assert_same(texts)
 
 
 def test_hash_collisions_in_the_word_ids(monkeypatch):
     """A collision of the mixed key only sends words to the dict: ids stay exact."""
-    monkeypatch.setattr(build, "_MIX", [np.uint64(0)] * build._PACKED)  # every word of a length collides
+    monkeypatch.setattr(analysis_fast, "_MIX", [np.uint64(0)] * analysis_fast._PACKED)  # every word of a length collides
     texts = ["alpha beta gamma delta alpha beta", "beta gamma epsilon zeta eta theta", "alpha alphb alphc"]
     assert_same(texts)
 

@@ -1,4 +1,4 @@
-"""The stored postings (build.pack_postings, build.join_blocks) read back, through the query path's
+"""The stored postings (segment.pack_postings, segment.join_blocks) read back, through the query path's
 lookups, as exactly the term -> passages arrays they were packed from: every term found with its
 passages, term frequencies and largest one; absent terms found nowhere; a segment cut in blocks of
 at most 65,536 passages answers as one block would."""
@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import qa
-from qa import build, search, storage
+from qa import arrays, build, search, segment, storage
 
 from test_build_fast import SEEDS, _passages, reference_arrays
 
@@ -23,8 +23,8 @@ def _segment(folder: Path, csc: dict, n: int, cut: int | None = None) -> search.
     blocks = []
     for a in range(0, n, cut or max(n, 1)):
         b = min(n, a + (cut or n))
-        blocks.append((b - a, build.pack_postings(_rows(csc, a, b), b - a)))
-    arrays = build.join_blocks(blocks)
+        blocks.append((b - a, segment.pack_postings(_rows(csc, a, b), b - a)))
+    arrays = segment.join_blocks(blocks)
     arrays["lengths"] = np.ones(n, dtype=np.float32)
     arrays["passages"] = np.zeros((n, 5), dtype=np.int32)
     for k in ("vocab", "stems"):
@@ -189,6 +189,6 @@ def test_popcount_without_numpy_bitwise_count(monkeypatch):
     words = np.random.default_rng(1).integers(0, 2**63, size=(3, 50), dtype=np.int64).astype(np.uint64)
     words[0, :3] = [0, 2**64 - 1, 1 << 63]
     want = np.array([[bin(int(w)).count("1") for w in row] for row in words])
-    assert np.array_equal(search._popcount(words), want)
+    assert np.array_equal(arrays.popcount(words), want)
     monkeypatch.delattr(np, "bitwise_count", raising=False)
-    assert np.array_equal(search._popcount(words), want)
+    assert np.array_equal(arrays.popcount(words), want)

@@ -77,7 +77,7 @@ def test_stable_sort_is_numpys_stable_argsort(values, big):
     """The merge's sort (each id keyed with its position, sorted by numpy's default sort) gives
     exactly np.argsort(kind="stable")'s order, with ties in their order; ids too large for the key
     fall back to it."""
-    from qa.search import _stable_sort
+    from qa.arrays import stable_sort as _stable_sort
     for ids in (np.array(values, dtype=np.int64), np.array(values + [big], dtype=np.int64)):
         got, order = _stable_sort(ids)
         want = np.argsort(ids, kind="stable")
