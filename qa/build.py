@@ -1,16 +1,9 @@
-"""Passages -> terms -> segments on disk. The only module that imports scikit-learn.
+"""A group of files -> one segment folder on disk: read, cut into passages, analysed, written.
 
-A segment is an immutable folder of arrays for a group of files: the
-postings of each hashed term (passage ids and raw term frequencies, no idf,
-so segments can be added and dropped without rewriting the others), the
-passage lengths, where each passage stands in its file, and the document
-frequency of each folded word (for spelling correction). Its passages are cut
-in blocks of at most 65,536, so that a posting's passage takes 16 bits
-(pack_postings, join_blocks).
-
-The terms are scikit-learn's HashingVectorizer's, computed for a whole block
-at once (each distinct word stemmed and each distinct term hashed once, the rest
-on numpy arrays): _segment_arrays says how that stays equal to HashingVectorizer.
+The files are read by qa.formats, cut into passages by qa.corpus, analysed a
+block of passages at a time by qa.analysis_fast (scikit-learn's HashingVectorizer's
+terms, computed with numpy) and written in the segment format of qa.segment.
+Also how files are grouped into segments for a parallel build (plan_segments).
 """
 from __future__ import annotations
 
@@ -26,8 +19,10 @@ from . import corpus, formats, storage
 from .hashing import HASH_BITS  # noqa: F401 (the index's hash space, read by index.py as build.HASH_BITS)
 from .corpus import Params
 from .analysis_fast import segment_arrays
-from .segment import MAX_BLOCK_PASSAGES, join_blocks, merge_counts, pack_postings
+from .segment import MAX_BLOCK_PASSAGES, SEGMENT_BYTES, join_blocks, merge_counts, pack_postings
 
+PARALLEL_BYTES = 16 << 20  # of text at least before a build uses several workers
+MAX_WORKERS = 8
 
 
 @dataclass
@@ -38,20 +33,53 @@ class SegmentResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Read:
+    """The files of a segment as read: (path, stat, formats.Parsed, lines or None) each, and the rest."""
+
+    read: list = field(default_factory=list)
+    files: dict[str, dict] = field(default_factory=dict)  # source -> file table entry (skipped files so far)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Passages:
+    """The passages of a segment's files, one row each, and what the file table says of the files."""
+
+    texts: list[str] = field(default_factory=list)  # each passage's indexed text
+    rows: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # file, chars, lines
+    places: list[tuple[int, int]] = field(default_factory=list)  # section id or -1, page or 0
+    sections: dict[str, int] = field(default_factory=dict)  # heading path -> section id
+    stored: bytearray = field(default_factory=bytearray)  # extracted texts (HTML, PDF), UTF-8, one after another
+    indexed: list[tuple[str, dict]] = field(default_factory=list)  # per file read: (source, file table entry)
+
+
 def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params,
                   common: frozenset | set, tick: Callable[[], None] | None = None) -> SegmentResult:
     """Read ``paths``, cut them into passages and write one segment folder under ``index_dir``.
 
     ``tick`` is called once per file read (for a progress bar)."""
-    warnings: list[str] = []
-    files: dict[str, dict] = {}
-    texts: list[str] = []
-    rows: list[tuple[int, int, int, int, int]] = []
-    places: list[tuple[int, int]] = []  # per passage: (section id or -1, page or 0)
-    sections: dict[str, int] = {}  # heading path -> section id
-    stored = bytearray()  # extracted texts (HTML, PDF), UTF-8, one after another
+    read = _read_files(root, paths, params, tick)
+    # boilerplate shared by several plain-text files of this segment, plus what earlier builds found
+    local = corpus.common_keys(corpus.short_keys(parts) for _, _, _, parts in read.read if parts is not None)
+    passages = _passages(read.read, params, frozenset(common) | local, tick)
+    read.read.clear()
+    name = f"seg-{uuid.uuid4().hex[:12]}"
+    folder = index_dir / name
+    folder.mkdir(parents=True)
+    files = dict(read.files)
+    files.update((source, dict(entry, segment=name)) for source, entry in passages.indexed)
+    arrays = _arrays(passages)
+    meta = {"name": name, "passages": len(passages.rows), "sources": [source for source, _ in passages.indexed],
+            "deleted": None, "common_lines": sorted(local), "sections": list(passages.sections),
+            "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
+    return SegmentResult(name, meta, files, read.warnings)
+
+
+def _read_files(root: Path, paths: list[Path], params: Params, tick) -> _Read:
+    """Read and parse each of ``paths``; the ones that cannot be read get a file table entry and a warning."""
+    out = _Read()
     missing: dict[str, int] = {}  # optional extra -> files skipped for want of it
-    read = []
     for path in paths:
         source = corpus.relative_source(root, path)
         try:
@@ -59,28 +87,30 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
             parsed = formats.read(root, path, params)
         except formats.MissingExtra as exc:
             missing[exc.extra] = missing.get(exc.extra, 0) + 1
-            files[source] = _file_entry(path, None, skipped=str(exc), format=formats.kind_of(path))
+            out.files[source] = _file_entry(path, None, skipped=str(exc), format=formats.kind_of(path))
             _tick(tick)
             continue
         except (corpus.Skipped, OSError) as exc:
             reason = (exc.strerror if isinstance(exc, OSError) else str(exc)) or type(exc).__name__
-            warnings.append(f"skipped {source}: {reason}")
-            files[source] = _file_entry(path, None, skipped=reason)
+            out.warnings.append(f"skipped {source}: {reason}")
+            out.files[source] = _file_entry(path, None, skipped=reason)
             _tick(tick)
             continue
         doc = parsed.doc
         if parsed.kind in ("txt", "md") and doc.encoding not in ("utf-8", "utf-8-sig"):
-            warnings.append(f"note: {source} is not UTF-8; read as {doc.encoding}")
+            out.warnings.append(f"note: {source} is not UTF-8; read as {doc.encoding}")
         for note in parsed.notes:
-            warnings.append(f"note: {source}: {note}")
-        read.append((path, st, parsed, corpus.units(doc.text) if parsed.pieces is None else None))
+            out.warnings.append(f"note: {source}: {note}")
+        out.read.append((path, st, parsed, corpus.units(doc.text) if parsed.pieces is None else None))
     for extra, n in sorted(missing.items()):
         kinds = "/".join(sorted({e for e, k in formats.KINDS.items() if k == extra}))
-        warnings.append(f"skipped {n} {kinds} file{'s' if n > 1 else ''}: pip install 'qa[{extra}]' to read them")
-    # boilerplate shared by several plain-text files of this segment, plus what earlier builds found
-    local = corpus.common_keys(corpus.short_keys(parts) for _, _, _, parts in read if parts is not None)
-    common = frozenset(common) | local
-    indexed = []  # per file read, in order: (source, its file table entry)
+        out.warnings.append(f"skipped {n} {kinds} file{'s' if n > 1 else ''}: pip install 'qa[{extra}]' to read them")
+    return out
+
+
+def _passages(read: list, params: Params, common: frozenset, tick) -> _Passages:
+    """The passages of the files ``read`` (plain text cut by corpus.split_passages, the others by their reader)."""
+    out = _Passages()
     for path, st, parsed, parts in read:
         doc = parsed.doc
         if parsed.pieces is None:
@@ -90,14 +120,14 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
                       for sp in spans]
         else:
             pieces = parsed.pieces
-        file_no = len(indexed)
-        first = len(rows)
+        file_no = len(out.indexed)
+        first = len(out.rows)
         for piece in pieces:
             sp = piece.span
-            texts.append(doc.text[sp.char_start:sp.char_end] if piece.index_text is None else piece.index_text)
-            rows.append((file_no, sp.char_start, sp.char_end, sp.line_start, sp.line_end))
-            section = -1 if piece.section is None else sections.setdefault(piece.section, len(sections))
-            places.append((section, piece.page or 0))
+            out.texts.append(doc.text[sp.char_start:sp.char_end] if piece.index_text is None else piece.index_text)
+            out.rows.append((file_no, sp.char_start, sp.char_end, sp.line_start, sp.line_end))
+            section = -1 if piece.section is None else out.sections.setdefault(piece.section, len(out.sections))
+            out.places.append((section, piece.page or 0))
         extra = {"encoding": doc.encoding, "ascii": not parsed.stored and doc.text.isascii(), "format": parsed.kind}
         if parsed.title:
             extra["title"] = parsed.title
@@ -105,17 +135,17 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
             extra["notes"] = list(parsed.notes)
         if parsed.stored:
             data = doc.text.encode("utf-8", "surrogatepass")
-            extra["text"] = [len(stored), len(stored) + len(data)]
-            stored += data
-        indexed.append((doc.source, _file_entry(path, st, first=first, count=len(rows) - first, **extra)))
+            extra["text"] = [len(out.stored), len(out.stored) + len(data)]
+            out.stored += data
+        out.indexed.append((doc.source, _file_entry(path, st, first=first, count=len(out.rows) - first, **extra)))
         _tick(tick)
-    del read
+    return out
 
-    name = f"seg-{uuid.uuid4().hex[:12]}"
-    folder = index_dir / name
-    folder.mkdir(parents=True)
-    files.update((source, dict(entry, segment=name)) for source, entry in indexed)
-    # blocks of at most MAX_BLOCK_PASSAGES passages, cut between files, analysed one after the other
+
+def _arrays(passages: _Passages) -> dict[str, np.ndarray]:
+    """The stored arrays of a segment of ``passages``, analysed in blocks of at most MAX_BLOCK_PASSAGES
+    passages cut between files, one after the other (empties ``passages.texts``)."""
+    indexed, rows, texts = passages.indexed, passages.rows, passages.texts
     cuts = _part_cuts([entry["count"] for _, entry in indexed], MAX_BLOCK_PASSAGES)
     bounds = [_end_row(indexed, c) for c in cuts[:-1]] + [len(rows)]
     parts = [texts[a:b] for a, b in zip(bounds, bounds[1:])]
@@ -130,20 +160,17 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
             del analysed[k]
     arrays = join_blocks([(n, packed) for n, packed, _ in blocks])
     arrays["lengths"] = np.concatenate([analysed["lengths"] for _, _, analysed in blocks])
-    passages = np.asarray(rows, dtype=np.int64).reshape(-1, 5)
-    arrays["passages"] = passages.astype(np.int32) if not passages.size or passages.max() < 2**31 else passages
-    places = np.asarray(places, dtype=np.int32).reshape(-1, 2)
+    table = np.asarray(rows, dtype=np.int64).reshape(-1, 5)
+    arrays["passages"] = table.astype(np.int32) if not table.size or table.max() < 2**31 else table
+    places = np.asarray(passages.places, dtype=np.int32).reshape(-1, 2)
     # no sections and no pages, as in plain text: stored as nothing, read as such
     arrays["places"] = places if (places != (-1, 0)).any() else places[:0]
-    arrays["stored"] = np.frombuffer(bytes(stored), dtype=np.uint8)
-    for table in ("vocab", "stems"):
-        arrays[f"{table}_keys"], arrays[f"{table}_df"] = merge_counts(
-            [analysed[f"{table}_keys"] for _, _, analysed in blocks], [analysed[f"{table}_df"] for _, _, analysed in blocks])
-    del blocks
-    meta = {"name": name, "passages": len(rows), "sources": [source for source, _ in indexed], "deleted": None,
-            "common_lines": sorted(local), "sections": list(sections),
-            "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
-    return SegmentResult(name, meta, files, warnings)
+    arrays["stored"] = np.frombuffer(bytes(passages.stored), dtype=np.uint8)
+    for table_name in ("vocab", "stems"):
+        arrays[f"{table_name}_keys"], arrays[f"{table_name}_df"] = merge_counts(
+            [analysed[f"{table_name}_keys"] for _, _, analysed in blocks],
+            [analysed[f"{table_name}_df"] for _, _, analysed in blocks])
+    return arrays
 
 
 def _end_row(indexed: list, b: int) -> int:
@@ -187,7 +214,7 @@ def _tick(tick) -> None:
         tick()
 
 
-def plan_segments(paths: list[Path], target_bytes: int = 96 << 20) -> list[list[Path]]:
+def plan_segments(paths: list[Path], target_bytes: int = SEGMENT_BYTES) -> list[list[Path]]:
     """Group files, in order, into as few runs as hold about ``target_bytes`` of text each, the runs
     of about equal bytes (no small last one for a worker to build alone while the others wait)."""
     sizes = []
@@ -207,6 +234,7 @@ def plan_segments(paths: list[Path], target_bytes: int = 96 << 20) -> list[list[
 
 
 def workers_for(total_bytes: int) -> int:
-    if total_bytes < 16 << 20:
+    """How many processes build ``total_bytes`` of text: one below PARALLEL_BYTES, else a core each."""
+    if total_bytes < PARALLEL_BYTES:
         return 1
-    return max(1, min(os.cpu_count() or 1, 8))
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))

@@ -19,6 +19,7 @@ from typing import Callable
 from . import corpus, storage
 from .corpus import Params
 from .errors import QAError
+from .segment import SEGMENT_BYTES
 
 Progress = Callable[[int, int], None]
 Warn = Callable[[str], None]
@@ -32,7 +33,6 @@ MAX_SEGMENTS = 64
 # of them add up to less than this: edits one file at a time leave one small segment, not one each (a
 # segment costs every question a little).
 MERGE_BYTES = 8 << 20
-SEGMENT_BYTES = 96 << 20  # of text per segment at most, in a parallel build (in blocks of 65,536 passages)
 
 
 def default_index_for(corpus_dir: Path) -> Path:

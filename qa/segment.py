@@ -22,6 +22,7 @@ from .arrays import popcount, ranges
 
 ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start", "terms_multi", "multi_before",
           "blocks", "lengths", "passages", "vocab_keys", "vocab_df", "stems_keys", "stems_df")
+SEGMENT_BYTES = 96 << 20  # of text per segment at most, in a parallel build
 WORK_CHUNK = 1 << 20  # elements of the large arrays processed at a time (temporaries stay small)
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from .. import build as segment_builder
 from ..corpus import Params
+from ..segment import SEGMENT_BYTES
 from .searcher import shard_key
 
-SEGMENT_BYTES = 96 << 20  # of text per segment, as a local build
 
 
 def _size(path: Path) -> int:
