@@ -14,6 +14,7 @@ from itertools import chain
 import numpy as np
 
 from . import analysis
+from .arrays import stable_sort
 from .hashing import HASH_BITS, hash_columns, n_features
 from .segment import WORK_CHUNK, postings_of_entries
 
@@ -171,51 +172,12 @@ def _distinct(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tuple[np
         return np.zeros(0, np.int32), []
     windows = np.ndarray(shape=(len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
     width = (int(min(lens.max(), _PAD)) + 7) // 8
-    mixed = np.empty(n, dtype=np.uint64)
-    for lo in range(0, n, WORK_CHUNK):
-        s, w = starts[lo:lo + WORK_CHUNK], lens[lo:lo + WORK_CHUNK]
-        m = w.astype(np.uint64)
-        for j, which, key in _packed_keys(windows, s, w, width):
-            key *= _MIX[j]
-            part = m[which] ^ key
-            part ^= part >> np.uint64(29)
-            m[which] = part
-        m *= np.uint64(0xBF58476D1CE4E5B9)
-        m ^= m >> np.uint64(32)
-        mixed[lo:lo + WORK_CHUNK] = m
-    del m, part, key
-    shift = np.uint64(max(1, n.bit_length()))
-    mixed >>= shift
-    mixed <<= shift
-    for lo in range(0, n, WORK_CHUNK):
-        mixed[lo:lo + WORK_CHUNK] |= np.arange(lo, min(n, lo + WORK_CHUNK), dtype=np.uint64)
-    mixed.sort()
-    dtype = _index_dtype(n)
-    order = np.empty(n, dtype=dtype)
-    low = np.uint64((1 << int(shift)) - 1)
-    for lo in range(0, n, WORK_CHUNK):
-        order[lo:lo + WORK_CHUNK] = mixed[lo:lo + WORK_CHUNK] & low
-    mixed >>= shift
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(mixed[1:], mixed[:-1], out=new[1:])
-    del mixed
-    ids = np.empty(n, dtype=dtype)
-    ids[order] = np.cumsum(new, dtype=dtype) - 1
-    first = order[new]  # the first string of each group
-    del order, new
+    ids, first = _groups(_mixed_keys(windows, starts, lens, width))
     fs, fl = starts[first], lens[first]
     fkeys = [np.zeros(len(first), np.uint64) for _ in range(width)]
     for j, which, key in _packed_keys(windows, fs, fl, width):
         fkeys[j][which] = key
-    odd = []
-    for lo in range(0, n, WORK_CHUNK):
-        s, w, g = starts[lo:lo + WORK_CHUNK], lens[lo:lo + WORK_CHUNK], ids[lo:lo + WORK_CHUNK]
-        same = (w <= _PAD) & (fl[g] == w)  # (equal lengths: the keys past the end are zero on both sides)
-        for j, which, key in _packed_keys(windows, s, w, width):
-            same[which] &= key == fkeys[j][g[which]]
-        odd.append(np.flatnonzero(~same) + lo)
-    odd = np.concatenate(odd)
+    odd = _not_as_first(windows, starts, lens, ids, fl, fkeys)
     distinct = np.stack(fkeys, axis=1).astype("<u8").view(f"S{8 * width}").ravel().tolist()
     del fkeys
     # strings longer than _PAD bytes (or, never here, ending in a zero byte) are taken whole
@@ -231,6 +193,62 @@ def _distinct(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tuple[np
                 distinct.append(word)
             ids[i] = g
     return ids, distinct
+
+
+def _mixed_keys(windows: np.ndarray, starts: np.ndarray, lens: np.ndarray, width: int) -> np.ndarray:
+    """A 64-bit mix of each string's length and packed bytes (equal strings, equal mixes)."""
+    n = len(starts)
+    mixed = np.empty(n, dtype=np.uint64)
+    for lo in range(0, n, WORK_CHUNK):
+        s, w = starts[lo:lo + WORK_CHUNK], lens[lo:lo + WORK_CHUNK]
+        m = w.astype(np.uint64)
+        for j, which, key in _packed_keys(windows, s, w, width):
+            key *= _MIX[j]
+            part = m[which] ^ key
+            part ^= part >> np.uint64(29)
+            m[which] = part
+        m *= np.uint64(0xBF58476D1CE4E5B9)
+        m ^= m >> np.uint64(32)
+        mixed[lo:lo + WORK_CHUNK] = m
+    return mixed
+
+
+def _groups(mixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a group id for each of the mixes, equal high bits sharing it; the position of each group's
+    first), by one sort of the mixes with their positions in their low bits (``mixed`` overwritten)."""
+    n = len(mixed)
+    shift = np.uint64(max(1, n.bit_length()))
+    mixed >>= shift
+    mixed <<= shift
+    for lo in range(0, n, WORK_CHUNK):
+        mixed[lo:lo + WORK_CHUNK] |= np.arange(lo, min(n, lo + WORK_CHUNK), dtype=np.uint64)
+    mixed.sort()
+    dtype = _index_dtype(n)
+    order = np.empty(n, dtype=dtype)
+    low = np.uint64((1 << int(shift)) - 1)
+    for lo in range(0, n, WORK_CHUNK):
+        order[lo:lo + WORK_CHUNK] = mixed[lo:lo + WORK_CHUNK] & low
+    mixed >>= shift
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(mixed[1:], mixed[:-1], out=new[1:])
+    ids = np.empty(n, dtype=dtype)
+    ids[order] = np.cumsum(new, dtype=dtype) - 1
+    return ids, order[new]
+
+
+def _not_as_first(windows: np.ndarray, starts: np.ndarray, lens: np.ndarray, ids: np.ndarray,
+                  first_lens: np.ndarray, first_keys: list[np.ndarray]) -> np.ndarray:
+    """The strings that differ from the first of their group (``first_lens``, ``first_keys``), or
+    are longer than _PAD bytes."""
+    odd = []
+    for lo in range(0, len(starts), WORK_CHUNK):
+        s, w, g = starts[lo:lo + WORK_CHUNK], lens[lo:lo + WORK_CHUNK], ids[lo:lo + WORK_CHUNK]
+        same = (w <= _PAD) & (first_lens[g] == w)  # (equal lengths: the keys past the end are zero on both sides)
+        for j, which, key in _packed_keys(windows, s, w, len(first_keys)):
+            same[which] &= key == first_keys[j][g[which]]
+        odd.append(np.flatnonzero(~same) + lo)
+    return np.concatenate(odd)
 
 
 def _distinct_of_list(strings: list[bytes]) -> tuple[np.ndarray, list[bytes]]:
@@ -319,27 +337,13 @@ def _bigram_terms(stems: list[bytes], left: np.ndarray, right: np.ndarray):
         yield terms
 
 
-def _argsort(values: np.ndarray, limit: int) -> np.ndarray:
-    """np.argsort(values, kind="stable") of non-negative integers below ``limit``, by one np.sort when
-    value and position fit in 63 bits."""
-    n = len(values)
-    shift = max(1, n.bit_length())
-    if int(limit).bit_length() + shift > 63:
-        return np.argsort(values, kind="stable")
-    packed = values.astype(np.int64) << shift
-    packed |= np.arange(n, dtype=np.int64)
-    packed.sort()
-    packed &= (1 << shift) - 1
-    return packed
-
-
-def _table(strings: list[bytes], counts: np.ndarray, first: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """CRC-32 keys of ``strings``, sorted, with their counts; equal keys in order of ``first`` occurrence
-    (below ``limit``), as they come out of a Counter."""
+def _table(strings: list[bytes], counts: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CRC-32 keys of ``strings``, sorted, with their counts; equal keys in order of ``first``
+    occurrence, as they come out of a Counter."""
     keys = np.fromiter(map(zlib.crc32, strings), dtype=np.uint32, count=len(strings))
-    by_first = _argsort(first, limit)
+    _, by_first = stable_sort(first.astype(np.int64, copy=False))
     keys, counts = keys[by_first], counts[by_first]
-    order = _argsort(keys, 1 << 32)
+    _, order = stable_sort(keys.astype(np.int64))
     return keys[order], counts.astype(np.uint32)[order]
 
 
@@ -368,22 +372,9 @@ def segment_arrays(texts: list[str]) -> dict[str, np.ndarray]:
     # (scikit-learn only builds its analyzer, and checks the stop list, for at least one passage)
     pids, ids, words = _segment_words(texts, "\n".join(_stop_word_check_words()) if texts else "")
     texts.clear()
-    nwords, ntokens = len(words), len(ids)
-    # spelling tables: occurrences of each folded word and of each stem
-    counts = np.bincount(ids, minlength=nwords)
-    first = np.full(nwords, ntokens, dtype=np.int64)
-    for lo in range(0, ntokens, WORK_CHUNK):
-        np.minimum.at(first, ids[lo:lo + WORK_CHUNK], np.arange(lo, min(ntokens, lo + WORK_CHUNK), dtype=np.int64))
-    arrays = {}
-    arrays["vocab_keys"], arrays["vocab_df"] = _table(words, counts, first, ntokens + 1)
-    sid, stems = _distinct_of_list(analysis.stems_utf8(words))
+    arrays, sid, stems = _spelling_tables(ids, words)
     del words
     nstems = len(stems)
-    stem_first = np.full(nstems, ntokens, dtype=np.int64)
-    np.minimum.at(stem_first, sid, first)
-    arrays["stems_keys"], arrays["stems_df"] = _table(stems, np.bincount(sid, weights=counts, minlength=nstems),
-                                                      stem_first, ntokens + 1)
-    del stem_first, first, counts
     # the analyzer: stop words out, then unigrams and the bigrams of neighbours in a passage
     stop = np.fromiter((s in analysis.STOP_WORDS_UTF8 for s in stems), dtype=bool, count=nstems)
     tokens = sid[ids]
@@ -395,17 +386,7 @@ def segment_arrays(texts: list[str]) -> dict[str, np.ndarray]:
     unigram = np.full(nstems, -1, dtype=np.int64)
     used = np.flatnonzero(~stop)
     unigram[used] = _hash_terms([stems[i] for i in used.tolist()])
-    pair = kept_pids[1:] == kept_pids[:-1]
-    pair_keys = kept[:-1][pair].astype(np.int64)
-    pair_keys *= nstems
-    pair_keys += kept[1:][pair]
-    pair_pids = kept_pids[1:][pair]
-    del pair
-    distinct_pairs, pair_ids = _unique_inverse(pair_keys, nstems * nstems)
-    del pair_keys
-    bigram = np.concatenate([np.zeros(0, np.int64)] + [
-        _hash_terms(terms) for terms in _bigram_terms(stems, *np.divmod(distinct_pairs, nstems))])
-    del distinct_pairs
+    bigram, pair_ids, pair_pids = _bigrams(kept, kept_pids, stems)
     lengths = (np.bincount(kept_pids, minlength=n) + np.bincount(pair_pids, minlength=n)).astype(np.float32)
     # postings: one entry (column * n + passage) per occurrence, sorted; equal entries are counted
     entries = np.empty(len(kept) + len(pair_ids), dtype=np.int64)
@@ -419,5 +400,41 @@ def segment_arrays(texts: list[str]) -> dict[str, np.ndarray]:
     arrays.update(postings_of_entries(entries, n))
     arrays["lengths"] = lengths
     return arrays
+
+
+def _spelling_tables(ids: np.ndarray, words: list[bytes]) -> tuple[dict[str, np.ndarray], np.ndarray, list[bytes]]:
+    """The occurrences of each folded word and of each stem (``vocab_*`` and ``stems_*`` arrays) of the
+    word ``ids`` (into ``words``), with each word's stem id and the distinct stems."""
+    nwords, ntokens = len(words), len(ids)
+    counts = np.bincount(ids, minlength=nwords)
+    first = np.full(nwords, ntokens, dtype=np.int64)
+    for lo in range(0, ntokens, WORK_CHUNK):
+        np.minimum.at(first, ids[lo:lo + WORK_CHUNK], np.arange(lo, min(ntokens, lo + WORK_CHUNK), dtype=np.int64))
+    arrays = {}
+    arrays["vocab_keys"], arrays["vocab_df"] = _table(words, counts, first)
+    sid, stems = _distinct_of_list(analysis.stems_utf8(words))
+    nstems = len(stems)
+    stem_first = np.full(nstems, ntokens, dtype=np.int64)
+    np.minimum.at(stem_first, sid, first)
+    arrays["stems_keys"], arrays["stems_df"] = _table(stems, np.bincount(sid, weights=counts, minlength=nstems),
+                                                      stem_first)
+    return arrays, sid, stems
+
+
+def _bigrams(kept: np.ndarray, kept_pids: np.ndarray, stems: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the column of each distinct bigram, the bigram of each pair of neighbours, the pair's passage)
+    of the stem ids ``kept`` (stop words out) of passages ``kept_pids``."""
+    nstems = len(stems)
+    pair = kept_pids[1:] == kept_pids[:-1]
+    pair_keys = kept[:-1][pair].astype(np.int64)
+    pair_keys *= nstems
+    pair_keys += kept[1:][pair]
+    pair_pids = kept_pids[1:][pair]
+    del pair
+    distinct_pairs, pair_ids = _unique_inverse(pair_keys, nstems * nstems)
+    del pair_keys
+    bigram = np.concatenate([np.zeros(0, np.int64)] + [
+        _hash_terms(terms) for terms in _bigram_terms(stems, *np.divmod(distinct_pairs, nstems))])
+    return bigram, pair_ids, pair_pids
 
 
