@@ -68,12 +68,6 @@ IRREGULAR = {form: base for base, forms in (
 ) for form in forms.split()}
 
 
-@lru_cache(maxsize=1 << 16)
-def _fold_word(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def fold(text: str) -> str:
     """Lower-case, map curly quotes and dashes to ASCII, strip accents, join digit groups."""
     # none of the characters _QUOTES maps is ASCII

@@ -22,7 +22,6 @@ from ..corpus import Document, Params, Skipped, Span
 
 KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 assert set(KINDS) == set(corpus.EXTENSIONS)  # the files listed are the files a reader reads
-EXTRAS = {"html": "html", "pdf": "pdf"}  # kind -> the optional extra whose library its reader needs
 
 
 class MissingExtra(Skipped):
