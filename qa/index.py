@@ -269,58 +269,76 @@ def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: War
            progress: Progress | None = None, builder: LocalBuilder | None = None) -> dict:
     """Bring the index up to the files on disk: a new segment for what changed, or a rebuild."""
     from . import build as builder_module
-    import numpy as np
 
     builder = builder or LocalBuilder()
-
     root = root.resolve()
-    to_read, to_drop = changes(manifest, current)
-    total = sum(size for size, _ in current.values())
     params = Params(**manifest["params"])
-    # updates add a segment each; past this many (beyond what a full build made) a rebuild compacts them
-    built = manifest.get("built_segments")
-    built = built if isinstance(built, int) and not isinstance(built, bool) else len(manifest["segments"])
-    if (total < SMALL_CORPUS_BYTES or len(manifest["segments"]) >= built + MAX_SEGMENTS
-            or manifest.get("hash_bits") != builder_module.HASH_BITS):
+    if _rebuild_instead(manifest, current, builder_module.HASH_BITS):
         return build(root, index_dir, params, progress, warn, builder)
     with write_lock(index_dir):
         fresh = storage.read_manifest(index_dir)
         if fresh is not None and fresh.get("created") != manifest.get("created"):
             manifest = fresh  # someone else updated meanwhile
-            to_read, to_drop = changes(manifest, current)
+        to_read, to_drop = changes(manifest, current)
         files = dict(manifest["files"])
         segments = [dict(s) for s in manifest["segments"]]
-        by_name = {s["name"]: s for s in segments}
-        dropped: dict[str, list[tuple[int, int]]] = {}
-        for source in to_drop:
-            entry = files.pop(source)
-            if entry.get("segment") and entry.get("count"):
-                dropped.setdefault(entry["segment"], []).append((entry["first"], entry["count"]))
-        for name, ranges in dropped.items():
-            seg = by_name[name]
-            folder = index_dir / name
-            deleted = np.zeros(seg["passages"], dtype=bool)
-            if seg.get("deleted"):
-                deleted |= storage.read_array(folder, seg["deleted"], verify=True).astype(bool)
-            for first, count in ranges:
-                deleted[first:first + count] = True
-            seg["deleted"] = storage.write_array(folder, f"deleted-{time.time_ns()}", deleted)
+        _mark_deleted(index_dir, segments, files, to_drop)
         if to_read:
-            merged = _merged_by_update(segments, files, sum(current[s][0] for s in to_read), builder)
-            again = [source for source, entry in files.items() if entry.get("segment") in merged]
-            for result in builder.update(root, list(dict.fromkeys(to_read + again)), index_dir, params, manifest,
-                                         warn):
-                for message in result.warnings:
-                    _say(warn, message)
-                result.meta["update"] = True
-                segments.append(result.meta)
-                files.update(result.files)
-            segments = [s for s in segments if s["name"] not in merged]
+            segments = _add_segments(root, index_dir, manifest, current, to_read, segments, files, warn, builder)
         segments = [s for s in segments if not _all_deleted(index_dir, s)]
         manifest = dict(manifest, segments=segments, files=files, created=time.time())
         _commit(index_dir, manifest)
         _remove_stale_masks(index_dir, segments)
     return manifest
+
+
+def _rebuild_instead(manifest: dict, current: dict, hash_bits: int) -> bool:
+    """Whether an update of ``manifest`` to the files ``current`` is better done as a whole build: a
+    small corpus, too many segments added by updates, or another hash space."""
+    total = sum(size for size, _ in current.values())
+    # updates add a segment each; past this many (beyond what a full build made) a rebuild compacts them
+    built = manifest.get("built_segments")
+    built = built if isinstance(built, int) and not isinstance(built, bool) else len(manifest["segments"])
+    return (total < SMALL_CORPUS_BYTES or len(manifest["segments"]) >= built + MAX_SEGMENTS
+            or manifest.get("hash_bits") != hash_bits)
+
+
+def _mark_deleted(index_dir: Path, segments: list[dict], files: dict, to_drop: list[str]) -> None:
+    """Take the sources ``to_drop`` out of ``files`` and their passages out of ``segments`` (a new
+    deletion mask for each segment concerned)."""
+    import numpy as np
+
+    by_name = {s["name"]: s for s in segments}
+    dropped: dict[str, list[tuple[int, int]]] = {}
+    for source in to_drop:
+        entry = files.pop(source)
+        if entry.get("segment") and entry.get("count"):
+            dropped.setdefault(entry["segment"], []).append((entry["first"], entry["count"]))
+    for name, ranges in dropped.items():
+        seg = by_name[name]
+        folder = index_dir / name
+        deleted = np.zeros(seg["passages"], dtype=bool)
+        if seg.get("deleted"):
+            deleted |= storage.read_array(folder, seg["deleted"], verify=True).astype(bool)
+        for first, count in ranges:
+            deleted[first:first + count] = True
+        seg["deleted"] = storage.write_array(folder, f"deleted-{time.time_ns()}", deleted)
+
+
+def _add_segments(root: Path, index_dir: Path, manifest: dict, current: dict, to_read: list[str],
+                  segments: list[dict], files: dict, warn: Warn | None, builder) -> list[dict]:
+    """``segments`` with new ones for the sources ``to_read`` (and those of the small segments merged
+    with them), their entries written into ``files``."""
+    params = Params(**manifest["params"])
+    merged = _merged_by_update(segments, files, sum(current[s][0] for s in to_read), builder)
+    again = [source for source, entry in files.items() if entry.get("segment") in merged]
+    for result in builder.update(root, list(dict.fromkeys(to_read + again)), index_dir, params, manifest, warn):
+        for message in result.warnings:
+            _say(warn, message)
+        result.meta["update"] = True
+        segments.append(result.meta)
+        files.update(result.files)
+    return [s for s in segments if s["name"] not in merged]
 
 
 def _merged_by_update(segments: list[dict], files: dict, incoming: int, builder) -> set[str]:
