@@ -157,35 +157,51 @@ def manifest_problem(manifest: dict) -> str | None:
     if not isinstance(segments, list) or not isinstance(files, dict):
         return "no segment list or file table"
     for seg in segments:
-        if not isinstance(seg, dict) or not plain_name(seg.get("name")):
-            return "a segment has no plain folder name"
-        if not _int(seg.get("passages")) or seg["passages"] < 0:
-            return f"segment {seg['name']} has no passage count"
-        sources, arrays = seg.get("sources"), seg.get("arrays")
-        if not isinstance(sources, list) or not all(safe_source(x) for x in sources):
-            return f"segment {seg['name']} names a source outside the corpus"
-        if not isinstance(arrays, dict) or not arrays:
-            return f"segment {seg['name']} has no arrays"
-        shard = seg.get("shard")
-        if shard is not None and not (_int(shard) or plain_name(shard)):
-            return f"segment {seg['name']} has a bad shard"
-        sections = seg.get("sections", [])
-        if not isinstance(sections, list) or not all(isinstance(x, str) for x in sections):
-            return f"segment {seg['name']} has a bad section list"
-        for meta in list(arrays.values()) + ([seg["deleted"]] if seg.get("deleted") is not None else []):
-            problem = _array_problem(meta)
-            if problem:
-                return problem
+        problem = _segment_problem(seg)
+        if problem:
+            return problem
     for source, entry in files.items():
-        if not safe_source(source):
-            return f"file {source!r} is outside the corpus"
-        if not isinstance(entry, dict) or not _int(entry.get("size")) or not _int(entry.get("mtime_ns")):
-            return f"file {source} has no size or time"
-        if entry.get("count") is not None and (not _int(entry["count"]) or not _int(entry.get("first"))
-                                                or not isinstance(entry.get("segment"), str)):
-            return f"file {source} has a bad passage range"
-        text = entry.get("text")
-        if text is not None and not (isinstance(text, list) and len(text) == 2 and all(_int(x) and x >= 0 for x in text)
-                                     and text[0] <= text[1]):
-            return f"file {source} has a bad stored text range"
+        problem = _file_problem(source, entry)
+        if problem:
+            return problem
+    return None
+
+
+def _segment_problem(seg) -> str | None:
+    """What is wrong with a manifest's entry ``seg`` of its segment list, or None."""
+    if not isinstance(seg, dict) or not plain_name(seg.get("name")):
+        return "a segment has no plain folder name"
+    if not _int(seg.get("passages")) or seg["passages"] < 0:
+        return f"segment {seg['name']} has no passage count"
+    sources, arrays = seg.get("sources"), seg.get("arrays")
+    if not isinstance(sources, list) or not all(safe_source(x) for x in sources):
+        return f"segment {seg['name']} names a source outside the corpus"
+    if not isinstance(arrays, dict) or not arrays:
+        return f"segment {seg['name']} has no arrays"
+    shard = seg.get("shard")
+    if shard is not None and not (_int(shard) or plain_name(shard)):
+        return f"segment {seg['name']} has a bad shard"
+    sections = seg.get("sections", [])
+    if not isinstance(sections, list) or not all(isinstance(x, str) for x in sections):
+        return f"segment {seg['name']} has a bad section list"
+    for meta in list(arrays.values()) + ([seg["deleted"]] if seg.get("deleted") is not None else []):
+        problem = _array_problem(meta)
+        if problem:
+            return problem
+    return None
+
+
+def _file_problem(source, entry) -> str | None:
+    """What is wrong with a manifest's file table entry ``entry`` for ``source``, or None."""
+    if not safe_source(source):
+        return f"file {source!r} is outside the corpus"
+    if not isinstance(entry, dict) or not _int(entry.get("size")) or not _int(entry.get("mtime_ns")):
+        return f"file {source} has no size or time"
+    if entry.get("count") is not None and (not _int(entry["count"]) or not _int(entry.get("first"))
+                                            or not isinstance(entry.get("segment"), str)):
+        return f"file {source} has a bad passage range"
+    text = entry.get("text")
+    if text is not None and not (isinstance(text, list) and len(text) == 2 and all(_int(x) and x >= 0 for x in text)
+                                 and text[0] <= text[1]):
+        return f"file {source} has a bad stored text range"
     return None
