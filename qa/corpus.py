@@ -11,13 +11,13 @@ import codecs
 import os
 import re
 import stat
-import zlib
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .analysis import STOP_WORDS
+from .boilerplate import (HEADING, SHORT_CHARS, classify, common_keys, ends_sentence, kept_lines, line_class,
+                          n_words, short_keys, word_stats)
 from .errors import QAError
 
 EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")  # read by qa.formats, one reader each
@@ -153,29 +153,6 @@ def read_document(root: Path, path: Path) -> Document:
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 LINE_END = _LINE_END  # what ends a line, for whoever numbers lines as citations do
-_WORD = re.compile(r"\w+")
-# \w in ASCII: letters, digits, underscore; everything else becomes a space, so that for ASCII text
-# bytes.split() finds exactly the runs _WORD finds, five times faster
-_ASCII_WORD_BYTES = bytes(c if c < 128 and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256))
-_ASCII_WORD_STARTS = bytes(97 if c < 128 and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256))
-# the same with A-Z made lower case: for ASCII text, _words(text.lower()) in one translate()
-_ASCII_LOWER_WORD_BYTES = bytes(c | 32 if 65 <= c <= 90 else _ASCII_WORD_BYTES[c] for c in range(256))
-_STOP_WORDS_BYTES = frozenset(w.encode("utf-8") for w in STOP_WORDS)
-_ALPHA_WORD = re.compile(r"[^\W\d_]{2,}")
-_TERMINAL = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
-_CLOSERS = "\"'”’)]"
-_TERMINALS = frozenset(".!?:;…")
-
-
-def _ends_sentence(line: str) -> bool:
-    """``_TERMINAL.search(line)``, looking at the end only (a search scans the whole line)."""
-    core = line[:-1] if line[-1:] == "\n" else line  # "$" also matches before a final newline
-    return core.rstrip(_CLOSERS)[-1:] in _TERMINALS
-
-
-_COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.I)
-
-
 @dataclass
 class Line:
     """A line, or a unit of several lines read as one (a hard-wrapped paragraph)."""
@@ -286,121 +263,11 @@ def _wrapped(lines: list[str]) -> bool:
     needed = sample // 2 + 1
     for line, nxt in zip(lines[:sample], lines[1:]):
         line = line.rstrip()
-        if (len(line) >= 40 or nxt[:1].islower()) and not _ends_sentence(line):
+        if (len(line) >= 40 or nxt[:1].islower()) and not ends_sentence(line):
             needed -= 1
             if not needed:
                 return True
     return False
-
-
-def _words(text: str) -> list[str]:
-    """``_WORD.findall(text)``, faster for ASCII text."""
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
-    return _WORD.findall(text)
-
-
-def line_key(text: str) -> int:
-    """A key under which the same line, however spaced or cased, is counted across documents."""
-    if text.isascii():  # the same bytes, made without lower(), decode() and encode()
-        return zlib.crc32(b" ".join(text.encode("ascii").translate(_ASCII_LOWER_WORD_BYTES).split()))
-    return zlib.crc32(" ".join(_words(text.lower())).encode("utf-8"))
-
-
-# ------------------------------------------------------- boilerplate
-
-GOOD, TEXT, HEADING, BAD = "good", "text", "heading", "bad"
-SHORT_CHARS = 200  # units shorter than this are compared across and within documents
-
-
-def classify(line: str) -> str:
-    """jusText-like class of a line or paragraph from length, stop-word density and C4-style rules."""
-    return _class(line, *_word_stats(line))
-
-
-def _class(line: str, n: int, stops: int) -> str:
-    """``classify(line)``, given the ``_word_stats`` of the line."""
-    punctuated = _ends_sentence(line)
-    if n < 20 and _COPYRIGHT.search(line):
-        return BAD
-    if n >= 8 and stops < 0.08 * n and not punctuated:
-        return BAD  # lists of words: navigation, icon names, tag clouds
-    if n < 6:
-        alpha = len(_ALPHA_WORD.findall(line))
-        if alpha < 2 and not (punctuated and alpha):
-            return BAD  # numbers, times, dates, single words: "0:00", "Podcasts"
-    if not punctuated and n <= 12:
-        return HEADING
-    if punctuated and n >= 10 and stops >= 0.25 * n:
-        return GOOD
-    return TEXT
-
-
-def _word_stats(line: str) -> tuple[int, int]:
-    """The number of words, and of stop words, in ``line.lower()``."""
-    if line.isascii():  # as _words(line.lower()), in bytes: no lower(), no decode()
-        words = line.encode("ascii").translate(_ASCII_LOWER_WORD_BYTES).split()
-        return len(words), sum(map(_STOP_WORDS_BYTES.__contains__, words))
-    words = _WORD.findall(line.lower())
-    return len(words), sum(map(STOP_WORDS.__contains__, words))
-
-
-def prose(line: str) -> bool:
-    """A sentence of running text: punctuated, and at least a quarter stop words."""
-    n, stops = _word_stats(line)
-    return n >= 2 and _ends_sentence(line) and stops >= 0.25 * n
-
-
-def short_keys(lines: list[Line]) -> set[int]:
-    return {line_key(ln.text) for ln in lines if len(ln.text) < SHORT_CHARS}
-
-
-def keep_lines(lines: list[Line], common: set[int] | frozenset = frozenset()) -> list[Line]:
-    """The content units of one document, boilerplate dropped.
-
-    Dropped: bad units; short units repeated within the document or common
-    to many documents; and the short non-prose units before the first and
-    after the last good one (page headers and trailers), except a heading
-    that opens the text. A document with no good unit keeps all but its bad ones.
-    """
-    content = [ln for ln in lines if not ln.blank]
-    return [content[i] for i in _kept(content, [classify(ln.text) for ln in content], common)]
-
-
-def _kept(content: list[Line], classes: list[str], common: set[int] | frozenset) -> list[int]:
-    """``keep_lines`` of the non-blank units ``content`` of classes ``classes``, as indexes into ``content``."""
-    keys = [line_key(ln.text) if len(ln.text) < SHORT_CHARS else None for ln in content]
-    seen: dict[int, int] = {}
-    for key, cls in zip(keys, classes):
-        if key is not None and cls in (HEADING, TEXT):
-            seen[key] = seen.get(key, 0) + 1
-    drop = set()
-    for i, (key, cls) in enumerate(zip(keys, classes)):
-        if cls == BAD or (key is not None and (key in common or (cls in (HEADING, TEXT) and seen[key] > 1))):
-            drop.add(i)
-    good = [i for i, cls in enumerate(classes) if cls == GOOD and i not in drop]
-    if good:
-        first, last = good[0], good[-1]
-        edge = lambda ln: _n_words(ln.text) < 25 and not prose(ln.text)  # noqa: E731
-        i = first - 1
-        while i >= 0 and (i in drop or edge(content[i])):
-            drop.add(i)
-            i -= 1
-        # a heading (the title) right before the text stays, unless it is repeated boilerplate,
-        # and so does an opening line set apart by a blank line, heading or text (a long or lower-case title)
-        for i in {first - 1, 0} if first else ():
-            opening = i == 0 and len(content) > 1 and content[1].number > content[0].last + 1
-            if ((classes[i] == HEADING or (opening and classes[i] == TEXT)) and keys[i] is not None
-                    and seen.get(keys[i], 0) <= 1
-                    and keys[i] not in common and (i == first - 1 or opening)):
-                drop.discard(i)
-        for i in range(len(content) - 1, last, -1):
-            if not edge(content[i]):
-                break
-            drop.add(i)
-    kept = [i for i in range(len(content)) if i not in drop]
-    # a document is never left empty: its non-bad units, or all of them
-    return kept or [i for i, cls in enumerate(classes) if cls != BAD] or list(range(len(content)))
 
 
 def title_line(parts: list[Line], spans: list[Span]) -> str | None:
@@ -444,13 +311,6 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return out
 
 
-def _n_words(text: str) -> int:
-    """``len(_WORD.findall(text))``; for ASCII text, the count of word starts, with no word made."""
-    if text.isascii():
-        return (b" " + text.encode("ascii").translate(_ASCII_WORD_STARTS)).count(b" a")
-    return len(_WORD.findall(text))
-
-
 def paragraphs(lines: list[Line]) -> list[list[Line]]:
     """Group kept units into paragraphs: hard-wrapped lines join, and a heading joins the text after it."""
     headings = [len(ln.text) < SHORT_CHARS and classify(ln.text) == HEADING for ln in lines]
@@ -465,7 +325,7 @@ def _paragraph_starts(lines: list[Line], headings: list[bool]) -> list[int]:
         if i:
             prev = lines[i - 1]
             adjacent = ln.number == prev.last + 1
-            wrapped = not _ends_sentence(prev.text) and ln.text[:1].islower()
+            wrapped = not ends_sentence(prev.text) and ln.text[:1].islower()
             after_heading = headings[i - 1] and starts[-1] == i - 1 and ln.number - prev.last <= 2
             if (adjacent and wrapped) or after_heading:
                 continue
@@ -477,20 +337,20 @@ def split_passages(text: str, params: Params = Params(), common: set[int] | froz
                    parts: list[Line] | None = None) -> list[Span]:
     """The passages of one document's text (``parts``: its ``units``, when already computed)."""
     content = [ln for ln in (units(text) if parts is None else parts) if not ln.blank]
-    stats = [_word_stats(ln.text) for ln in content]
-    classes = [_class(ln.text, n, stops) for ln, (n, stops) in zip(content, stats)]
-    index = _kept(content, classes, common)
+    stats = [word_stats(ln.text) for ln in content]
+    classes = [line_class(ln.text, n, stops) for ln, (n, stops) in zip(content, stats)]
+    index = kept_lines(content, classes, common)
     kept = [content[i] for i in index]
     headings = [classes[i] == HEADING and len(content[i].text) < SHORT_CHARS for i in index]
     # the words of each kept unit: for ASCII, those counted in its lower-case text
-    words = [stats[i][0] if content[i].text.isascii() else _n_words(content[i].text) for i in index]
+    words = [stats[i][0] if content[i].text.isascii() else n_words(content[i].text) for i in index]
     total = list(accumulate(words, initial=0))  # total[j]: the words of kept[:j]
     spans: list[Span] = []
     for a, b in _merged(kept, _paragraph_starts(kept, headings), total, params.min_words):
-        if total[b] - total[a] <= params.max_words:  # what _split_long makes of it: one passage
+        if total[b] - total[a] <= params.max_words:  # what split_long makes of it: one passage
             spans.append(Span(kept[a].start, kept[b - 1].end, kept[a].number, kept[b - 1].last))
         else:
-            spans.extend(_split_long(text, kept[a:b], params.max_words))
+            spans.extend(split_long(text, kept[a:b], params.max_words))
     return spans
 
 
@@ -511,11 +371,12 @@ def _merged(lines: list[Line], starts: list[int], total: list[int], min_words: i
     return merged
 
 
-def _split_long(text: str, para: list[Line], max_words: int) -> Iterator[Span]:
+def split_long(text: str, para: list[Line], max_words: int) -> Iterator[Span]:
+    """The passages of a paragraph too long for one: its units, a passage at most ``max_words`` words long."""
     chunk: list[Line] = []
     words = 0
     for ln in para:
-        n = _n_words(ln.text)
+        n = n_words(ln.text)
         if chunk and words + n > max_words:
             yield Span(chunk[0].start, chunk[-1].end, chunk[0].number, chunk[-1].last)
             chunk, words = [], 0
@@ -538,7 +399,7 @@ def _split_unit(text: str, ln: Line, max_words: int) -> Iterator[Span]:
     chunk: list[tuple[int, int]] = []
     words = 0
     for s, e in sentence_spans(text, ln.start, ln.end):
-        n = _n_words(text[s:e])
+        n = n_words(text[s:e])
         if chunk and words + n > max_words:
             yield span(chunk[0][0], chunk[-1][1])
             chunk, words = [], 0
@@ -562,14 +423,6 @@ def _word_windows(text: str, start: int, end: int, size: int) -> Iterator[tuple[
 def common_lines(documents: Iterable[Document], min_documents: int = 3) -> set[int]:
     """Keys of short units that stand in at least ``min_documents`` documents (site-wide boilerplate)."""
     return common_keys((short_keys(units(doc.text)) for doc in documents), min_documents)
-
-
-def common_keys(key_sets: Iterable[set[int]], min_documents: int = 3) -> set[int]:
-    counts: dict[int, int] = {}
-    for keys in key_sets:
-        for key in keys:
-            counts[key] = counts.get(key, 0) + 1
-    return {key for key, n in counts.items() if n >= min_documents}
 
 
 Warn = Callable[[str], None]

@@ -130,13 +130,13 @@ def test_hidden_folders_and_other_extensions_are_ignored(tmp_path):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=0x24F), max_size=200))
 def test_fast_word_split_equals_the_word_pattern(text):
-    from qa import corpus as c
-    assert c._words(text) == c._WORD.findall(text)
-    assert c._n_words(text) == len(c._WORD.findall(text))
+    from qa import boilerplate as b
+    assert b.words_of(text) == b._WORD.findall(text)
+    assert b.n_words(text) == len(b._WORD.findall(text))
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab .!?:;…\"'”’)]\n\r x")), max_size=12))
 def test_sentence_end_check_equals_the_pattern(text):
-    from qa import corpus as c
-    assert c._ends_sentence(text) == bool(c._TERMINAL.search(text))
+    from qa import boilerplate as b
+    assert b.ends_sentence(text) == bool(b._TERMINAL.search(text))

@@ -1,10 +1,10 @@
-"""The fast paths of qa.corpus give what the plain definitions give, and passages cite their lines exactly."""
+"""The fast paths of qa.corpus and qa.boilerplate give what the plain definitions give, and passages cite their lines exactly."""
 import zlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa import corpus
+from qa import boilerplate, corpus
 from qa.analysis import STOP_WORDS
 
 # line ends of every kind, blank and space-only lines, sentence ends, closers, cases, non-ASCII letters
@@ -37,18 +37,18 @@ def test_units_and_passages_cite_their_lines(text):
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(MESSY, st.text(alphabet=st.characters(max_codepoint=0x24F), max_size=200)))
 def test_word_stats_and_line_key_equal_their_definitions(text):
-    words = corpus._WORD.findall(text.lower())
-    assert corpus._word_stats(text) == (len(words), sum(w in STOP_WORDS for w in words))
-    assert corpus.line_key(text) == zlib.crc32(" ".join(words).encode("utf-8"))
+    words = boilerplate._WORD.findall(text.lower())
+    assert boilerplate.word_stats(text) == (len(words), sum(w in STOP_WORDS for w in words))
+    assert boilerplate.line_key(text) == zlib.crc32(" ".join(words).encode("utf-8"))
     if text.isascii():  # split_passages takes an ASCII unit's words from its stats
-        assert corpus._word_stats(text)[0] == corpus._n_words(text)
+        assert boilerplate.word_stats(text)[0] == boilerplate.n_words(text)
 
 
 def _plain_split_passages(text, params, common=frozenset()):
     """split_passages as the composition of its public steps, counting every word again."""
     merged, carry, carried = [], [], 0
-    for para in corpus.paragraphs(corpus.keep_lines(corpus.units(text), common)):
-        words = carried + sum(corpus._n_words(ln.text) for ln in para)
+    for para in corpus.paragraphs(boilerplate.keep_lines(corpus.units(text), common)):
+        words = carried + sum(boilerplate.n_words(ln.text) for ln in para)
         para, carry, carried = carry + para, [], 0
         if words < params.min_words:
             carry, carried = para, words
@@ -59,13 +59,13 @@ def _plain_split_passages(text, params, common=frozenset()):
             merged[-1].extend(carry)
         else:
             merged.append(carry)
-    return [span for para in merged for span in corpus._split_long(text, para, params.max_words)]
+    return [span for para in merged for span in corpus.split_long(text, para, params.max_words)]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(MESSY, min_size=1, max_size=6).map("\n\n".join), st.sampled_from([(40, 600), (3, 5), (0, 1), (9, 2)]))
 def test_split_passages_equals_its_public_steps(text, sizes):
     params = corpus.Params(*sizes)
-    common = corpus.short_keys(corpus.units(text)[:3])
+    common = boilerplate.short_keys(corpus.units(text)[:3])
     assert corpus.split_passages(text, params) == _plain_split_passages(text, params)
     assert corpus.split_passages(text, params, common) == _plain_split_passages(text, params, common)

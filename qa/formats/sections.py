@@ -1,7 +1,7 @@
 """Blocks under headings -> passages that never cross a heading (Markdown and HTML alike).
 
 A short block joins the next one of its section, as a short paragraph does in plain text; a long run is
-split at line, then sentence, boundaries (``corpus._split_long``). A heading opens the first passage
+split at line, then sentence, boundaries (``corpus.split_long``). A heading opens the first passage
 of its section; a section holding nothing but its heading makes no passage (its words are in the
 heading path of the sections under it).
 """
@@ -22,7 +22,7 @@ class Block:
 
 
 def _words(lines: list[Line]) -> int:
-    return sum(corpus._n_words(ln.text) for ln in lines)
+    return sum(corpus.n_words(ln.text) for ln in lines)
 
 
 def passages(text: str, blocks: list[Block], params: Params) -> list[tuple[Span, tuple[str, ...]]]:
@@ -53,7 +53,7 @@ def passages(text: str, blocks: list[Block], params: Params) -> list[tuple[Span,
             else:
                 groups.append(carry)
         for lines in groups:
-            out.extend((span, path) for span in corpus._split_long(text, lines, params.max_words))
+            out.extend((span, path) for span in corpus.split_long(text, lines, params.max_words))
     return out
 
 
