@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from contextlib import contextmanager
 from typing import Any
 
 OPTIONS = {
@@ -33,14 +32,7 @@ OPTIONS = {
     "fbx_min": 1000,  # "x": feedback only on an index of at least this many passages
     "fbx_small": 0,  # "x": below fbx_min, feedback from this many passages instead (0: none)
     "fbx_small_w": 0.0,  # "x": and with this weight (0: the core's)
-    "stop": "qa",  # build time: the stop list, "qa" (analysis.STOP_WORDS), "small" (bm25s's 33 words),
-    # "noprep" (qa's without the spatial prepositions and quantifiers)
-    "title": 0,  # build time, adopted (qa indexes a .txt file's title with every passage): accepted, does nothing
-    "keep": "qa",  # build time: "qa" (boilerplate removal as is; "opening", adopted, is the same),
-    # "nonempty" (a document never loses all its lines), "title" (nonempty, and an opening line followed by a blank line stays),
-    # "all" (no boilerplate removal)
 }
-BUILD_OPTIONS = ("keep", "stop", "title")
 
 # Request phrasing of long questions ("I am interested in articles on ...", "Describe ..."): the words
 # ask for documents, they name no topic.
@@ -131,7 +123,7 @@ class Proxy:
 
         marks = ".?!;:,()" if self.opts["bigram_span"] == "clause" else ".?!;"
         asked = qmod._ASKING.sub(" ", analysis.fold(question))
-        kept = [m for m in analysis._TOKEN.finditer(asked) if m.group() not in analysis.STOP_WORDS][:qmod.MAX_TERMS]
+        kept = [m for m in analysis.TOKEN.finditer(asked) if m.group() not in analysis.STOP_WORDS][:qmod.MAX_TERMS]
         if len(kept) != len(query.concepts):
             return query.weights
         out = dict(query.weights)
@@ -242,66 +234,7 @@ class Proxy:
 
 
 def wrapper(**opts: Any):
-    query_opts = {k: v for k, v in opts.items() if k not in BUILD_OPTIONS}
-    if not query_opts:
+    """index -> a Proxy rewriting its queries with ``opts``, or None when there are none."""
+    if not opts:
         return None
-    return lambda index: Proxy(index, **query_opts)
-
-
-STOP_LISTS = {
-    "small": lambda qa: frozenset("a an and are as at be but by for if in into is it no not of on or such that the "
-                                  "their then there these they this to was will with".split()),
-    "noprep": lambda qa: qa - set("above after against before below between down during further off over "
-                                  "through under until up out few more most other same own".split()),
-}
-
-
-@contextmanager
-def build_patch(**opts: Any):
-    """Build-time proposals: qa.corpus.keep_lines or the stop list replaced while an index is opened or built."""
-    stop = opts.get("stop", "qa")
-    if stop != "qa":
-        from qa import analysis
-
-        original_stops = analysis.STOP_WORDS
-        analysis.STOP_WORDS = STOP_LISTS[stop](original_stops)
-        analysis._seed_token_cache()
-        try:
-            with build_patch(**{**opts, "stop": "qa"}):
-                yield
-        finally:
-            analysis.STOP_WORDS = original_stops
-            analysis._seed_token_cache()
-        return
-    keep = opts.get("keep", "qa")
-    if keep in ("qa", "opening"):  # "opening" and title=1 were adopted: qa's own behaviour now
-        yield
-        return
-    from qa import corpus
-
-    original = corpus.keep_lines
-
-    def nonblank(lines):
-        return [ln for ln in lines if not ln.blank]
-
-    def patched(lines, common=frozenset()):
-        if keep == "all":
-            return nonblank(lines)
-        kept = original(lines, common)
-        if not kept:
-            return nonblank(lines)
-        if keep == "title":
-            content = nonblank(lines)
-            first = content[0] if content else None
-            if first is not None and first not in kept and len(content) > 1 \
-                    and content[1].number > first.last + 1:
-                kept = [first] + kept
-        return kept
-
-    if keep not in ("all", "nonempty", "title"):
-        raise ValueError(f"keep={keep!r}: want qa, nonempty, title or all")
-    corpus.keep_lines = patched
-    try:
-        yield
-    finally:
-        corpus.keep_lines = original
+    return lambda index: Proxy(index, **opts)

@@ -78,9 +78,9 @@ def split_config(cfg: dict[str, Any]):
     return Params(**p), Scoring(**s), rest
 
 
-def slug(params, extra: dict[str, Any] | None = None) -> str:
-    build = {k: v for k, v in (extra or {}).items() if k in _proposals.BUILD_OPTIONS}
-    return "-".join(f"{k}{v}" for k, v in {**dataclasses.asdict(params), **build}.items())
+def slug(params) -> str:
+    """The folder name of the index built with passage parameters ``params``."""
+    return "-".join(f"{k}{v}" for k, v in dataclasses.asdict(params).items())
 
 
 SHORT = {"bigram_weight": "bw", "fuzzy_weight": "fz", "min_words": "minw", "max_words": "maxw",
@@ -113,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         configs.extend(parse_grid(g))
     only = [n for n in args.only.split(",") if n]
     cols = [_corpora.load_collection(p) for p in _corpora.find_collections(args.collections, only or None)]
-    log = lambda m: None  # noqa: E731 - index-building chatter
     baseline = {}
     for col in cols:
         baseline[col.name] = quality.run_collection(col, args.out, qa=False, peers=True)["systems"]["bm25s"]
@@ -121,26 +120,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     for i, cfg in enumerate(configs):
-        params, scoring, extra = split_config(cfg)
-        wrap = _proposals.wrapper(**extra)
         t0 = time.perf_counter()
-        per = {}
-        for col in cols:
-            idx_dir = args.out / "sweep" / col.name / slug(params, extra) / "index"
-            with _proposals.build_patch(**extra):
-                res = quality.run_collection(col, args.out, qa=True, peers=False, params=params,
-                                             scoring=scoring, index_dir=idx_dir, wrap=wrap, log=log)
-            per[col.name] = res["systems"]["qa"]
-        seeds = None
-        if not args.no_seeds:
-            with _proposals.build_patch(**extra):
-                sd = quality.run_seeds(
-                    quality.ROOT / "seeds", quality.ROOT / "tests" / "data" / "seed_questions_dev.jsonl",
-                    args.out, qa=True, peers=False, params=params, scoring=scoring,
-                    index_dir=args.out / "sweep" / "_seeds" / slug(params, extra) / "index",
-                    wrap=wrap, log=log)
-            seeds = {k: v for k, v in sd["qa"]["by_kind"].items()
-                     if k in ("answerable", "unanswerable (all)")}
+        per, seeds = run_config(cfg, cols, args.out, seeds=not args.no_seeds)
         mean = sum(r["ndcg@10"] for r in per.values()) / len(per)
         row = {
             "config": cfg, "ndcg@10": {n: r["ndcg@10"] for n, r in per.items()},
@@ -153,9 +134,40 @@ def main(argv: list[str] | None = None) -> int:
               f"wins {row['wins']}/{len(per)}"
               + (f" seeds hit@3 {seeds['answerable']['hit@3']:.3f}" if seeds else ""),
               file=sys.stderr, flush=True)
-
     rows.sort(key=lambda r: -r["mean"])
-    names = [c.name for c in cols]
+    print(f"qa {quality.qa_fingerprint()}\n")
+    print(table(rows, [c.name for c in cols], baseline, ref_mean))
+    print("\n+ = beats bm25s on that collection; s@1/s@3 = seed hit@1/hit@3 (answerable); "
+          "noA/noU = seed no-answer rate, answerable/unanswerable")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"qa": quality.qa_fingerprint(), "bm25s": baseline, "rows": rows}, indent=1, default=str))
+    return 0
+
+
+def run_config(cfg: dict[str, Any], cols: list, out: Path, seeds: bool) -> tuple[dict, dict | None]:
+    """(qa's metrics on each collection, its seed metrics or None) with the settings ``cfg``: passage
+    parameters and query weights passed as such, query rewrites applied around the opened index."""
+    params, scoring, extra = split_config(cfg)
+    wrap = _proposals.wrapper(**extra)
+    log = lambda m: None  # noqa: E731 - index-building chatter
+    per = {}
+    for col in cols:
+        idx_dir = out / "sweep" / col.name / slug(params) / "index"
+        res = quality.run_collection(col, out, qa=True, peers=False, params=params,
+                                     scoring=scoring, index_dir=idx_dir, wrap=wrap, log=log)
+        per[col.name] = res["systems"]["qa"]
+    if not seeds:
+        return per, None
+    sd = quality.run_seeds(
+        quality.ROOT / "seeds", quality.ROOT / "tests" / "data" / "seed_questions_dev.jsonl",
+        out, qa=True, peers=False, params=params, scoring=scoring,
+        index_dir=out / "sweep" / "_seeds" / slug(params) / "index", wrap=wrap, log=log)
+    return per, {k: v for k, v in sd["qa"]["by_kind"].items() if k in ("answerable", "unanswerable (all)")}
+
+
+def table(rows: list[dict], names: list[str], baseline: dict, ref_mean: float) -> str:
+    """The rows as a table, one line a configuration, bm25s's first."""
     w = max([44] + [len(label(r["config"])) + 1 for r in rows])
     head = f"{'config':<{w}}" + "".join(f"{n[:6]:>7}" for n in names) + \
         "   mean  ratio wins  s@1   s@3  noA  noU"
@@ -172,14 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{s['answerable']['no_answer']:.2f} {s.get('unanswerable (all)', {}).get('no_answer', 0):.2f}")
         lines.append(f"{label(r['config']):<{w}}{cells} {r['mean']:6.3f}  {r['ratio']:.3f}"
                      f"  {r['wins']}/{len(names)}{seeds_cells}")
-    print(f"qa {quality.qa_fingerprint()}\n")
-    print("\n".join(lines))
-    print("\n+ = beats bm25s on that collection; s@1/s@3 = seed hit@1/hit@3 (answerable); "
-          "noA/noU = seed no-answer rate, answerable/unanswerable")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"qa": quality.qa_fingerprint(), "bm25s": baseline, "rows": rows}, indent=1, default=str))
-    return 0
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
