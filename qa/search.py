@@ -56,7 +56,7 @@ def shard_totals(segments: list[Segment]) -> tuple[int, float]:
 
 
 # Where each question term's postings are, cached across questions (an opened index does not change):
-# term -> (array, column) into an int64 array (5, blocks, terms) of Segment.find's.
+# term -> (array, column) into an int64 array (segment.Found, blocks, terms) of Segment.find's.
 _INFO_CACHE_BYTES = 32 << 20
 # A bound or a floor compared with scores (float32 contributions summed in float64) is given this much
 # slack, so that rounding never drops a passage that belongs in the top k.

@@ -17,7 +17,7 @@ from test_build_fast import SEEDS, _passages, reference_arrays
 TOP = 2**31 - 2  # the largest column of the hashed space
 
 
-def _segment(folder: Path, csc: dict, n: int, cut: int | None = None) -> search.Segment:
+def _segment(folder: Path, csc: dict, n: int, cut: int | None = None) -> segment.Segment:
     """A segment of ``csc``'s postings over ``n`` passages, in blocks of ``cut`` passages (default one)."""
     folder.mkdir(parents=True, exist_ok=True)
     blocks = []
@@ -32,7 +32,7 @@ def _segment(folder: Path, csc: dict, n: int, cut: int | None = None) -> search.
         arrays[f"{k}_df"] = np.zeros(0, np.uint32)
     meta = {"name": folder.name, "sources": [], "passages": n,
             "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
-    return search.Segment(folder, meta, verify=True)
+    return segment.Segment(folder, meta, verify=True)
 
 
 def _rows(csc: dict, a: int, b: int) -> dict:
@@ -49,7 +49,7 @@ def _rows(csc: dict, a: int, b: int) -> dict:
             "docs": (csc["docs"][keep] - a).astype(np.uint32), "tfs": tfs, "maxtf": maxtf}
 
 
-def _assert_reads_back(seg: search.Segment, csc: dict) -> None:
+def _assert_reads_back(seg: segment.Segment, csc: dict) -> None:
     terms, indptr = csc["terms"], csc["indptr"].astype(np.int64)
     lo, hi, mx, elo, ehi = seg.find(terms.astype(np.int64))
     assert lo.shape == (len(seg.blocks) - 1, len(terms))
