@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import qa
-from qa import arrays, build, search, segment, storage
+from qa import arrays, build, segment, storage
 
 from test_build_fast import SEEDS, _passages, reference_arrays
 
