@@ -372,7 +372,8 @@ def _merged(lines: list[Line], starts: list[int], total: list[int], min_words: i
 
 
 def split_long(text: str, para: list[Line], max_words: int) -> Iterator[Span]:
-    """The passages of a paragraph too long for one: its units, a passage at most ``max_words`` words long."""
+    """A paragraph too long for one passage cut into passages of at most ``max_words`` words, between its
+    units where they fit (_split_unit cuts a unit that alone is too long)."""
     chunk: list[Line] = []
     words = 0
     for ln in para:
