@@ -327,11 +327,11 @@ def find_terms(segments: list[Segment], fids: np.ndarray, tables: Tables) -> np.
     order (``tables``: their Tables). The dictionaries of all the segments are searched together: a
     segment costs only the gathers from its own big arrays."""
     k = len(fids)
-    units = [len(seg.blocks) - 1 for seg in segments]
-    n_units = sum(units)
-    out = np.zeros((len(Found), n_units * k), dtype=np.int64)
+    seg_blocks = [len(seg.blocks) - 1 for seg in segments]
+    n_blocks = sum(seg_blocks)
+    out = np.zeros((len(Found), n_blocks * k), dtype=np.int64)
     if not len(out[0]):
-        return out.reshape(len(Found), n_units, k)
+        return out.reshape(len(Found), n_blocks, k)
     # each term's bucket in every block: where it starts and ends (the same buckets in segments of
     # the same size)
     sought: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -347,20 +347,20 @@ def find_terms(segments: list[Segment], fids: np.ndarray, tables: Tables) -> np.
     bounds = (np.concatenate(rows) if len(rows) > 1 else rows[0]).astype(np.int64)
     first = bounds[:, :k].ravel()
     lens = bounds[:, k:].ravel() - first
-    key = np.tile(keys[0], n_units) if len(sought) == 1 else np.concatenate(
-        [np.tile(x, n) for x, n in zip(keys, units)])
+    key = np.tile(keys[0], n_blocks) if len(sought) == 1 else np.concatenate(
+        [np.tile(x, n) for x, n in zip(keys, seg_blocks)])
     ends = np.cumsum(lens)
     # every term of every bucket looked at, one after the other: a bucket's low bits are distinct,
     # so one at most matches; (block, term) cell after cell, segment after segment
     cells = ranges(first, lens, ends)
-    seg_cells = np.cumsum([0] + units) * k  # each segment's first (block, term) cell
+    seg_cells = np.cumsum([0] + seg_blocks) * k  # each segment's first (block, term) cell
     cut = np.concatenate([[0], ends])[seg_cells].tolist()
     low = [seg.terms.low[cells[a:b]] for seg, a, b in zip(segments, cut, cut[1:])]
     hit = np.flatnonzero((np.concatenate(low) if len(low) > 1 else low[0]) == np.repeat(key, lens))
     if len(hit):
         where = np.searchsorted(ends, hit, side="right")  # the cells found
         out[:, where] = _describe(segments, cells[hit], np.searchsorted(where, seg_cells).tolist(), tables)
-    return out.reshape(len(Found), n_units, k)
+    return out.reshape(len(Found), n_blocks, k)
 
 
 class Tables:
