@@ -27,6 +27,7 @@ import numpy as np
 
 from . import analysis, corpus, formats, storage
 from .hashing import hash_columns, n_features
+from .install import install_hint
 from .corpus import Params
 
 # 31 bits: at a million passages there are tens of millions of distinct bigrams; in a 2**24 space
@@ -78,9 +79,10 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
         for note in parsed.notes:
             warnings.append(f"note: {source}: {note}")
         read.append((path, st, parsed, corpus.units(doc.text) if parsed.pieces is None else None))
+        _tick(tick)  # reading is most of a build's time (HTML and PDF extraction): the bar moves with it
     for extra, n in sorted(missing.items()):
         kinds = "/".join(sorted({e for e, k in formats.KINDS.items() if k == extra}))
-        warnings.append(f"skipped {n} {kinds} file{'s' if n > 1 else ''}: pip install 'qa[{extra}]' to read them")
+        warnings.append(f"skipped {n} {kinds} file{'s' if n > 1 else ''}: {install_hint(extra)} to read them")
     # boilerplate shared by several plain-text files of this segment, plus what earlier builds found
     local = corpus.common_keys(corpus.short_keys(parts) for _, _, _, parts in read if parts is not None)
     common = frozenset(common) | local
@@ -112,7 +114,6 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
             extra["text"] = [len(stored), len(stored) + len(data)]
             stored += data
         indexed.append((doc.source, _file_entry(path, st, first=first, count=len(rows) - first, **extra)))
-        _tick(tick)
     del read
 
     name = f"seg-{uuid.uuid4().hex[:12]}"
