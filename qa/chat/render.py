@@ -9,7 +9,7 @@ is sanitized: sanitizing may change lengths, and the spans must still fit.
 from __future__ import annotations
 
 
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_width
 
 from qa.analysis import highlight_spans
 from qa.model import Answer, Result
@@ -79,16 +79,21 @@ def context_fragments(text: str, result: Result, terms: list[str], width: int, a
     line_end = line_start + len(_LINE_END.findall(text, result.char_start, result.char_end))
     first = max(1, line_start - around)
     last = min(len(bounds), line_end + around)
-    number_width = len(str(last))
+    # only the citation's numbers are shown: lines of an extracted text go unnumbered
+    numbered = (line_start, line_end) == (result.line_start, result.line_end)
+    number_width = len(str(last)) if numbered else 0
     ranges: Ranges = [(result.char_start, result.char_end, "class:passage")]
     ranges += [(result.char_start + s, result.char_start + e, "class:hit") for s, e in highlight_spans(result.text, terms)]
-    out: StyleAndTextTuples = [("class:citation", _cite(result.citation)), ("class:notice", f"  passage [{result.rank}]")]
+    header: StyleAndTextTuples = [("class:citation", _cite(result.citation)), ("class:notice", f"  passage [{result.rank}]")]
+    out = header if fragment_list_width(header) <= width else hang([], [], header, width)
+    if not numbered:
+        out += [("", "\n")] + hang([], [], [("class:notice", "(the text read from the file, without its line numbers)")], width)
     for number in range(first, last + 1):
         start, end = bounds[number - 1]
         inside = line_start <= number <= line_end
         bar = ("class:gutter.passage", "┃ ") if inside else ("class:gutter", "│ ")
-        gutter = [("class:gutter", f"{number:>{number_width}} "), bar]
-        blank = [("", " " * (number_width + 1)), bar]
+        gutter = [("class:gutter", f"{number:>{number_width}} " if numbered else ""), bar]
+        blank = [("", " " * (number_width + 1) if numbered else ""), bar]
         shifted = [(s - start, e - start, style) for s, e, style in ranges if s < end and e > start]
         line = _split_lines(_paint(text[start:end], shifted, "class:context"))[0]
         out += [("", "\n")]

@@ -71,6 +71,7 @@ class ChatSession:
 
     def _new(self, command: Command) -> None:
         self.conversation.reset()
+        self.last_answer = None  # /open N names a passage of this conversation's answers only
         self.screen.say("New conversation: earlier questions are forgotten.")
 
     def _help(self, command: Command) -> None:
