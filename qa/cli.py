@@ -128,15 +128,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     if args.command == "chat":
-        from .chat import main as chat_main
-        extra = ["-k", str(args.k)]
-        if args.corpus:
-            extra += ["--corpus", args.corpus]
-        if args.index:
-            extra += ["--index", args.index]
-        if args.cluster:
-            extra += ["--cluster", args.cluster]
-        return chat_main(extra)
+        from .chat import run as chat
+        return chat(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster)
 
     from .api import open_index, build_index
 

@@ -15,7 +15,7 @@ from qa.analysis import highlight_spans
 from qa.model import Answer, Result
 from qa.render import sanitize
 
-from .commands import COMMANDS
+from . import commands
 from .pager import START_HERE
 from .wrap import hang
 
@@ -117,8 +117,8 @@ def sources_fragments(sources: list[tuple[str, int]], width: int) -> StyleAndTex
 def help_fragments(width: int) -> StyleAndTextTuples:
     out: StyleAndTextTuples = [("", "Type a question to search the documents; follow-up questions are read in context.")]
     out += [("", "\n\n"), ("class:heading", "Commands")]
-    usage_width = max(len(spec.usage) for spec in COMMANDS) + 2
-    for spec in COMMANDS:
+    usage_width = max(len(spec.usage) for spec in commands.COMMANDS) + 2
+    for spec in commands.COMMANDS:
         out += [("", "\n")] + hang([("", "  "), ("class:key", spec.usage.ljust(usage_width))],
                                    [("", " " * (usage_width + 2))], [("", spec.summary)], width)
     out += [("", "\n\n"), ("class:heading", "Keys")]
