@@ -54,7 +54,7 @@ def install_hint(extra: str) -> str:
     requirements = _extra_requirements(extra)
     if requirements:
         return "pip install " + " ".join(shlex.quote(r) for r in requirements)
-    return f"pip install {shlex.quote(f'qa[{extra}]')} from qa's source folder"
+    return f"pip install -e {shlex.quote(f'.[{extra}]')} in qa's source folder"
 
 
 def _extra_requirements(extra: str) -> list[str]:
