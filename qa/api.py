@@ -127,7 +127,8 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
             current = store.scan(corpus_dir)
             to_read, to_drop = store.changes(manifest, current)
             if to_read or to_drop:
-                warn(f"the corpus changed ({len(set(to_read) | set(to_drop))} files); updating the index")
+                changed = len(set(to_read) | set(to_drop))
+                warn(f"the corpus changed ({changed} file{'s' if changed > 1 else ''}); updating the index")
                 with _writing(index_dir):
                     manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
                                             cluster.builder() if cluster else None)
@@ -292,6 +293,8 @@ class Index:
     # ---- asking
 
     def parse(self, question: str) -> Query:
+        if not isinstance(question, str) or not question.strip():
+            raise QAError("empty question" if isinstance(question, str) else "a question must be a string")
         query = parse(_clipped(question), self.searcher, self.scoring)
         query.text = question
         return query

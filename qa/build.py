@@ -17,6 +17,7 @@ import numpy as np
 
 from . import corpus, formats, storage
 from .hashing import HASH_BITS  # noqa: F401 (the index's hash space, read by index.py as build.HASH_BITS)
+from .install import install_hint
 from .corpus import Params
 from .analysis_fast import segment_arrays
 from .segment import MAX_BLOCK_PASSAGES, SEGMENT_BYTES, join_blocks, merge_counts, pack_postings
@@ -62,7 +63,7 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     read = _read_files(root, paths, params, tick)
     # boilerplate shared by several plain-text files of this segment, plus what earlier builds found
     local = corpus.common_keys(corpus.short_keys(parts) for _, _, _, parts in read.read if parts is not None)
-    passages = _passages(read.read, params, frozenset(common) | local, tick)
+    passages = _passages(read.read, params, frozenset(common) | local)
     read.read.clear()
     name = f"seg-{uuid.uuid4().hex[:12]}"
     folder = index_dir / name
@@ -102,13 +103,14 @@ def _read_files(root: Path, paths: list[Path], params: Params, tick) -> _Read:
         for note in parsed.notes:
             out.warnings.append(f"note: {source}: {note}")
         out.read.append((path, st, parsed, corpus.units(doc.text) if parsed.pieces is None else None))
+        _tick(tick)  # reading is most of a build's time (HTML and PDF extraction): the bar moves with it
     for extra, n in sorted(missing.items()):
         kinds = "/".join(sorted({e for e, k in formats.KINDS.items() if k == extra}))
-        out.warnings.append(f"skipped {n} {kinds} file{'s' if n > 1 else ''}: pip install 'qa[{extra}]' to read them")
+        out.warnings.append(f"skipped {n} {kinds} file{'s' if n > 1 else ''}: {install_hint(extra)} to read them")
     return out
 
 
-def _passages(read: list, params: Params, common: frozenset, tick) -> _Passages:
+def _passages(read: list, params: Params, common: frozenset) -> _Passages:
     """The passages of the files ``read`` (plain text cut by corpus.split_passages, the others by their reader)."""
     out = _Passages()
     for path, st, parsed, parts in read:
@@ -138,7 +140,6 @@ def _passages(read: list, params: Params, common: frozenset, tick) -> _Passages:
             extra["text"] = [len(out.stored), len(out.stored) + len(data)]
             out.stored += data
         out.indexed.append((doc.source, _file_entry(path, st, first=first, count=len(out.rows) - first, **extra)))
-        _tick(tick)
     return out
 
 

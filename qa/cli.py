@@ -10,6 +10,8 @@ import argparse
 import os
 import sys
 
+from . import __version__
+
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_QUESTION_CHARS = 10_000
 MAX_JOBS = 4
@@ -43,6 +45,7 @@ def _chat_k(value: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="qa", description="Ask questions of a folder of documents; get cited passages back.")
+    p.add_argument("--version", action="version", version=f"qa {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     sub.required = True
 
@@ -52,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
                                                        "~/.cache/qa/NAME-HASH for another corpus)")
         if cluster:
             sp.add_argument("--cluster", metavar="ADDRESS", help="index or answer on a Dask cluster: tcp://HOST:PORT "
-                                                                 "of its scheduler, or local:N (pip install 'qa[cluster]')")
+                                                                 "of its scheduler, or local:N (needs Dask)")
 
     ask = sub.add_parser("ask", help="answer questions (from the arguments, or stdin one a line)")
     ask.add_argument("question", nargs="*", help="the question; none: read questions from stdin")
@@ -125,15 +128,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     if args.command == "chat":
-        from .chat import main as chat_main
-        extra = ["-k", str(args.k)]
-        if args.corpus:
-            extra += ["--corpus", args.corpus]
-        if args.index:
-            extra += ["--index", args.index]
-        if args.cluster:
-            extra += ["--cluster", args.cluster]
-        return chat_main(extra)
+        from .chat import run as chat
+        return chat(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster)
 
     from .api import open_index, build_index
 

@@ -7,7 +7,6 @@ no manifest names any more.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 import time
@@ -16,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
-from . import corpus, storage
+from . import corpus, install, storage
 from .corpus import Params
 from .errors import QAError
 from .segment import SEGMENT_BYTES
@@ -24,9 +23,7 @@ from .segment import SEGMENT_BYTES
 Progress = Callable[[int, int], None]
 Warn = Callable[[str], None]
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = PACKAGE_ROOT / "seeds"
-DEFAULT_INDEX = PACKAGE_ROOT / "index"
+DEFAULT_CORPUS = install.default_corpus()
 SMALL_CORPUS_BYTES = 4 << 20  # below this, any change rebuilds the whole index
 MAX_SEGMENTS = 64
 # An update re-indexes, with the files it reads, those of the earlier updates' segments, as long as all
@@ -36,13 +33,12 @@ MERGE_BYTES = 8 << 20
 
 
 def default_index_for(corpus_dir: Path) -> Path:
-    """``index/`` for the default corpus; for any other, a folder under the user's cache named after it."""
+    """For the default corpus ``index/`` in a clone (else the user's cache); for any other, a folder
+    under the user's cache named after it."""
     corpus_dir = corpus_dir.resolve()
     if corpus_dir == DEFAULT_CORPUS.resolve():
-        return DEFAULT_INDEX
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha1(str(corpus_dir).encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return cache / "qa" / f"{corpus_dir.name or 'root'}-{digest}"
+        return install.default_index(corpus_dir)
+    return install.cache_index_for(corpus_dir)
 
 
 def scan(root: Path) -> dict[str, tuple[int, int]]:

@@ -76,7 +76,7 @@ def test_questions_are_not_commands():
 def test_every_command_has_a_handler_and_help():
     for spec in commands.COMMANDS:
         assert spec.summary
-        assert callable(getattr(ChatSession, f"_{spec.name}"))
+        assert callable(spec.handler)
 
 
 # ---------------------------------------------------------------- a session on the real index
@@ -165,8 +165,31 @@ def test_open_pages_what_is_taller_than_the_screen(chat):
     captured.take()
     session.screen.output.get_size = lambda: type("Size", (), {"rows": 5, "columns": 80})()
     session.handle("/open 2")
-    assert captured.paged == [str(session.last_answer.results[1].citation)]
-    assert captured.take()[0] == ""
+    citation = str(session.last_answer.results[1].citation)
+    assert captured.paged == [citation]
+    # the pager's text leaves its header in the scrollback, then a blank line before the prompt
+    out = captured.take()[0]
+    assert out.startswith(f"{citation}  passage [2]  (") and out.endswith(" lines, shown in the pager)\n\n")
+    assert out.count("\n") == 2
+
+
+def test_open_and_sources_end_with_a_blank_line_before_the_prompt(chat):
+    session, captured = chat
+    session.handle("What did Peskov say about Qatar?")
+    captured.take()
+    session.screen.pager = None
+    for line in ("/open 1", "/sources"):
+        out, _ = _after(session, line, captured)
+        assert out.endswith("\n\n") and not out.endswith("\n\n\n")
+
+
+def test_after_new_open_has_no_old_answer_to_open(chat):
+    session, captured = chat
+    session.handle("What did Peskov say about Qatar?")
+    session.handle("/new")
+    captured.take()
+    out, err = _after(session, "/open 1", captured)
+    assert out == "" and err == "There is no passage to open yet: ask a question first.\n"
 
 
 def test_sources_lists_documents_and_passage_counts(chat, index):

@@ -209,3 +209,45 @@ def test_the_pager_opens_at_the_passage():
     top = _page("q", fragments)
     lines = _plain(fragments).splitlines()
     assert lines[top + 1].startswith("100 ┃")
+
+
+def test_open_on_an_html_passage_shows_only_the_citations_line_numbers(tmp_path):
+    pytest.importorskip("trafilatura", reason="HTML needs the html extra")
+    import qa
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    filler = "\n".join(f"<!-- line {n} of the page's head -->" for n in range(60))
+    paragraphs = "\n".join(f"<p>Paragraph {n} says how threads share data with channels and locks.</p>" for n in range(12))
+    (corpus / "threads.html").write_text(f"<html><head><title>Threads</title>\n{filler}\n</head><body><article>\n"
+                                         f"<h1>Threads</h1>\n{paragraphs}\n<p>Spawn a thread with thread::spawn and a "
+                                         f"closure.</p>\n</article></body></html>\n")
+    index = qa.build_index(corpus, tmp_path / "index", warn=lambda message: None)
+    result = index.ask("how do I spawn a thread with a closure?").results[0]
+    assert result.line_start > 60  # the page's own line, far from the extracted text's few lines
+    text = index.source_text(result.source)
+    lines = _plain(render.context_fragments(text, result, analyze("spawn thread closure"), 100)).splitlines()
+    assert lines[0] == f"{result.citation}  passage [1]"
+    assert lines[1] == "(the text read from the file, without its line numbers)"
+    # no numbers of the extracted text in the gutter: the only line numbers shown are the citation's
+    assert all(line[:2] in ("┃ ", "│ ") for line in lines[2:])
+    assert any(line.startswith("┃ ") and "thread::spawn" in line for line in lines[2:])
+
+
+def test_the_open_header_wraps_between_words():
+    result = _result(1, "line 5 about the Qatar talks", source="a-rather-long-folder-name/talks.txt", line=5)
+    text = "\n".join(f"line {n} about the Qatar talks" for n in range(1, 9))
+    result.char_start = text.index("line 5")
+    result.char_end = result.char_start + len(result.text)
+    header = _plain(render.context_fragments(text, result, TERMS, 40)).splitlines()[:2]
+    assert header == ["a-rather-long-folder-name/talks.txt:5", "passage [1]"]
+
+
+@pytest.mark.parametrize("width", [200, 80, 50, 40, 24])
+def test_the_toolbar_fits_the_terminal(width):
+    from qa.chat.toolbar import fit_toolbar
+    text = _plain(fit_toolbar("projects/rust-book", 195, 4321, 3, width))
+    assert len(text) <= width and "k=3" in text
+    if width >= 80:
+        assert "195 documents · 4321 passages" in text and "/help" in text
+    if width >= 40:
+        assert "projects/rust-book" in text

@@ -17,6 +17,7 @@ pytest.importorskip("dask.distributed", reason="the cluster tests need pip insta
 
 import qa  # noqa: E402
 from qa import index as store  # noqa: E402
+from qa.install import install_hint  # noqa: E402
 
 COLLECTION = REPO.parent / "shared" / "bench" / "collections" / "cranfield"
 
@@ -243,7 +244,7 @@ def test_without_dask_the_hint_names_the_extra(tmp_path):
     result = subprocess.run([sys.executable, "-c", code, "ask", "--index", str(tmp_path / "i"), "--cluster",
                              "local:2", "Kremlin"], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.strip() == "qa: --cluster needs Dask: pip install 'qa[cluster]'"
+    assert result.stderr.strip() == f"qa: --cluster needs Dask: {install_hint('cluster')}"
 
 
 def test_single_machine_path_imports_no_dask(seeds_index):

@@ -8,6 +8,7 @@ import pytest
 import qa
 from qa import formats, render
 from qa.formats import markdown
+from qa.install import install_hint
 from conftest import json_lines, run_qa
 
 GUIDE = """\
@@ -235,8 +236,10 @@ def test_pdf_without_the_extra_is_skipped_with_one_warning(folder, tmp_path, mon
     (root / "notes.txt").write_text(NOTES)
     messages = []
     idx = qa.build_index(root, tmp_path / "idx", warn=messages.append)
-    assert messages == ["skipped 2 .pdf files: pip install 'qa[pdf]' to read them"]
-    assert idx.skipped() == [("a.pdf", "needs pip install 'qa[pdf]'"), ("b.pdf", "needs pip install 'qa[pdf]'")]
+    hint = install_hint("pdf")  # in a clone: pip install -e '/path/to/clone[pdf]'
+    assert hint.startswith("pip install -e ") and hint.endswith("[pdf]'")
+    assert messages == [f"skipped 2 .pdf files: {hint} to read them"]
+    assert idx.skipped() == [("a.pdf", f"needs {hint}"), ("b.pdf", f"needs {hint}")]
     assert dict(idx.sources()) == {"notes.txt": 1}
     monkeypatch.delitem(sys.modules, "pypdf")  # the extra is installed now: the next open reads them
     idx = qa.open_index(root, tmp_path / "idx", warn=messages.append)

@@ -208,12 +208,22 @@ def test_tall_output_goes_through_a_pager(run):
     status = re.compile(r"lines (\d+)-\d+ of \d+ · q quits")
     paged = term.wait_for(status, "┃ Peskov told Izvestia", since=since)  # opens at the passage
     assert int(status.search(paged).group(1)) > 1
+    since = term.mark()
     term.press("q", PROMPT, "k=3")  # back at the prompt, toolbar and all
+    # the paged text leaves its header in the scrollback
+    assert re.search(r"passage \[1\] \(\d+ lines, shown in the pager\) qa>", term.text(since))
 
     since = term.mark()
     term.child.send("/help\r")
     term.wait_for("q quits", "Commands", since=since)
     term.press("q", PROMPT)
+    assert term.end() == 0
+
+
+def test_the_toolbar_fits_a_narrow_terminal(run):
+    term = run(columns=40)
+    # at 100 columns: "corpus seeds  5 documents · N passages · k=3  /help · Ctrl-D quits"; here what fits, uncut
+    term.wait_for(PROMPT, re.compile(r"corpus seeds \d+ docs · k=3 /help"))
     assert term.end() == 0
 
 

@@ -1,4 +1,4 @@
 """The interactive chat: `qa chat` and `python repl.py`."""
-from .app import main
+from .app import main, run
 
-__all__ = ["main"]
+__all__ = ["main", "run"]

@@ -24,12 +24,18 @@ PROMPT = [("class:prompt", "qa> ")]
 
 
 def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
+    """The chat from command-line arguments (``python repl.py``)."""
     args = _parser(prog).parse_args(argv)
+    return run(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster)
+
+
+def run(corpus=None, index=None, k: int = DEFAULT_K, cluster=None) -> int:
+    """Chat with the documents of ``corpus`` (default: the seeds) until the user quits; the exit status."""
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     screen = Screen(chat_style(), interactive=interactive)
     try:
-        index = startup.open_index(args.corpus, args.index, show_progress=sys.stdout.isatty(),
-                                   warn=lambda message: screen.warn(f"qa: {message}"), cluster=args.cluster)
+        opened = startup.open_index(corpus, index, show_progress=sys.stdout.isatty(),
+                                    warn=lambda message: screen.warn(f"qa: {message}"), cluster=cluster)
     except QAError as error:
         screen.error(f"qa: {error}")
         return error.exit_code
@@ -39,11 +45,11 @@ def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
     except Exception as error:  # the last line of defence, as in qa.cli: one line, never a traceback
         screen.error(f"qa: internal error: {type(error).__name__}: {error}")
         return 3
-    session = ChatSession(index, screen, k=args.k)
+    session = ChatSession(opened, screen, k=k)
     try:
         return _run_prompt(session) if interactive else _run_lines(session)
     finally:
-        index.close()
+        opened.close()
 
 
 def _run_prompt(session: ChatSession) -> int:

@@ -1,11 +1,14 @@
-"""The chat's special commands: what they are called and how a typed line parses.
+"""The chat's special commands: the one table of their names, help and handlers, and how a typed line parses.
 
-Parsing only; what each command does lives in `session.py`.
+What each command does lives in `actions.py`; the table here says which function runs for which name.
 """
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Callable
+
+from . import actions
 
 PREFIX = "/"
 MAX_K = 50
@@ -16,6 +19,7 @@ class CommandSpec:
     name: str
     argument: str | None
     summary: str
+    handler: Callable  # handler(session, Command); False ends the session
 
     @property
     def usage(self) -> str:
@@ -23,12 +27,12 @@ class CommandSpec:
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("open", "N", "show passage N of the last answer in its document"),
-    CommandSpec("sources", None, "list the documents and how many passages each has"),
-    CommandSpec("k", "N", f"show N passages per answer (1-{MAX_K})"),
-    CommandSpec("new", None, "start a new conversation (forget the earlier questions)"),
-    CommandSpec("help", None, "list the commands and keys"),
-    CommandSpec("quit", None, "end the session (Ctrl-D does too)"),
+    CommandSpec("open", "N", "show passage N of the last answer in its document", actions.open_passage),
+    CommandSpec("sources", None, "list the documents and how many passages each has", actions.list_sources),
+    CommandSpec("k", "N", f"show N passages per answer (1-{MAX_K})", actions.set_k),
+    CommandSpec("new", None, "start a new conversation (forget the earlier questions)", actions.new_conversation),
+    CommandSpec("help", None, "list the commands and keys", actions.show_help),
+    CommandSpec("quit", None, "end the session (Ctrl-D does too)", actions.quit_chat),
 )
 
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
@@ -38,6 +42,11 @@ _BY_NAME = {spec.name: spec for spec in COMMANDS}
 class Command:
     name: str
     number: int | None = None
+
+
+def spec_for(name: str) -> CommandSpec:
+    """The table's entry for command ``name`` (one that ``parse`` returned)."""
+    return _BY_NAME[name]
 
 
 class CommandError(ValueError):

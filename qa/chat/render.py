@@ -9,13 +9,13 @@ is sanitized: sanitizing may change lengths, and the spans must still fit.
 from __future__ import annotations
 
 
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_width
 
 from qa.analysis import highlight_spans
 from qa.model import Answer, Result
 from qa.render import sanitize
 
-from .commands import COMMANDS
+from . import commands
 from .pager import START_HERE
 from .wrap import hang
 
@@ -79,16 +79,21 @@ def context_fragments(text: str, result: Result, terms: list[str], width: int, a
     line_end = line_start + len(_LINE_END.findall(text, result.char_start, result.char_end))
     first = max(1, line_start - around)
     last = min(len(bounds), line_end + around)
-    number_width = len(str(last))
+    # only the citation's numbers are shown: lines of an extracted text go unnumbered
+    numbered = (line_start, line_end) == (result.line_start, result.line_end)
+    number_width = len(str(last)) if numbered else 0
     ranges: Ranges = [(result.char_start, result.char_end, "class:passage")]
     ranges += [(result.char_start + s, result.char_start + e, "class:hit") for s, e in highlight_spans(result.text, terms)]
-    out: StyleAndTextTuples = [("class:citation", _cite(result.citation)), ("class:notice", f"  passage [{result.rank}]")]
+    header: StyleAndTextTuples = [("class:citation", _cite(result.citation)), ("class:notice", f"  passage [{result.rank}]")]
+    out = header if fragment_list_width(header) <= width else hang([], [], header, width)
+    if not numbered:
+        out += [("", "\n")] + hang([], [], [("class:notice", "(the text read from the file, without its line numbers)")], width)
     for number in range(first, last + 1):
         start, end = bounds[number - 1]
         inside = line_start <= number <= line_end
         bar = ("class:gutter.passage", "┃ ") if inside else ("class:gutter", "│ ")
-        gutter = [("class:gutter", f"{number:>{number_width}} "), bar]
-        blank = [("", " " * (number_width + 1)), bar]
+        gutter = [("class:gutter", f"{number:>{number_width}} " if numbered else ""), bar]
+        blank = [("", " " * (number_width + 1) if numbered else ""), bar]
         shifted = [(s - start, e - start, style) for s, e, style in ranges if s < end and e > start]
         line = _split_lines(_paint(text[start:end], shifted, "class:context"))[0]
         out += [("", "\n")]
@@ -112,8 +117,8 @@ def sources_fragments(sources: list[tuple[str, int]], width: int) -> StyleAndTex
 def help_fragments(width: int) -> StyleAndTextTuples:
     out: StyleAndTextTuples = [("", "Type a question to search the documents; follow-up questions are read in context.")]
     out += [("", "\n\n"), ("class:heading", "Commands")]
-    usage_width = max(len(spec.usage) for spec in COMMANDS) + 2
-    for spec in COMMANDS:
+    usage_width = max(len(spec.usage) for spec in commands.COMMANDS) + 2
+    for spec in commands.COMMANDS:
         out += [("", "\n")] + hang([("", "  "), ("class:key", spec.usage.ljust(usage_width))],
                                    [("", " " * (usage_width + 2))], [("", spec.summary)], width)
     out += [("", "\n\n"), ("class:heading", "Keys")]

@@ -42,12 +42,14 @@ class Screen:
         self._print(fragments, self.output)
 
     def show_long(self, fragments: StyleAndTextTuples, title: str) -> None:
-        """Print `fragments`, or page them when they would not fit on the screen with the prompt."""
+        """Print `fragments`, or page them when they would not fit on the screen with the prompt;
+        then a blank line. A paged text leaves its first line, and how to see it again, in the scrollback."""
         rows = 1 + sum(text.count("\n") for _, text, *_ in fragments)
         if self.pager is not None and rows > self.height - 2:
             self.pager(fragments, sanitize(title), self.style, self.output)
+            self.show(first_line(fragments) + [("class:notice", f"  ({rows} lines, shown in the pager)"), ("", "\n")])
         else:
-            self.show(fragments)
+            self.show(fragments + [("", "\n")])
 
     def say(self, message: str) -> None:
         self.show([("class:notice", sanitize(message))])
@@ -61,6 +63,18 @@ class Screen:
     def _print(self, fragments: StyleAndTextTuples, output: Output) -> None:
         print_formatted_text(FormattedText(fragments), style=self.style, output=output,
                              include_default_pygments_style=False)
+
+
+def first_line(fragments: StyleAndTextTuples) -> StyleAndTextTuples:
+    """The fragments up to the first newline."""
+    out: StyleAndTextTuples = []
+    for style, text, *_ in fragments:
+        head, newline, _tail = text.partition("\n")
+        if head:
+            out.append((style, head))
+        if newline:
+            break
+    return out
 
 
 def _one_line(message: str) -> str:

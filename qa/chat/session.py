@@ -5,7 +5,7 @@ from qa.errors import QAError
 from qa.model import Answer
 
 from . import commands, render
-from .commands import Command, CommandError
+from .commands import CommandError
 from .screen import Screen
 
 DEFAULT_K = 3
@@ -32,7 +32,7 @@ class ChatSession:
         except CommandError as error:
             self.screen.error(str(error))
             return True
-        return getattr(self, f"_{command.name}")(command) is not False
+        return commands.spec_for(command.name).handler(self, command) is not False
 
     def ask(self, question: str) -> None:
         try:
@@ -42,39 +42,3 @@ class ChatSession:
             return
         self.last_answer = answer
         self.screen.show(render.answer_fragments(answer, self.screen.width) + [("", "\n")])
-
-    def _open(self, command: Command) -> None:
-        results = self.last_answer.results if self.last_answer else []
-        if not results:
-            self.screen.error("There is no passage to open yet: ask a question first.")
-            return
-        result = next((r for r in results if r.rank == command.number), None)
-        if result is None:
-            ranks = ", ".join(str(r.rank) for r in results)
-            self.screen.error(f"There is no passage {command.number} in the last answer; it has {ranks}.")
-            return
-        try:
-            text = self.index.source_text(result.source)
-        except QAError as error:
-            self.screen.error(str(error))
-            return
-        fragments = render.context_fragments(text, result, self.last_answer.terms, self.screen.width)
-        self.screen.show_long(fragments, str(result.citation))
-
-    def _sources(self, command: Command) -> None:
-        fragments = render.sources_fragments(self.index.sources(), self.screen.width)
-        self.screen.show_long(fragments, "sources")
-
-    def _k(self, command: Command) -> None:
-        self.k = command.number
-        self.screen.say(f"Answers now show up to {self.k} passage{'s' if self.k > 1 else ''}.")
-
-    def _new(self, command: Command) -> None:
-        self.conversation.reset()
-        self.screen.say("New conversation: earlier questions are forgotten.")
-
-    def _help(self, command: Command) -> None:
-        self.screen.show_long(render.help_fragments(self.screen.width), "help")
-
-    def _quit(self, command: Command) -> bool:
-        return False

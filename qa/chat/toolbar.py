@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from prompt_toolkit.application import get_app
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from qa.render import sanitize
@@ -23,17 +24,35 @@ def display_path(path: Path) -> str:
     return sanitize(str(path))
 
 
-def bottom_toolbar(session) -> Callable[[], StyleAndTextTuples]:
+def bottom_toolbar(session, columns: Callable[[], int] | None = None) -> Callable[[], StyleAndTextTuples]:
+    """The toolbar, made to fit the terminal's width: the least needed parts go first, then the path's head."""
     corpus = display_path(session.index.corpus)
+    columns = columns or (lambda: get_app().output.get_size().columns)
 
     def toolbar() -> StyleAndTextTuples:
-        index = session.index
-        return [
-            ("class:bottom-toolbar.text", " corpus "),
-            ("class:bottom-toolbar.value", corpus),
-            ("class:bottom-toolbar.text", f"  {index.document_count} documents · {index.passage_count} passages · k="),
-            ("class:bottom-toolbar.value", str(session.k)),
-            ("class:bottom-toolbar.text", "  /help · Ctrl-D quits "),
-        ]
+        return fit_toolbar(corpus, session.index.document_count, session.index.passage_count, session.k, columns())
 
     return toolbar
+
+
+def fit_toolbar(corpus: str, documents: int, passages: int, k: int, width: int) -> StyleAndTextTuples:
+    """The fullest toolbar that fits ``width`` columns."""
+    counts = (f"  {documents} documents · {passages} passages · k=", f"  {documents} docs · {passages} passages · k=",
+              f"  {documents} docs · k=", "  k=")
+    for count in counts:
+        for tail in ("  /help · Ctrl-D quits ", "  /help ", " "):
+            parts = [(" corpus ", corpus), (count, str(k)), (tail, None)]
+            if sum(len(text) + len(value or "") for text, value in parts) <= width:
+                return _styled(parts)
+    room = max(1, width - len(f" {counts[-1]}{k} ") - 1)
+    short = corpus if len(corpus) <= room else "…" + corpus[len(corpus) - room + 1:]
+    return _styled([(" ", short), (counts[-1], str(k)), (" ", None)])
+
+
+def _styled(parts) -> StyleAndTextTuples:
+    out: StyleAndTextTuples = []
+    for text, value in parts:
+        out.append(("class:bottom-toolbar.text", text))
+        if value is not None:
+            out.append(("class:bottom-toolbar.value", value))
+    return out

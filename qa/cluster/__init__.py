@@ -36,8 +36,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import QAError
+from ..install import install_hint
 
-INSTALL_HINT = "pip install 'qa[cluster]'"
 CONNECT_TIMEOUT_S = 10
 WORKERS_TTL_S = 5.0  # a stale list costs nothing: a task whose worker is gone runs on another
 
@@ -149,7 +149,7 @@ def connect(cluster) -> Cluster:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise QAError(f"--cluster needs Dask: {INSTALL_HINT}") from None
+        raise QAError(f"--cluster needs Dask: {install_hint('cluster')}") from None
     if isinstance(cluster, Client):
         return Cluster(cluster, address=str(cluster.scheduler.address), own_client=False)
     address = str(cluster).strip()

@@ -28,7 +28,8 @@ class MissingExtra(Skipped):
     """A file whose reader needs an optional extra that is not installed."""
 
     def __init__(self, extra: str):
-        super().__init__(f"needs pip install 'qa[{extra}]'")
+        from ..install import install_hint
+        super().__init__(f"needs {install_hint(extra)}")
         self.extra = extra
 
 
