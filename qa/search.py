@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import scoring as scoring_math
 from . import storage
 from .hashing import feature_ids
 
@@ -342,6 +343,8 @@ class Searcher:
     (``_base``), so that a question's postings from every block are scored and merged as one array;
     ``offsets`` map them to passage ids at the end."""
 
+    takes_floor = True  # top_above prunes by its floor (pipeline.Ranker)
+
     def __init__(self, segments: list[Segment], n_features: int, scoring: Scoring = Scoring(),
                  offsets: list[int] | None = None, totals: tuple[int, float] | None = None):
         """``offsets``: each segment's first passage id (default: numbered from 0 in order);
@@ -369,7 +372,8 @@ class Searcher:
         self._gnorm = np.empty(int(base[-1]), dtype=np.float32)
         for i, s in enumerate(segments):
             norm = self._gnorm[base[i]:base[i + 1]]
-            norm[:] = (k1 * (1 - b + b * np.asarray(s.lengths, dtype=np.float32) / self.avglen)).astype(np.float32)
+            norm[:] = scoring_math.length_norm(k1, b, np.asarray(s.lengths, dtype=np.float32), self.avglen
+                                               ).astype(np.float32)
             if s.deleted is not None:
                 norm[s.deleted] = np.inf
         mins = [self._gnorm[x:y].min(initial=np.inf) for x, y in zip(self._base[:-1], self._base[1:])]
@@ -474,7 +478,7 @@ class Searcher:
         return out
 
     def idf(self, df: int) -> float:
-        return float(np.log1p((self.n - df + 0.5) / (df + 0.5)))
+        return float(scoring_math.idf(self.n, df))
 
     def word_df(self, words: list[str], vocabulary: str = "vocab") -> np.ndarray:
         """How many passages hold each folded word (``vocab``) or stem (``stems``); 0 for unknown ones.
@@ -516,7 +520,7 @@ class Searcher:
         lo, hi, mx, elo, ehi = info[:, :, keep]
         df = df[keep]
         w = np.array([weights[terms[j]] for j in keep], dtype=np.float64)
-        scale = w * np.log1p((self.n - df + 0.5) / (df + 0.5)) * (self.scoring.k1 + 1)
+        scale = w * scoring_math.idf(self.n, df) * (self.scoring.k1 + 1)
         mxf = mx.astype(np.float64)
         per_block = np.divide(scale * mxf, mxf + self._norm_min_arr[:, None], out=np.zeros(mx.shape), where=mx > 0)
         bound = per_block.max(axis=0) if len(self._unit_seg) else np.zeros(len(keep))

@@ -29,6 +29,8 @@ def shard_key(meta: dict):
 class ClusterSearcher(Searcher):
     """Scores questions on the shards of a cluster with the whole index's statistics."""
 
+    takes_floor = False  # each shard ranks its own top k: no floor to prune by
+
     def __init__(self, cluster, index_dir: Path, manifest: dict, segments: list[Segment], n_features: int,
                  scoring: Scoring, verify: bool):
         # no Searcher.__init__: the length norms of every passage live on the workers, not here
