@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import scoring as scoring_math
+from . import scoring as bm25
 from . import storage
 from .hashing import feature_ids
+from .passages import PassageTable
 
 
 @dataclass(frozen=True)
@@ -355,6 +356,7 @@ class Searcher:
         self.scoring = scoring
         base = np.cumsum([0] + [s.size for s in segments]).astype(np.int64)
         self.offsets = np.array(offsets if offsets is not None else base[:-1], dtype=np.int64)
+        self.table = PassageTable(segments, self.offsets)
         self.live, self.total_len = shard_totals(segments)
         self.n, total_len = totals if totals is not None else (self.live, self.total_len)
         self.avglen = total_len / self.n if self.n and total_len > 0 else 1.0
@@ -372,7 +374,7 @@ class Searcher:
         self._gnorm = np.empty(int(base[-1]), dtype=np.float32)
         for i, s in enumerate(segments):
             norm = self._gnorm[base[i]:base[i + 1]]
-            norm[:] = scoring_math.length_norm(k1, b, np.asarray(s.lengths, dtype=np.float32), self.avglen
+            norm[:] = bm25.length_norm(k1, b, np.asarray(s.lengths, dtype=np.float32), self.avglen
                                                ).astype(np.float32)
             if s.deleted is not None:
                 norm[s.deleted] = np.inf
@@ -478,7 +480,7 @@ class Searcher:
         return out
 
     def idf(self, df: int) -> float:
-        return float(scoring_math.idf(self.n, df))
+        return float(bm25.idf(self.n, df))
 
     def word_df(self, words: list[str], vocabulary: str = "vocab") -> np.ndarray:
         """How many passages hold each folded word (``vocab``) or stem (``stems``); 0 for unknown ones.
@@ -520,7 +522,7 @@ class Searcher:
         lo, hi, mx, elo, ehi = info[:, :, keep]
         df = df[keep]
         w = np.array([weights[terms[j]] for j in keep], dtype=np.float64)
-        scale = w * scoring_math.idf(self.n, df) * (self.scoring.k1 + 1)
+        scale = w * bm25.idf(self.n, df) * (self.scoring.k1 + 1)
         mxf = mx.astype(np.float64)
         per_block = np.divide(scale * mxf, mxf + self._norm_min_arr[:, None], out=np.zeros(mx.shape), where=mx > 0)
         bound = per_block.max(axis=0) if len(self._unit_seg) else np.zeros(len(keep))
@@ -720,21 +722,15 @@ class Searcher:
         order = np.lexsort((ids, -scores))
         return [(int(ids[i]), float(scores[i])) for i in order]
 
-    # ---- passages
+    # ---- passages (the table of passage ids, shared with the cluster's ranker)
 
     def locate(self, pid: int) -> tuple[Segment, int]:
-        i = int(np.searchsorted(self.offsets, pid, side="right")) - 1
-        return self.segments[i], pid - int(self.offsets[i])
+        return self.table.locate(pid)
 
     def passage(self, pid: int) -> tuple[str, int, int, int, int]:
         """(source, char_start, char_end, line_start, line_end) of passage ``pid``."""
-        seg, local = self.locate(pid)
-        file_no, cs, ce, ls, le = seg.passages[local].tolist()
-        return seg.sources[file_no], cs, ce, ls, le
+        return self.table.passage(pid)
 
     def live_passages(self):
         """Every (passage id, source) not deleted, in index order."""
-        for offset, seg in zip(self.offsets, self.segments):
-            for local in range(seg.size):
-                if seg.deleted is None or not seg.deleted[local]:
-                    yield int(offset) + local, seg.sources[int(seg.passages[local, 0])]
+        return self.table.live_passages()
