@@ -5,7 +5,8 @@ from itertools import chain
 
 import numpy as np
 
-from . import analysis, scoring
+from . import analysis
+from . import scoring as bm25
 from .pipeline import Question
 
 
@@ -32,8 +33,8 @@ def feedback_candidates(texts: list[str], searcher, n_terms: int):
         row = np.fromiter(map(word_id.__getitem__, ws), dtype=np.int64, count=len(ws))
         row = row[row >= 0]
         tf = np.bincount(row, minlength=len(ids)).astype(np.float64)
-        norm = scoring.length_norm(k1, b, len(row), searcher.avglen)
-        mass += scoring.saturated_tf(tf, k1, norm) / rank  # (0 where a text lacks the word)
+        norm = bm25.length_norm(k1, b, len(row), searcher.avglen)
+        mass += bm25.saturated_tf(tf, k1, norm) / rank  # (0 where a text lacks the word)
     terms = list(ids)
     best = np.argsort(-mass, kind="stable")[:3 * n_terms].tolist()  # ties: the first seen first
     return {terms[i]: float(mass[i]) for i in best}, [terms[i] for i in best]
@@ -42,7 +43,7 @@ def feedback_candidates(texts: list[str], searcher, n_terms: int):
 def feedback_from(weights: dict[str, float], mass, candidates: list[str], searcher, n_terms: int,
                   beta: float) -> dict[str, float]:
     """feedback's last step, from feedback_candidates'."""
-    idfs = scoring.idf(searcher.n, searcher.dfs(candidates)) if candidates else []
+    idfs = bm25.idf(searcher.n, searcher.dfs(candidates)) if candidates else []
     scored = sorted(((mass[t] * float(i), t) for t, i in zip(candidates, idfs)), reverse=True)[:n_terms]
     if not scored or scored[0][0] <= 0:
         return weights
