@@ -318,7 +318,7 @@ _INFO_CACHE_BYTES = 32 << 20
 # A bound or a floor compared with scores (float32 contributions summed in float64) is given this much
 # slack, so that rounding never drops a passage that belongs in the top k.
 _SLACK = 1e-4
-_PREFETCH_WORDS = 32
+PREFETCH_WORDS = 32  # a word list this short is a question's words: its stems and index terms are looked up with them
 # below this many postings a block and term left, reading the terms left costs less than a check of
 # the k-th score and the look-ups it would lead to
 _SCAN_REST = 48
@@ -491,7 +491,7 @@ class Searcher:
         total = np.zeros(len(words), dtype=np.int64)
         for seg in self.segments:
             total += seg.vocabulary_df(keys, vocabulary)
-        if vocabulary == "vocab" and 0 < len(words) <= _PREFETCH_WORDS:
+        if vocabulary == "vocab" and 0 < len(words) <= PREFETCH_WORDS:
             # a question's words (not a word's spelling candidates, which are hundreds): what parsing
             # it asks next, found in the same binary searches: the stems' document frequencies, and
             # the postings of the index terms they make (each stem, each pair of neighbours)

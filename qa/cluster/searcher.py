@@ -14,7 +14,7 @@ import numpy as np
 from .. import analysis
 from .. import scoring as bm25
 from ..passages import PassageTable
-from ..search import _PREFETCH_WORDS, Scoring, Segment
+from ..search import PREFETCH_WORDS, Scoring, Segment
 from . import shard
 from .shard import ShardSpec
 
@@ -109,7 +109,7 @@ class ClusterSearcher:
 
     def word_df(self, words: list[str], vocabulary: str = "vocab") -> np.ndarray:
         asked = {vocabulary: list(words)}
-        if vocabulary == "vocab" and len(words) <= _PREFETCH_WORDS:
+        if vocabulary == "vocab" and len(words) <= PREFETCH_WORDS:
             # a question's words (not a word's spelling candidates, which are hundreds): what parsing
             # asks next, fetched in the same round trip: the words' stems, and the index terms they
             # make (each stem, each pair of neighbours)
