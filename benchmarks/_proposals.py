@@ -51,15 +51,26 @@ def _ask_more(question: str) -> str:
     return _REQUEST.sub(" ", question)
 
 
+class _ExpandBy:
+    """An expand stage (qa.pipeline.Expand) made of a function of the weights."""
+
+    def __init__(self, expand):
+        self.function = expand
+
+    def expand(self, question):
+        return question.but(weights=self.function(question.weights), floor=None)
+
+
 class Proxy:
     def __init__(self, index, **opts: Any):
         self._index = index
         self.opts = {**OPTIONS, **opts}
         if self.opts["fb"] != "core" or self.opts["prf_docs"]:
-            # the core's answer() calls index.expand (or _ranked): route them through the proposal's feedback
+            # the core's answer() calls index.expand (or its pipeline's expand stages): route them through
+            # the proposal's feedback
             index.expand = self.expand
-            if hasattr(index, "_ranked"):
-                index._ranked = lambda weights, k: index.searcher.top(self.expand(weights), k) if weights else []
+            if hasattr(index, "pipeline"):
+                index.pipeline.expand_stages = [_ExpandBy(self.expand)]
 
     def __getattr__(self, name: str):
         return getattr(self._index, name)
@@ -158,7 +169,7 @@ class Proxy:
 
     def _feedback_x(self, weights: dict[str, float]) -> dict[str, float]:
         from qa import analysis
-        from qa import answer as answering
+        from qa import feedback as answering
 
         index, searcher, scoring = self._index, self._index.searcher, self._index.scoring
         n, beta = scoring.feedback_passages, scoring.feedback_weight

@@ -1,4 +1,4 @@
-"""Ranked passages -> an answer: near-duplicates folded into "also in", the answer line, the no-answer call.
+"""The compose stage: ranked passages -> an answer, near-duplicates folded into "also in", the answer line, the no-answer call.
 
 The no-answer call asks how much of the question the best passage covers:
 the share of the question's idf mass (each word counted once, by its best
@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from . import analysis, corpus
+from .model import Answer, AnswerLine, Citation, Result
+from .pipeline import Candidate, Question
 
 # Below this share of the question's weight, nothing is relevant. The middle of the plateau (0.45-0.55)
 # where the dev questions' unanswerable ones get no answer and those answered on top keep theirs
 # (benchmarks/calibrate.py prints the whole curve).
 ANSWER_COVERAGE = 0.5
-_SHINGLE = 4
+SHINGLE = 4  # words per shingle
+NEAR_DUPLICATE = 0.35  # share of the smaller passage's shingles found in the other that makes them one fact
 
 
 def coverage(concepts, text: str) -> float:
@@ -31,15 +32,40 @@ def coverage(concepts, text: str) -> float:
 
 
 def shingles(text: str) -> set[int]:
+    """The hashes of ``text``'s word 4-grams (of its words, when fewer)."""
     ws = analysis.words(text)
-    return {hash(tuple(ws[i:i + _SHINGLE])) for i in range(max(1, len(ws) - _SHINGLE + 1))}
+    if len(ws) < SHINGLE:
+        return {hash(tuple(ws))}
+    return {hash(g) for g in zip(*(ws[i:] for i in range(SHINGLE)))}
 
 
-def near_duplicate(a: set[int], b: set[int], threshold: float = 0.35) -> bool:
-    """Passages that report the same fact: a large share of the smaller one's word 4-grams stand in the other."""
-    if not a or not b:
-        return False
-    return len(a & b) / min(len(a), len(b)) >= threshold
+class KeptShingles:
+    """The shingles of the passages kept so far, indexed by shingle: the first kept passage that a new
+    one near-duplicates (a large share of the smaller one's shingles stand in the other) is found from
+    the shingles they share, without intersecting the new one's set with every kept one's."""
+
+    def __init__(self) -> None:
+        self.sets: list[set[int]] = []
+        self.holders: dict[int, list[int]] = {}
+
+    def first_near_duplicate(self, sh: set[int]) -> int | None:
+        if not sh or not self.sets:
+            return None
+        shared: dict[int, int] = {}
+        holders = self.holders
+        for h in sh:
+            for i in holders.get(h, ()):
+                shared[i] = shared.get(i, 0) + 1
+        for i in sorted(shared):
+            if shared[i] / min(len(sh), len(self.sets[i])) >= NEAR_DUPLICATE:
+                return i
+        return None
+
+    def append(self, sh: set[int]) -> None:
+        i = len(self.sets)
+        self.sets.append(sh)
+        for h in sh:
+            self.holders.setdefault(h, []).append(i)
 
 
 # a blank line ("\r\n" is one line end, not two) or a Markdown heading starting a line
@@ -83,51 +109,59 @@ def line_of(text: str, offset: int) -> int:
     return len(re.findall(r"\r\n|\r|\n", text[:offset]))
 
 
-def feedback(weights: dict[str, float], texts: list[str], searcher, n_terms: int, beta: float) -> dict[str, float]:
-    """``weights`` plus the ``n_terms`` words weighing most (saturated tf x idf) in ``texts``, the
-    heaviest scaled to ``beta``: Rocchio's query expansion over the top passages, best first; the
-    passage at rank r counts 1/r, so the best ones lead and the tail only adds what they agree on."""
-    return feedback_from(weights, *feedback_candidates(texts, searcher, n_terms), searcher, n_terms, beta)
+class Coverage:
+    """The verdict: the best result answers when it covers ANSWER_COVERAGE of the question's idf mass."""
+
+    def answerable(self, question: Question, results: list[Result]) -> bool:
+        concepts = question.query.concepts + question.context
+        return bool(results) and coverage(concepts, results[0].text) >= ANSWER_COVERAGE
 
 
-def feedback_candidates(texts: list[str], searcher, n_terms: int):
-    """(each candidate's weight in ``texts``, the candidates): the ``3 n_terms`` words weighing most
-    in the passages themselves, whose idf feedback_from looks up (a few lookups, not hundreds)."""
-    from itertools import chain
+class Compose:
+    """The compose stage: the candidates' first ``k`` distinct passages and, when the verdict says so, the answer line."""
 
-    k1, b = searcher.scoring.k1, searcher.scoring.b
-    per_text = [analysis.words(text) for text in texts]
-    distinct = list(dict.fromkeys(chain.from_iterable(per_text)))
-    stop = analysis.STOP_WORDS
-    # each stem (the unigrams of analysis.analyze) numbered by its first occurrence, text after text
-    # (that of its first word: the words are in that order); a stop word is -1
-    ids: dict[str, int] = {}
-    word_id = {w: -1 if s in stop else ids.setdefault(s, len(ids)) for w, s in zip(distinct, analysis.stems(distinct))}
-    mass = np.zeros(len(ids))
-    for rank, ws in enumerate(per_text, start=1):
-        row = np.fromiter(map(word_id.__getitem__, ws), dtype=np.int64, count=len(ws))
-        row = row[row >= 0]
-        tf = np.bincount(row, minlength=len(ids)).astype(np.float64)
-        norm = k1 * (1 - b + b * len(row) / searcher.avglen)
-        mass += tf * (k1 + 1) / (tf + norm) / rank  # (0 where a text lacks the word)
-    terms = list(ids)
-    best = np.argsort(-mass, kind="stable")[:3 * n_terms].tolist()  # ties: the first seen first
-    return {terms[i]: float(mass[i]) for i in best}, [terms[i] for i in best]
+    def __init__(self, documents, verdict):
+        """``documents``: a documents.Documents; ``verdict``: has ``answerable(question, results)``."""
+        self.documents = documents
+        self.verdict = verdict
 
+    def compose(self, question: Question, candidates: list[Candidate]) -> Answer:
+        results = self.results(candidates, question.k)
+        line = self.answer_line(question, results[0]) if self.verdict.answerable(question, results) else None
+        query = question.query
+        return Answer(question=query.text, answer=line, results=results, query=query.text, terms=query.terms)
 
-def feedback_from(weights: dict[str, float], mass, candidates: list[str], searcher, n_terms: int,
-                  beta: float) -> dict[str, float]:
-    """feedback's last step, from feedback_candidates'."""
-    if candidates:
-        dfs = searcher.dfs(candidates)
-        idfs = np.log1p((searcher.n - dfs + 0.5) / (dfs + 0.5))
-    else:
-        idfs = []
-    scored = sorted(((mass[t] * float(i), t) for t, i in zip(candidates, idfs)), reverse=True)[:n_terms]
-    if not scored or scored[0][0] <= 0:
-        return weights
-    top = scored[0][0]
-    out = dict(weights)
-    for value, term in scored:
-        out[term] = out.get(term, 0.0) + beta * value / top
-    return out
+    def results(self, candidates: list[Candidate], k: int) -> list[Result]:
+        """The first ``k`` candidates that near-duplicate no better one; a near-duplicate elsewhere is an "also in"."""
+        documents = self.documents
+        results: list[Result] = []
+        kept = KeptShingles()
+        for candidate in candidates:
+            pid = candidate.pid
+            source, cs, ce, ls, le = documents.searcher.passage(pid)
+            text = documents.span_text(source, cs, ce)
+            section, page = documents.place(pid)
+            sh = shingles(text)
+            dup = kept.first_near_duplicate(sh)
+            if dup is not None:
+                cite = Citation(source, ls, le, section, page)
+                if cite not in results[dup].also_in and source != results[dup].source:
+                    results[dup].also_in.append(cite)
+                continue
+            if len(results) == k:
+                continue
+            results.append(Result(rank=len(results) + 1, score=round(candidate.score, 4), source=source,
+                                  line_start=ls, line_end=le, text=text, char_start=cs, char_end=ce,
+                                  passage_id=pid, section=section, page=page))
+            kept.append(sh)
+        return results
+
+    def answer_line(self, question: Question, top: Result) -> AnswerLine:
+        """The sentence of ``top`` that holds the most of the question, with its lines."""
+        query = question.query
+        s, e = best_sentence(top.text, query.concepts or query.concepts + question.context, query.weights)
+        first = top.line_start + line_of(top.text, s)
+        last = top.line_start + line_of(top.text, e)
+        if self.documents.is_html(top.source):
+            first, last = top.line_start, top.line_end  # source lines: the sentence's own are not known
+        return AnswerLine(top.text[s:e], top.source, first, last, top.section, top.page)

@@ -10,23 +10,23 @@ The command line is a thin layer over these calls.
 from __future__ import annotations
 
 import re
-import os
-import stat
 import sys
-from collections import OrderedDict
 from dataclasses import asdict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import answer as answering
 from . import heap
 from . import index as store
 from . import storage
-from .corpus import Params, Skipped, decode, read_bytes
+from .answer import Compose, Coverage
+from .corpus import Params
+from .documents import Documents
 from .errors import QAError
+from .feedback import Feedback
 from .hashing import n_features
-from .model import Answer, AnswerLine, Citation, Result
+from .model import Answer
+from .pipeline import Candidates, Pipeline, Question, candidate_depth
 from .query import Concept, Query, likely_terms, parse
 from .search import Scoring, Searcher, Segment
 from .storage import IndexDamaged
@@ -144,12 +144,11 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
 
 
 class Index:
-    """An opened index: ask it questions, list its sources, read its passages."""
+    """An opened index, a facade over its stages: ask it questions, list its sources, read its passages."""
 
     def __init__(self, corpus_dir: Path, index_dir: Path, manifest: dict, scoring: Scoring = Scoring(), cluster=None):
         """``cluster``: a qa.cluster.Cluster whose workers score the questions (None: this process)."""
         self.corpus = corpus_dir
-        self._root = str(corpus_dir)
         self.path = index_dir
         self.manifest = manifest
         self.cluster = cluster
@@ -163,17 +162,13 @@ class Index:
         else:
             self.searcher = cluster.searcher(index_dir, manifest, segments, features, scoring, verify)
         self.scoring = scoring
-        self._texts: OrderedDict[str, str] = OrderedDict()
-        # opened now, as the segments are: a rebuild may remove these folders while we answer
-        self._places: dict[str, tuple] = {}  # segment name -> (places array or None, section paths)
-        self._prepared: dict[int, tuple] = {}  # id(weights) -> a first pass and feedback made for ask_many
-        self._stored: dict[str, object] = {}  # segment name -> its stored extracted texts (bytes array)
-        for s in manifest["segments"]:
-            arrays = s["arrays"]
-            places = storage.read_array(index_dir / s["name"], arrays["places"], False) if "places" in arrays else None
-            self._places[s["name"]] = (places, s.get("sections", []))
-            if "stored" in arrays:
-                self._stored[s["name"]] = storage.read_array(index_dir / s["name"], arrays["stored"], False)
+        self.documents = Documents(corpus_dir, index_dir, manifest, self.searcher)
+        self.feedback = Feedback(self.searcher, self.documents, scoring)
+        # the wiring: a new stage is one more entry here
+        self.pipeline = Pipeline(expand=[self.feedback],
+                                 candidates=Candidates(self.searcher),
+                                 rerank=[],
+                                 compose=Compose(self.documents, Coverage()))
 
     def close(self) -> None:
         """Disconnect from the cluster this index was opened on (a no-op on one machine)."""
@@ -198,97 +193,36 @@ class Index:
 
     def sources(self) -> list[tuple[str, int]]:
         """(source, passages) of each indexed document, by path."""
-        return sorted((s, f["count"]) for s, f in self.manifest["files"].items() if f.get("count"))
+        return self.documents.sources()
 
     def skipped(self) -> list[tuple[str, str]]:
-        return sorted((s, f["skipped"]) for s, f in self.manifest["files"].items() if f.get("skipped"))
+        return self.documents.skipped()
 
     def formats(self) -> dict[str, int]:
         """Indexed documents per format ("txt", "md", "html", "pdf")."""
-        counts: dict[str, int] = {}
-        for f in self.manifest["files"].values():
-            if f.get("count"):
-                counts[f.get("format", "txt")] = counts.get(f.get("format", "txt"), 0) + 1
-        return dict(sorted(counts.items()))
+        return self.documents.formats()
 
     def source_info(self, source: str) -> dict:
         """What the manifest knows of a source: format, title, notes (pages skipped), encoding."""
-        entry = self.manifest["files"].get(source) or {}
-        return {k: entry[k] for k in ("format", "title", "notes", "encoding", "skipped") if k in entry}
+        return self.documents.source_info(source)
 
     def place(self, pid: int) -> tuple[str | None, int | None]:
         """(heading path, PDF page) of passage ``pid``; None for what it does not have."""
-        seg, local = self.searcher.locate(pid)
-        places, sections = self._places.get(seg.name, (None, []))
-        if places is None or local >= len(places):
-            return None, None
-        section, page = int(places[local, 0]), int(places[local, 1])
-        return (sections[section] if 0 <= section < len(sections) else None), (page or None)
-
-    def _stored_text(self, source: str, entry: dict) -> str:
-        data = self._stored.get(entry.get("segment"))
-        start, end = entry["text"]
-        if data is None or end > len(data):
-            raise IndexDamaged(f"the index lacks the stored text of {source}; rebuild it with 'qa index'")
-        return bytes(data[start:end]).decode("utf-8", "surrogatepass")
+        return self.documents.place(pid)
 
     def source_text(self, source: str) -> str:
-        """The decoded text of an indexed source, exactly as it was indexed (for HTML and PDF, the
-        extracted text, read back from the index)."""
-        entry = self.manifest["files"].get(source)
-        if not entry or not entry.get("count"):
-            raise QAError(f"not an indexed source: {source}")
-        text = self._texts.get(source)
-        if text is None:
-            path = self.corpus / source
-            try:
-                st = path.stat()
-                # HTML and PDF: the extracted text, as indexed, is kept in the index; only its date is checked
-                data = read_bytes(path) if entry.get("text") is None else b""
-            except OSError as exc:
-                raise QAError(f"cannot read {source}: {exc.strerror}") from exc
-            except Skipped as exc:
-                raise QAError(f"cannot read {source}: {exc}") from exc
-            if (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
-                raise QAError(f"{source} changed since it was indexed; ask again to update the index")
-            text = self._stored_text(source, entry) if entry.get("text") is not None else decode(data)[0]
-            self._texts[source] = text
-            if len(self._texts) > 64:
-                self._texts.popitem(last=False)
-        return text
+        """The decoded text of an indexed source, exactly as it was indexed."""
+        return self.documents.source_text(source)
 
     def span_text(self, source: str, start: int, end: int) -> str:
-        """``source_text(source)[start:end]``, reading only those bytes when the file is plain ASCII."""
-        if source not in self._texts:
-            entry = self.manifest["files"].get(source) or {}
-            if entry.get("ascii") and entry.get("encoding") == "utf-8" and entry.get("count"):
-                data = self._read_span(source, entry, start, end)
-                if data is not None:
-                    return data
-        return self.source_text(source)[start:end]
-
-    def _read_span(self, source: str, entry: dict, start: int, end: int) -> str | None:
-        try:
-            fd = os.open(os.path.join(self._root, source), os.O_RDONLY | os.O_NONBLOCK)
-        except OSError:
-            return None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
-                return None  # let source_text say what is wrong
-            data = os.pread(fd, end - start, start)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-        return data.decode("ascii") if data.isascii() and len(data) == end - start else None
+        """``source_text(source)[start:end]``."""
+        return self.documents.span_text(source, start, end)
 
     def passage_source(self, pid: int) -> str:
-        return self.searcher.passage(pid)[0]
+        return self.documents.passage_source(pid)
 
     def passage_text(self, pid: int) -> str:
-        source, cs, ce, _, _ = self.searcher.passage(pid)
-        return self.span_text(source, cs, ce)
+        return self.documents.passage_text(pid)
 
     # ---- asking
 
@@ -301,42 +235,13 @@ class Index:
 
     def search(self, question: str, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) pairs: ranking only, no answer line."""
-        return self._ranked(self.parse(question).weights, k)
+        query = self.parse(question)
+        found = self.pipeline.rank(Question(query, k, k, query.weights))
+        return [(c.pid, c.score) for c in found]
 
     def expand(self, weights: dict[str, float]) -> dict[str, float]:
         """Pseudo-relevance feedback (Rocchio): add the terms that stand out in the best passages."""
-        return self._expanded(weights, self.scoring.feedback_passages)[0]
-
-    def _feedback_on(self, weights: dict[str, float]) -> bool:
-        n = self.scoring.feedback_passages
-        return bool(n and weights and self.searcher.n >= self.scoring.feedback_min_corpus)
-
-    def _expanded(self, weights: dict[str, float], k: int) -> tuple[dict[str, float], list[tuple[int, float]]]:
-        """(``expand(weights)``, the ``k`` best passages for ``weights`` themselves: the first pass)."""
-        n = self.scoring.feedback_passages
-        if not self._feedback_on(weights):
-            return weights, []
-        prepared = self._prepared.get(id(weights))
-        if prepared is not None and prepared[0] is weights and prepared[1] == max(n, k):
-            return prepared[2], prepared[3]
-        top = self.searcher.top(weights, max(n, k))
-        if not top:
-            return weights, top
-        return answering.feedback(weights, [self.passage_text(pid) for pid, _ in top[:n]], self.searcher,
-                                  self.scoring.feedback_terms, self.scoring.feedback_weight), top
-
-    def _ranked(self, weights: dict[str, float], k: int) -> list[tuple[int, float]]:
-        """``searcher.top(expand(weights), k)``. Feedback only adds weight, so no passage scores less
-        after it than before: the first pass's k-th score is a floor for the second, which then
-        scans fewer terms and looks up fewer passages (the same ranking)."""
-        if not weights:
-            return self.searcher.top(weights, k)
-        # a searcher that scores elsewhere (a cluster's) ranks as it always does
-        lazy = type(self.searcher).top is Searcher.top
-        expanded, first = self._expanded(weights, k if lazy else 0)
-        if lazy and len(first) >= k:
-            return self.searcher.top_above(expanded, k, first[k - 1][1])
-        return self.searcher.top(expanded, k)
+        return self.feedback.expanded(weights, self.scoring.feedback_passages)[0]
 
     def ask(self, question: str, k: int = 3) -> Answer:
         """The answer line and the top ``k`` passages for ``question``."""
@@ -348,28 +253,12 @@ class Index:
         questions = list(questions)
         self.searcher.dfs(list(dict.fromkeys(t for q in questions for t in likely_terms(_clipped(q)))))
         queries = [self.parse(q) for q in questions]
-        if type(self.searcher).top is Searcher.top and k >= 1:
-            self._prepare_feedback([q.weights for q in queries], k * 4 + 8)
+        if self.searcher.takes_floor and k >= 1:
+            self.feedback.prepare([q.weights for q in queries], candidate_depth(k))
         try:
             return [self.answer(q, k) for q in queries]
         finally:
-            self._prepared.clear()
-
-    def _prepare_feedback(self, many: list[dict[str, float]], k: int) -> None:
-        """_expanded(weights, k) for each of ``many``, their feedback terms looked up together."""
-        n = self.scoring.feedback_passages
-        staged = []
-        for weights in many:
-            if weights and self._feedback_on(weights) and id(weights) not in self._prepared:
-                top = self.searcher.top(weights, max(n, k))
-                texts = [self.passage_text(pid) for pid, _ in top[:n]]
-                staged.append((weights, top, *answering.feedback_candidates(texts, self.searcher,
-                                                                             self.scoring.feedback_terms)))
-        self.searcher.dfs(list(dict.fromkeys(t for *_, candidates in staged for t in candidates)))
-        for weights, top, mass, candidates in staged:
-            expanded = answering.feedback_from(weights, mass, candidates, self.searcher, self.scoring.feedback_terms,
-                                               self.scoring.feedback_weight) if top else weights
-            self._prepared[id(weights)] = (weights, max(n, k), expanded, top)
+            self.feedback.forget()
 
     def conversation(self) -> "Conversation":
         from .conversation import Conversation
@@ -379,40 +268,7 @@ class Index:
         """Rank, fold near-duplicates, pick the answer line for an already parsed ``query``."""
         if k < 1:
             raise QAError("k must be at least 1")
-        hits = self._ranked(query.weights, k * 4 + 8) if query.weights else []
-        results: list[Result] = []
-        kept = _KeptShingles()
-        for pid, score in hits:
-            source, cs, ce, ls, le = self.searcher.passage(pid)
-            text = self.span_text(source, cs, ce)
-            section, page = self.place(pid)
-            sh = _shingles(text)
-            dup = kept.first_near_duplicate(sh)
-            if dup is not None:
-                cite = Citation(source, ls, le, section, page)
-                if cite not in results[dup].also_in and source != results[dup].source:
-                    results[dup].also_in.append(cite)
-                continue
-            if len(results) == k:
-                continue
-            results.append(Result(rank=len(results) + 1, score=round(score, 4), source=source,
-                                  line_start=ls, line_end=le, text=text, char_start=cs, char_end=ce,
-                                  passage_id=pid, section=section, page=page))
-            kept.append(sh)
-        concepts = query.concepts + (context or [])
-        line = None
-        if results and answering.coverage(concepts, results[0].text) >= answering.ANSWER_COVERAGE:
-            top = results[0]
-            s, e = answering.best_sentence(top.text, query.concepts or concepts, query.weights)
-            first = top.line_start + answering.line_of(top.text, s)
-            last = top.line_start + answering.line_of(top.text, e)
-            if self.manifest["files"].get(top.source, {}).get("format") == "html":
-                first, last = top.line_start, top.line_end  # source lines: the sentence's own are not known
-            line = AnswerLine(top.text[s:e], top.source, first, last, top.section, top.page)
-        return Answer(question=query.text, answer=line, results=results, query=query.text, terms=query.terms)
-
-
-_NEAR_DUPLICATE = answering.near_duplicate.__defaults__[0]  # its threshold: one place to change it
+        return self.pipeline.answer(Question(query, k, candidate_depth(k), query.weights, context or []))
 
 
 def _clipped(question: str) -> str:
@@ -420,41 +276,3 @@ def _clipped(question: str) -> str:
     pasted blob) is cut for matching, since the spelling step's work grows with the square of a
     word's length."""
     return _LONG_WORD.sub(lambda m: m.group()[:MAX_WORD_CHARS], question)
-
-
-def _shingles(text: str) -> set[int]:
-    """``answering.shingles(text)``, its word 4-grams made by zip rather than by slicing."""
-    ws = answering.analysis.words(text)
-    if len(ws) < answering._SHINGLE:
-        return {hash(tuple(ws))}
-    return {hash(g) for g in zip(*(ws[i:] for i in range(answering._SHINGLE)))}
-
-
-class _KeptShingles:
-    """The shingles of the passages kept so far, indexed by shingle: the first kept passage that a new
-    one near-duplicates (``answering.near_duplicate``) is found from the shingles they share, without
-    intersecting the new one's set with every kept one's."""
-
-    def __init__(self) -> None:
-        self.sets: list[set[int]] = []
-        self.holders: dict[int, list[int]] = {}
-
-    def first_near_duplicate(self, sh: set[int]) -> int | None:
-        if not sh or not self.sets:
-            return None
-        shared: dict[int, int] = {}
-        holders = self.holders
-        for h in sh:
-            for i in holders.get(h, ()):
-                shared[i] = shared.get(i, 0) + 1
-        for i in sorted(shared):
-            # answering.near_duplicate(sh, kept), from the count of shared shingles
-            if shared[i] / min(len(sh), len(self.sets[i])) >= _NEAR_DUPLICATE:
-                return i
-        return None
-
-    def append(self, sh: set[int]) -> None:
-        i = len(self.sets)
-        self.sets.append(sh)
-        for h in sh:
-            self.holders.setdefault(h, []).append(i)

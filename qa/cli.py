@@ -127,51 +127,61 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    if args.command == "chat":
-        from .chat import run as chat
-        return chat(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster)
+    return COMMANDS[args.command](args)
 
-    from .api import open_index, build_index
 
-    if args.command == "index":
-        progress = _progress_bar() if sys.stderr.isatty() else None
-        idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster)
-        idx.close()
-        if progress:
-            progress.close()
-        skipped = idx.skipped()
-        from .render import one_line
-        print(f"indexed {idx.document_count} documents{_by_format(idx)}, {idx.passage_count} passages"
-              f"{f', skipped {len(skipped)} files' if skipped else ''} -> {one_line(str(idx.path))}")
-        _warn_if_empty(idx)  # each skipped file was named, with why, on stderr as it was read
-        return EXIT_OK
+def _run_chat(args) -> int:
+    from .chat import run as chat
+    return chat(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster)
 
-    idx = open_index(args.corpus, args.index, cluster=getattr(args, "cluster", None))
-    if args.command == "ask":
-        _warn_if_empty(idx)
-    if args.command == "sources":
-        from .render import json_dumps, one_line
-        rows = idx.sources()
+
+def _run_index(args) -> int:
+    from .api import build_index
+    from .render import one_line
+
+    progress = _progress_bar() if sys.stderr.isatty() else None
+    idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster)
+    idx.close()
+    if progress:
+        progress.close()
+    skipped = idx.skipped()
+    print(f"indexed {idx.document_count} documents{_by_format(idx)}, {idx.passage_count} passages"
+          f"{f', skipped {len(skipped)} files' if skipped else ''} -> {one_line(str(idx.path))}")
+    _warn_if_empty(idx)  # each skipped file was named, with why, on stderr as it was read
+    return EXIT_OK
+
+
+def _run_sources(args) -> int:
+    from .api import open_index
+    from .render import json_dumps, one_line
+
+    idx = open_index(args.corpus, args.index)
+    rows = idx.sources()
+    for source, n in rows:
+        info = idx.source_info(source)
         if args.json:
-            for source, n in rows:
-                info = idx.source_info(source)
-                row = {"source": source, "passages": n, "format": info.get("format", "txt")}
-                row.update({k: info[k] for k in ("title", "notes") if k in info})
-                print(json_dumps(row))
+            row = {"source": source, "passages": n, "format": info.get("format", "txt")}
+            row.update({k: info[k] for k in ("title", "notes") if k in info})
+            print(json_dumps(row))
         else:
-            for source, n in rows:
-                info = idx.source_info(source)
-                title = f"  ({one_line(info['title'])})" if info.get("title") else ""
-                notes = "".join(f"  [{one_line(note)}]" for note in info.get("notes", []))
-                print(f"{n:6d}  {one_line(source)}{title}{notes}")
-        # stdout holds one line per document; the counts per format and the skipped files go to stderr
-        skipped = idx.skipped()
-        if skipped or _by_format(idx):
-            print(f"qa: {len(rows)} documents{_by_format(idx)}, {idx.passage_count} passages"
-                  f"{f', skipped {len(skipped)} files' if skipped else ''}", file=sys.stderr)
-        for source, why in skipped:
-            print(f"qa: skipped {one_line(source)}: {one_line(why)}", file=sys.stderr)
-        return EXIT_OK
+            title = f"  ({one_line(info['title'])})" if info.get("title") else ""
+            notes = "".join(f"  [{one_line(note)}]" for note in info.get("notes", []))
+            print(f"{n:6d}  {one_line(source)}{title}{notes}")
+    # stdout holds one line per document; the counts per format and the skipped files go to stderr
+    skipped = idx.skipped()
+    if skipped or _by_format(idx):
+        print(f"qa: {len(rows)} documents{_by_format(idx)}, {idx.passage_count} passages"
+              f"{f', skipped {len(skipped)} files' if skipped else ''}", file=sys.stderr)
+    for source, why in skipped:
+        print(f"qa: skipped {one_line(source)}: {one_line(why)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_ask(args) -> int:
+    from .api import open_index
+
+    idx = open_index(args.corpus, args.index, cluster=args.cluster)
+    _warn_if_empty(idx)
     try:
         return _ask(idx, args)
     finally:
@@ -320,6 +330,9 @@ def _answer_in_parallel(idx, args, color: bool, jobs: int):
     with mp.get_context("fork").Pool(jobs, initializer=_pool_init) as pool:
         for answers in pool.imap(_pool_answer, _batches(args), chunksize=1):
             yield from answers
+
+
+COMMANDS = {"ask": _run_ask, "index": _run_index, "chat": _run_chat, "sources": _run_sources}
 
 
 class _progress_bar:

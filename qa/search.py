@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import scoring as bm25
 from .arrays import ranges as _ranges, stable_sort as _stable_sort
 from .hashing import feature_ids
+from .passages import PassageTable
 from .segment import Segment, Tables as _Tables, find_terms
 
 
@@ -61,7 +63,7 @@ _INFO_CACHE_BYTES = 32 << 20
 # A bound or a floor compared with scores (float32 contributions summed in float64) is given this much
 # slack, so that rounding never drops a passage that belongs in the top k.
 _SLACK = 1e-4
-_PREFETCH_WORDS = 32
+PREFETCH_WORDS = 32  # a word list this short is a question's words: its stems and index terms are looked up with them
 # below this many postings a block and term left, reading the terms left costs less than a check of
 # the k-th score and the look-ups it would lead to
 _SCAN_REST = 48
@@ -87,6 +89,8 @@ class Searcher:
     (``_base``), so that a question's postings from every block are scored and merged as one array;
     ``offsets`` map them to passage ids at the end."""
 
+    takes_floor = True  # top_above prunes by its floor (pipeline.Ranker)
+
     def __init__(self, segments: list[Segment], n_features: int, scoring: Scoring = Scoring(),
                  offsets: list[int] | None = None, totals: tuple[int, float] | None = None):
         """``offsets``: each segment's first passage id (default: numbered from 0 in order);
@@ -97,6 +101,7 @@ class Searcher:
         self.scoring = scoring
         base = np.cumsum([0] + [s.size for s in segments]).astype(np.int64)
         self.offsets = np.array(offsets if offsets is not None else base[:-1], dtype=np.int64)
+        self.table = PassageTable(segments, self.offsets)
         self.live, self.total_len = shard_totals(segments)
         self.n, total_len = totals if totals is not None else (self.live, self.total_len)
         self.avglen = total_len / self.n if self.n and total_len > 0 else 1.0
@@ -114,7 +119,8 @@ class Searcher:
         self._gnorm = np.empty(int(base[-1]), dtype=np.float32)
         for i, s in enumerate(segments):
             norm = self._gnorm[base[i]:base[i + 1]]
-            norm[:] = (k1 * (1 - b + b * np.asarray(s.lengths, dtype=np.float32) / self.avglen)).astype(np.float32)
+            norm[:] = bm25.length_norm(k1, b, np.asarray(s.lengths, dtype=np.float32), self.avglen
+                                               ).astype(np.float32)
             if s.deleted is not None:
                 norm[s.deleted] = np.inf
         mins = [self._gnorm[x:y].min(initial=np.inf) for x, y in zip(self._base[:-1], self._base[1:])]
@@ -219,7 +225,7 @@ class Searcher:
         return out
 
     def idf(self, df: int) -> float:
-        return float(np.log1p((self.n - df + 0.5) / (df + 0.5)))
+        return float(bm25.idf(self.n, df))
 
     def word_df(self, words: list[str], vocabulary: str = "vocab") -> np.ndarray:
         """How many passages hold each folded word (``vocab``) or stem (``stems``); 0 for unknown ones.
@@ -230,7 +236,7 @@ class Searcher:
         total = np.zeros(len(words), dtype=np.int64)
         for seg in self.segments:
             total += seg.vocabulary_df(keys, vocabulary)
-        if vocabulary == "vocab" and 0 < len(words) <= _PREFETCH_WORDS:
+        if vocabulary == "vocab" and 0 < len(words) <= PREFETCH_WORDS:
             # a question's words (not a word's spelling candidates, which are hundreds): what parsing
             # it asks next, found in the same binary searches: the stems' document frequencies, and
             # the postings of the index terms they make (each stem, each pair of neighbours)
@@ -261,7 +267,7 @@ class Searcher:
         lo, hi, mx, elo, ehi = info[:, :, keep]
         df = df[keep]
         w = np.array([weights[terms[j]] for j in keep], dtype=np.float64)
-        scale = w * np.log1p((self.n - df + 0.5) / (df + 0.5)) * (self.scoring.k1 + 1)
+        scale = w * bm25.idf(self.n, df) * (self.scoring.k1 + 1)
         mxf = mx.astype(np.float64)
         per_block = np.divide(scale * mxf, mxf + self._norm_min_arr[:, None], out=np.zeros(mx.shape), where=mx > 0)
         bound = per_block.max(axis=0) if len(self._unit_seg) else np.zeros(len(keep))
@@ -461,21 +467,15 @@ class Searcher:
         order = np.lexsort((ids, -scores))
         return [(int(ids[i]), float(scores[i])) for i in order]
 
-    # ---- passages
+    # ---- passages (the table of passage ids, shared with the cluster's ranker)
 
     def locate(self, pid: int) -> tuple[Segment, int]:
-        i = int(np.searchsorted(self.offsets, pid, side="right")) - 1
-        return self.segments[i], pid - int(self.offsets[i])
+        return self.table.locate(pid)
 
     def passage(self, pid: int) -> tuple[str, int, int, int, int]:
         """(source, char_start, char_end, line_start, line_end) of passage ``pid``."""
-        seg, local = self.locate(pid)
-        file_no, cs, ce, ls, le = seg.passages[local].tolist()
-        return seg.sources[file_no], cs, ce, ls, le
+        return self.table.passage(pid)
 
     def live_passages(self):
         """Every (passage id, source) not deleted, in index order."""
-        for offset, seg in zip(self.offsets, self.segments):
-            for local in range(seg.size):
-                if seg.deleted is None or not seg.deleted[local]:
-                    yield int(offset) + local, seg.sources[int(seg.passages[local, 0])]
+        return self.table.live_passages()

@@ -111,7 +111,7 @@ def test_fold_equals_its_first_definition(text):
 
 
 def _reference_feedback_candidates(texts, searcher, n_terms):
-    """answer.feedback_candidates as first written: a Counter a text, a dict of weights, heapq."""
+    """feedback.feedback_candidates as first written: a Counter a text, a dict of weights, heapq."""
     import heapq
     from collections import Counter
     k1, b = searcher.scoring.k1, searcher.scoring.b
@@ -130,7 +130,7 @@ def _reference_feedback_candidates(texts, searcher, n_terms):
 @given(st.lists(st.one_of(WORDY, ANY_TEXT), max_size=12), st.integers(1, 40), st.floats(1, 200))
 def test_feedback_candidates_equal_their_first_definition(texts, n_terms, avglen):
     from types import SimpleNamespace
-    from qa.answer import feedback_candidates
+    from qa.feedback import feedback_candidates
     from qa.search import Scoring
     searcher = SimpleNamespace(scoring=Scoring(), avglen=avglen)
     mass, candidates = feedback_candidates(texts, searcher, n_terms)

@@ -1,8 +1,9 @@
 """The client's side of a question on a cluster: sum the shards' statistics, fan out, merge the top k.
 
-A ClusterSearcher is a Searcher whose scoring runs on the workers. It keeps
-the segments memory-mapped for what a citation needs (which file, which
-lines: a few rows read per answer), never their postings.
+A ClusterSearcher is a ranker (qa.pipeline.Ranker) whose scoring runs on the
+workers. It keeps the segments memory-mapped for what a citation needs (which
+file, which lines: a few rows read per answer, through a PassageTable), never
+their postings.
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import analysis
-from ..search import _PREFETCH_WORDS, Scoring, Searcher, Segment
+from .. import scoring as bm25
+from ..passages import PassageTable
+from ..search import PREFETCH_WORDS, Scoring, Segment
 from . import shard
 from .shard import ShardSpec
 
@@ -26,18 +29,19 @@ def shard_key(meta: dict):
     return meta.get("shard", meta["name"])
 
 
-class ClusterSearcher(Searcher):
+class ClusterSearcher:
     """Scores questions on the shards of a cluster with the whole index's statistics."""
+
+    takes_floor = False  # each shard ranks its own top k: no floor to prune by
 
     def __init__(self, cluster, index_dir: Path, manifest: dict, segments: list[Segment], n_features: int,
                  scoring: Scoring, verify: bool):
-        # no Searcher.__init__: the length norms of every passage live on the workers, not here
+        # the length norms of every passage live on the workers, not here: only the passage table
         self.cluster = cluster
         self.segments = segments
-        self.n_features = n_features
         self.scoring = scoring
         self.offsets = np.cumsum([0] + [s.size for s in segments])[:-1].astype(np.int64)
-        self._fid_cache: dict[str, int] = {}
+        self.table = PassageTable(segments, self.offsets)
         self._counted: dict[tuple[str, str], int] = {}  # (kind, term or word) -> count over the shards
         groups: dict = {}
         for i, meta in enumerate(manifest["segments"]):
@@ -60,6 +64,19 @@ class ClusterSearcher(Searcher):
         self.total_len = sum(length for _, length in per_segment)
         self.avglen = self.total_len / self.n if self.n and self.total_len > 0 else 1.0
         self.totals = (self.n, self.total_len)
+
+    # ---- passages
+
+    def locate(self, pid: int) -> tuple[Segment, int]:
+        return self.table.locate(pid)
+
+    def passage(self, pid: int) -> tuple[str, int, int, int, int]:
+        """(source, char_start, char_end, line_start, line_end) of passage ``pid``."""
+        return self.table.passage(pid)
+
+    def live_passages(self):
+        """Every (passage id, source) not deleted, in index order."""
+        return self.table.live_passages()
 
     def _run(self, fn, *args) -> list:
         return self.cluster.run(fn, [(spec, *args) for spec in self.shards], prefer=range(len(self.shards)))
@@ -84,12 +101,15 @@ class ClusterSearcher(Searcher):
         self._counts({"terms": list(terms)})
         return np.array([self._counted["terms", t] for t in terms], dtype=np.int64)
 
+    def idf(self, df: int) -> float:
+        return float(bm25.idf(self.n, df))
+
     def df(self, term: str) -> int:
         return int(self.dfs([term])[0])
 
     def word_df(self, words: list[str], vocabulary: str = "vocab") -> np.ndarray:
         asked = {vocabulary: list(words)}
-        if vocabulary == "vocab" and len(words) <= _PREFETCH_WORDS:
+        if vocabulary == "vocab" and len(words) <= PREFETCH_WORDS:
             # a question's words (not a word's spelling candidates, which are hundreds): what parsing
             # asks next, fetched in the same round trip: the words' stems, and the index terms they
             # make (each stem, each pair of neighbours)
@@ -112,3 +132,7 @@ class ClusterSearcher(Searcher):
         found = [hit for part in self._run(shard.top, self.scoring, self.totals, weights, k, known) for hit in part]
         found.sort(key=lambda hit: (-hit[1], hit[0]))
         return found[:k]
+
+    def top_above(self, weights: dict[str, float], k: int, floor: float) -> list[tuple[int, float]]:
+        """``top(weights, k)``: the shards take no floor (``takes_floor``)."""
+        return self.top(weights, k)

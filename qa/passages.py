@@ -1,0 +1,30 @@
+"""Passage ids -> their segment, source and span: the table both the local and the cluster ranker keep."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class PassageTable:
+    """The segments in order, each numbered from its offset."""
+
+    def __init__(self, segments: list, offsets: np.ndarray):
+        self.segments = segments
+        self.offsets = offsets
+
+    def locate(self, pid: int) -> tuple[object, int]:
+        """(segment, position in it) of passage ``pid``."""
+        i = int(np.searchsorted(self.offsets, pid, side="right")) - 1
+        return self.segments[i], pid - int(self.offsets[i])
+
+    def passage(self, pid: int) -> tuple[str, int, int, int, int]:
+        """(source, char_start, char_end, line_start, line_end) of passage ``pid``."""
+        seg, local = self.locate(pid)
+        file_no, cs, ce, ls, le = seg.passages[local].tolist()
+        return seg.sources[file_no], cs, ce, ls, le
+
+    def live_passages(self):
+        """Every (passage id, source) not deleted, in index order."""
+        for offset, seg in zip(self.offsets, self.segments):
+            for local in range(seg.size):
+                if seg.deleted is None or not seg.deleted[local]:
+                    yield int(offset) + local, seg.sources[int(seg.passages[local, 0])]
