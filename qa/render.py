@@ -14,7 +14,12 @@ import textwrap
 from .analysis import highlight_spans
 from .model import Answer
 
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b.?")
+# whole escape sequences, 7-bit (ESC ...) and 8-bit (C1): CSI with its parameters and final byte;
+# OSC, DCS, SOS, PM and APC with their payload up to BEL or ST (not past a line end, so that line
+# numbers hold when a terminator is missing); any other ESC with its intermediates and final byte
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+                      r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n\r]*(?:\x07|\x1b\\|\x9c)?"
+                      r"|\x1b[ -/]*[0-~]?")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -30,6 +35,13 @@ def sanitize(text: str) -> str:
     text = _ESCAPES.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", " ").replace("\u2029", " ")
     return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
+
+
+def mask_sequences(text: str) -> str:
+    """``text`` with every character of each escape sequence replaced by NUL: the same length, so
+    spans found on the raw text still fit, and ``sanitize`` then drops the sequence whole (a span
+    cutting through one cannot leave its tail on the screen)."""
+    return _ESCAPES.sub(lambda m: "\0" * len(m.group()), text)
 
 
 def _escape(m: re.Match) -> str:
@@ -74,6 +86,7 @@ def highlight(text: str, terms: list[str], color: bool) -> str:
     if not color:
         return sanitize(text)
     out, pos = [], 0
+    text = mask_sequences(text)
     for s, e in highlight_spans(text, terms):
         out.append(sanitize(text[pos:s]))
         out.append(HIGHLIGHT + sanitize(text[s:e]) + RESET)
