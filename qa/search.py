@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import storage
+from . import storage, validate
 from .hashing import feature_ids
 
 
@@ -73,6 +73,7 @@ class Segment:
                 or self.single_at + len(self.terms.low) - self.n_multi != len(self.docs)
                 or len(self.tf_at) != len(self.tf_of)):
             raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
+        validate.check_segment(self, folder)
         self.live = self.size - (int(self.deleted.sum()) if self.deleted is not None else 0)
         self._tables: _Tables | None = None
 

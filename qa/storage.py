@@ -55,9 +55,7 @@ def read_array(folder: Path, meta: dict, verify: bool) -> np.ndarray:
         raise IndexDamaged(f"index segment {folder} is damaged ({problem})")
     path = folder / meta["file"]
     try:
-        check_array_file(path, meta)
-        if verify and crc32_file(path) != meta["crc32"]:
-            raise IndexDamaged(f"index file {path} fails its checksum")
+        check_array_file(path, meta, verify)
         mode = "r" if meta["bytes"] > MMAP_BYTES else None
         array = np.load(path, mmap_mode=mode, allow_pickle=False)
     except IndexDamaged:
@@ -69,15 +67,17 @@ def read_array(folder: Path, meta: dict, verify: bool) -> np.ndarray:
     return array
 
 
-def check_array_file(path: Path, meta: dict) -> None:
+def check_array_file(path: Path, meta: dict, verify: bool) -> None:
     """Raise IndexDamaged unless ``path`` is a regular file (not a link, FIFO or device) of the size
-    the manifest states, whose .npy header declares the manifest's dtype and shape and exactly the
-    bytes that follow it: checked before anything is allocated or mapped."""
+    the manifest states (and its checksum when ``verify``), whose .npy header declares the manifest's
+    dtype and shape and exactly the bytes that follow it: checked before anything is allocated or mapped."""
     st = path.lstat()
     if not stat.S_ISREG(st.st_mode):
         raise IndexDamaged(f"index file {path} is not a regular file")
     if st.st_size != meta["bytes"]:
         raise IndexDamaged(f"index file {path} has the wrong size")
+    if verify and crc32_file(path) != meta["crc32"]:
+        raise IndexDamaged(f"index file {path} fails its checksum")
     with open(path, "rb") as f:
         try:
             version = np.lib.format.read_magic(f)
@@ -87,7 +87,9 @@ def check_array_file(path: Path, meta: dict) -> None:
         except (ValueError, TypeError, SyntaxError) as exc:
             raise IndexDamaged(f"index file {path} has a bad .npy header ({exc.__class__.__name__})") from exc
         data_at = f.tell()
-    if dtype.hasobject or fortran or str(dtype) != meta["dtype"] or list(shape) != meta["shape"]:
+    if dtype.hasobject:  # would need pickle: never loaded
+        raise IndexDamaged(f"index file {path} is unreadable (an object array)")
+    if fortran or str(dtype) != meta["dtype"] or list(shape) != meta["shape"]:
         raise IndexDamaged(f"index file {path} does not match its manifest")
     if data_at + math.prod(shape) * dtype.itemsize != st.st_size:
         raise IndexDamaged(f"index file {path}: its header declares {math.prod(shape)} elements, "
