@@ -142,7 +142,7 @@ def read_manifest(folder: Path) -> dict | None:
                       "upgrade qa or rebuild with 'qa index'")
     if version < FORMAT:
         raise IndexDamaged(f"index {folder} has an old format ({version})")
-    problem = manifest_problem(manifest)
+    problem = manifest_problem(manifest) or _empty_segment_problem(manifest)
     if problem:
         raise IndexDamaged(f"index manifest {path} is damaged ({problem})")
     return manifest
@@ -167,6 +167,13 @@ def read_manifest_bytes(path: Path) -> bytes:
     if len(raw) > MANIFEST_BYTES:
         raise IndexDamaged(f"index manifest {path} is too large")
     return raw
+
+
+def _empty_segment_problem(manifest: dict) -> str | None:
+    for seg in manifest["segments"]:
+        if seg["passages"] and not seg["sources"]:
+            return f"segment {seg['name']} has passages but no files"
+    return None
 
 
 def plain_name(name) -> bool:
