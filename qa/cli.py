@@ -154,7 +154,7 @@ def _run(args) -> int:
     if args.command == "ask":
         _warn_if_empty(idx)
     if args.command == "sources":
-        from .render import json_dumps, one_line
+        from .render import json_dumps, one_line, sanitize
         rows = idx.sources()
         if args.json:
             for source, n in rows:
@@ -165,7 +165,7 @@ def _run(args) -> int:
         else:
             for source, n in rows:
                 info = idx.source_info(source)
-                title = f"  ({one_line(info['title'])})" if info.get("title") else ""
+                title = f"  ({one_line(sanitize(info['title']))})" if info.get("title") else ""
                 notes = "".join(f"  [{one_line(note)}]" for note in info.get("notes", []))
                 print(f"{n:6d}  {one_line(source)}{title}{notes}")
         # stdout holds one line per document; the counts per format and the skipped files go to stderr

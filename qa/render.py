@@ -5,6 +5,7 @@ the terminal as a control or escape sequence.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -59,6 +60,15 @@ def one_line(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def cite_line(citation) -> str:
+    """A citation on one line: its file name with controls shown as escapes (one_line), its heading
+    path (document text) sanitized, escape sequences gone whole."""
+    section = getattr(citation, "section", None)
+    if section:
+        citation = dataclasses.replace(citation, section=sanitize(section))
+    return one_line(str(citation))
+
+
 def _json_escape(m: re.Match) -> str:
     c = ord(m.group())
     return f"\\u{c:04x}"
@@ -110,20 +120,20 @@ def render_answer(answer: Answer, color: bool = False, width: int | None = None)
     out = []
     if answer.answer:
         out.append(c(BOLD, _wrap(answer.answer.text, width, "")))
-        out.append("  -- " + c(CITE, one_line(str(answer.answer.citation))))
+        out.append("  -- " + c(CITE, cite_line(answer.answer.citation)))
     elif answer.results:
         out.append("No passage answers this; the closest matches:")
     else:
         out.append("Nothing in the corpus matches this question.")
     for r in answer.results:
         out.append("")
-        out.append(f"[{r.rank}] " + c(CITE, one_line(str(r.citation))) + c(DIM, f"  score {r.score:.2f}"))
+        out.append(f"[{r.rank}] " + c(CITE, cite_line(r.citation)) + c(DIM, f"  score {r.score:.2f}"))
         body = _wrap(r.text, width, "    ")
         if color:
             body = _highlight_wrapped(r.text, answer.terms, width)
         out.append(body)
         if r.also_in:
-            out.append("    " + c(DIM, "also in: " + ", ".join(one_line(str(x)) for x in r.also_in)))
+            out.append("    " + c(DIM, "also in: " + ", ".join(cite_line(x) for x in r.also_in)))
     return "\n".join(out)
 
 
