@@ -71,7 +71,7 @@ def _ranks(seg, positions: np.ndarray) -> np.ndarray:
     below = np.zeros(len(positions), dtype=np.int64)
     bits = (positions[inside] & 63).astype(np.uint64)
     masked = words[q[inside]] & ((np.uint64(1) << bits) - np.uint64(1))
-    below[inside] = np.unpackbits(masked.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
+    below[inside] = np.bitwise_count(masked)
     before = np.where(inside, seg.multi_before[np.minimum(q, max(len(words) - 1, 0))].astype(np.int64)
                       if len(words) else 0, seg.n_multi)
     return before + below
@@ -79,8 +79,8 @@ def _ranks(seg, positions: np.ndarray) -> np.ndarray:
 
 def _check_multi(seg, fail) -> None:
     """The multi bits and the counts before each 64 of them agree, and count the multi terms."""
-    words = seg.terms_multi.astype(np.uint64)
-    counts = np.unpackbits(words.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1).astype(np.int64)
+    words = np.asarray(seg.terms_multi, dtype=np.uint64)
+    counts = np.bitwise_count(words).astype(np.int64)
     spare = len(words) * 64 - len(seg.terms.low)
     if spare and len(words) and int(words[-1]) >> (64 - spare):
         fail("terms_multi", "bits set past the dictionary")
@@ -119,10 +119,11 @@ def _check_passages(seg, fail) -> None:
         return
     if passages.ndim != 2 or passages.shape[1] != 5:
         fail("passages", "not five numbers a passage")
-    file_no, cs, ce, ls, le = (passages[:, i].astype(np.int64) for i in range(5))
+    file_no, cs, ce, ls, le = (passages[:, i] for i in range(5))
     # (a cluster's workers hold segments without their file lists: storage.read_manifest has
     # checked that a segment with passages has files)
     if file_no.min() < 0 or (seg.sources and file_no.max() >= len(seg.sources)):
         fail("passages", "a file number outside the segment's files")
-    if cs.min() < 0 or (ce < cs).any() or ls.min() < 0 or (le < ls).any() or (le - ls > ce - cs).any():
+    lines, chars = le.astype(np.int64) - ls, ce.astype(np.int64) - cs
+    if cs.min() < 0 or chars.min() < 0 or ls.min() < 0 or lines.min() < 0 or (lines > chars).any():
         fail("passages", "a character or line range out of order")
