@@ -38,9 +38,8 @@ def check_segment(seg, folder: Path) -> None:
     if len(seg.tf_at) and (not _ascending(seg.tf_at, strict=True) or int(seg.tf_at[-1]) >= len(seg.docs)):
         fail("tf_at", "exception positions not ascending within the postings")
     lengths = np.asarray(seg.lengths)
-    if len(lengths) and not (np.isfinite(lengths).all() and lengths.min() >= 0 and lengths.max() <= MAX_LENGTH
-                             and lengths.max() > 0):
-        fail("lengths", "a passage length not finite or out of range, or every one 0")
+    if len(lengths) and not (np.isfinite(lengths).all() and lengths.min() >= 0 and lengths.max() <= MAX_LENGTH):
+        fail("lengths", "a passage length not finite or out of range")
     _check_passages(seg, fail)
     for name, (keys, df) in seg.vocabularies.items():
         if len(keys) != len(df):
