@@ -90,7 +90,8 @@ def mutate(index: Path, target: Path, rng: random.Random) -> str:
     """One seeded random change of the array ``target``; returns what was done."""
     a = np.load(target, allow_pickle=False)
     flat = a.reshape(-1).copy()
-    kind = rng.choice(["value", "value", "values", "swap", "shuffle", "truncate", "grow", "empty", "reverse"])
+    kind = rng.choice(["value", "value", "values", "swap", "shuffle", "truncate", "grow", "empty", "reverse",
+                       "dtype"])
     info = np.finfo(a.dtype) if a.dtype.kind == "f" else np.iinfo(a.dtype) if a.dtype.kind in "ui" else None
     extremes = [0, 1, -1, 2**31, 2**16 - 1, 2**32 - 1, 10**12]
     if a.dtype.kind == "f":
@@ -118,6 +119,8 @@ def mutate(index: Path, target: Path, rng: random.Random) -> str:
         a = flat[::-1].reshape(a.shape)
     elif kind == "truncate" and len(a):
         a = a[:rng.randrange(len(a))]
+    elif kind == "dtype":
+        a = a.astype(rng.choice([np.float64, np.int8, np.int64, np.uint16, np.float16]))
     elif kind == "grow":
         a = np.concatenate([a, a[:1] if len(a) else np.zeros((1,) + a.shape[1:], a.dtype)])
     else:

@@ -27,6 +27,14 @@ def check_segment(seg, folder: Path) -> None:
     def fail(name: str, what: str) -> None:
         raise IndexDamaged(f"index file {folder / (name + '.npy')} is damaged ({what})")
 
+    integers = {"docs": seg.docs, "tf_at": seg.tf_at, "tf_of": seg.tf_of, "indptr": seg.indptr, "maxtf": seg.maxtf,
+                "terms_low": seg.terms.low, "terms_start": seg.terms.start, "terms_multi": seg.terms_multi,
+                "multi_before": seg.multi_before, "passages": seg.passages,
+                **{f"{name}_{part}": array for name, pair in seg.vocabularies.items()
+                   for part, array in zip(("keys", "df"), pair)}}
+    for name, array in integers.items():
+        if array.dtype.kind not in "ui":
+            fail(name, f"{array.dtype} values where whole numbers are needed")
     if len(seg.indptr) and (int(seg.indptr[0]) != 0 or not _ascending(seg.indptr)):
         fail("indptr", "postings pointers not ascending from 0")
     if seg.terms.start.ndim != 2 or not _ascending(seg.terms.start.ravel()):
