@@ -120,7 +120,8 @@ def mutate(index: Path, target: Path, rng: random.Random) -> str:
     elif kind == "truncate" and len(a):
         a = a[:rng.randrange(len(a))]
     elif kind == "dtype":
-        a = a.astype(rng.choice([np.float64, np.int8, np.int64, np.uint16, np.float16]))
+        with np.errstate(all="ignore"):  # values that do not fit wrap or overflow: that is the point
+            a = a.astype(rng.choice([np.float64, np.int8, np.int64, np.uint16, np.float16]))
     elif kind == "grow":
         a = np.concatenate([a, a[:1] if len(a) else np.zeros((1,) + a.shape[1:], a.dtype)])
     else:
