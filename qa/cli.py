@@ -153,7 +153,7 @@ def _run_index(args) -> int:
 
 def _run_sources(args) -> int:
     from .api import open_index
-    from .render import json_dumps, one_line
+    from .render import json_dumps, one_line, sanitize
 
     idx = open_index(args.corpus, args.index)
     rows = idx.sources()
@@ -164,7 +164,7 @@ def _run_sources(args) -> int:
             row.update({k: info[k] for k in ("title", "notes") if k in info})
             print(json_dumps(row))
         else:
-            title = f"  ({one_line(info['title'])})" if info.get("title") else ""
+            title = f"  ({one_line(sanitize(info['title']))})" if info.get("title") else ""
             notes = "".join(f"  [{one_line(note)}]" for note in info.get("notes", []))
             print(f"{n:6d}  {one_line(source)}{title}{notes}")
     # stdout holds one line per document; the counts per format and the skipped files go to stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import storage
+from . import storage, validate
 from .arrays import popcount, ranges
 
 ARRAYS = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "terms_low", "terms_start", "terms_multi", "multi_before",
@@ -247,6 +247,7 @@ class Segment:
                 or self.single_at + len(self.terms.low) - self.n_multi != len(self.docs)
                 or len(self.tf_at) != len(self.tf_of)):
             raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
+        validate.check_segment(self, folder)
         self.live = self.size - (int(self.deleted.sum()) if self.deleted is not None else 0)
         self._tables: Tables | None = None
 

@@ -9,7 +9,9 @@ leaves the previous index as it was.
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
 import zlib
 from pathlib import Path
 
@@ -21,6 +23,8 @@ FORMAT = 5  # 3: per-passage places, stored text, formats; 4: .txt titles indexe
 MANIFEST = "manifest.json"
 MMAP_BYTES = 1 << 20  # arrays larger than this are memory-mapped
 VERIFY_BYTES = 256 << 20  # checksums are verified on open up to this total size
+MANIFEST_BYTES = 1 << 30  # a manifest larger than this is damage, not read
+HEADER_BYTES = 10_000  # an .npy header longer than this is damage
 
 
 class IndexDamaged(QAError):
@@ -51,10 +55,7 @@ def read_array(folder: Path, meta: dict, verify: bool) -> np.ndarray:
         raise IndexDamaged(f"index segment {folder} is damaged ({problem})")
     path = folder / meta["file"]
     try:
-        if path.stat().st_size != meta["bytes"]:
-            raise IndexDamaged(f"index file {path} has the wrong size")
-        if verify and crc32_file(path) != meta["crc32"]:
-            raise IndexDamaged(f"index file {path} fails its checksum")
+        check_array_file(path, meta, verify)
         mode = "r" if meta["bytes"] > MMAP_BYTES else None
         array = np.load(path, mmap_mode=mode, allow_pickle=False)
     except IndexDamaged:
@@ -64,6 +65,35 @@ def read_array(folder: Path, meta: dict, verify: bool) -> np.ndarray:
     if str(array.dtype) != meta["dtype"] or list(array.shape) != meta["shape"]:
         raise IndexDamaged(f"index file {path} does not match its manifest")
     return array
+
+
+def check_array_file(path: Path, meta: dict, verify: bool) -> None:
+    """Raise IndexDamaged unless ``path`` is a regular file (not a link, FIFO or device) of the size
+    the manifest states (and its checksum when ``verify``), whose .npy header declares the manifest's
+    dtype and shape and exactly the bytes that follow it: checked before anything is allocated or mapped."""
+    st = path.lstat()
+    if not stat.S_ISREG(st.st_mode):
+        raise IndexDamaged(f"index file {path} is not a regular file")
+    if st.st_size != meta["bytes"]:
+        raise IndexDamaged(f"index file {path} has the wrong size")
+    if verify and crc32_file(path) != meta["crc32"]:
+        raise IndexDamaged(f"index file {path} fails its checksum")
+    with open(path, "rb") as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read_header(f, max_header_size=HEADER_BYTES)
+        except (ValueError, TypeError, SyntaxError) as exc:
+            raise IndexDamaged(f"index file {path} has a bad .npy header ({exc.__class__.__name__})") from exc
+        data_at = f.tell()
+    if dtype.hasobject:  # would need pickle: never loaded
+        raise IndexDamaged(f"index file {path} is unreadable (an object array)")
+    if fortran or str(dtype) != meta["dtype"] or list(shape) != meta["shape"]:
+        raise IndexDamaged(f"index file {path} does not match its manifest")
+    if data_at + math.prod(shape) * dtype.itemsize != st.st_size:
+        raise IndexDamaged(f"index file {path}: its header declares {math.prod(shape)} elements, "
+                           f"not what its {st.st_size} bytes hold")
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -95,7 +125,7 @@ def read_manifest(folder: Path) -> dict | None:
     """The manifest of the index in ``folder``; None when there is none yet."""
     path = folder / MANIFEST
     try:
-        raw = path.read_bytes()
+        raw = read_manifest_bytes(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -103,6 +133,8 @@ def read_manifest(folder: Path) -> dict | None:
     try:
         manifest = json.loads(raw)
         version = manifest["format"]
+    except RecursionError as exc:  # the depth cap: json's decoder stops at the recursion limit (~1,000)
+        raise IndexDamaged(f"index manifest {path} is damaged (nested too deep)") from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexDamaged(f"index manifest {path} is damaged") from exc
     if type(version) is not int or version > FORMAT:
@@ -110,10 +142,38 @@ def read_manifest(folder: Path) -> dict | None:
                       "upgrade qa or rebuild with 'qa index'")
     if version < FORMAT:
         raise IndexDamaged(f"index {folder} has an old format ({version})")
-    problem = manifest_problem(manifest)
+    problem = manifest_problem(manifest) or _empty_segment_problem(manifest)
     if problem:
         raise IndexDamaged(f"index manifest {path} is damaged ({problem})")
     return manifest
+
+
+def read_manifest_bytes(path: Path) -> bytes:
+    """The bytes of the manifest at ``path``, read only from a regular file inside the index folder (a
+    FIFO, a device or a link leading out of the folder is damage, never waited on or read), and at
+    most MANIFEST_BYTES of them. FileNotFoundError when there is none."""
+    if path.is_symlink():
+        target = path.resolve()
+        if target.parent != path.parent.resolve():
+            raise IndexDamaged(f"index manifest {path} is a link out of the index folder")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens without a writer, and is refused below
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise IndexDamaged(f"index manifest {path} is not a regular file")
+        if st.st_size > MANIFEST_BYTES:
+            raise IndexDamaged(f"index manifest {path} is too large ({st.st_size} bytes)")
+        raw = f.read(MANIFEST_BYTES + 1)
+    if len(raw) > MANIFEST_BYTES:
+        raise IndexDamaged(f"index manifest {path} is too large")
+    return raw
+
+
+def _empty_segment_problem(manifest: dict) -> str | None:
+    for seg in manifest["segments"]:
+        if seg["passages"] and not seg["sources"]:
+            return f"segment {seg['name']} has passages but no files"
+    return None
 
 
 def plain_name(name) -> bool:

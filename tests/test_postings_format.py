@@ -30,7 +30,7 @@ def _segment(folder: Path, csc: dict, n: int, cut: int | None = None) -> segment
     for k in ("vocab", "stems"):
         arrays[f"{k}_keys"] = np.zeros(0, np.uint32)
         arrays[f"{k}_df"] = np.zeros(0, np.uint32)
-    meta = {"name": folder.name, "sources": [], "passages": n,
+    meta = {"name": folder.name, "sources": ["a.txt"], "passages": n,
             "arrays": {k: storage.write_array(folder, k, v) for k, v in arrays.items()}}
     return segment.Segment(folder, meta, verify=True)
 

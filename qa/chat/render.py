@@ -13,7 +13,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_widt
 
 from qa.analysis import highlight_spans
 from qa.model import Answer, Result
-from qa.render import sanitize
+from qa.render import mask_sequences, sanitize
 
 from . import commands
 from .pager import START_HERE
@@ -143,6 +143,7 @@ def _hits(text: str, terms: list[str]) -> Ranges:
 
 def _paint(text: str, ranges: Ranges, base: str) -> StyleAndTextTuples:
     """Cut raw `text` at the range edges; each piece gets `base` plus the styles of the ranges over it."""
+    text = mask_sequences(text)  # a range cutting through an escape sequence must not leave its tail
     edges = sorted({0, len(text), *(max(0, min(len(text), x)) for s, e, _ in ranges for x in (s, e))})
     out: StyleAndTextTuples = []
     for start, end in zip(edges, edges[1:]):

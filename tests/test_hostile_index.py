@@ -1,0 +1,87 @@
+"""Hostile indexes (checksums recomputed, so only validation can catch them): each known attack through
+the real command line, and seeded random mutations of every array opened through the Python API."""
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+
+import pytest
+
+import qa
+from qa.errors import QAError
+
+from conftest import REPO, SEEDS
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import fuzz_index  # noqa: E402
+
+QUESTION = fuzz_index.QUESTION
+MUTATIONS = 60
+HARMLESS = {"passage offset past the end", "huge places"}
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """A corpus copy, its index, and the answers (and peak memory) of a fresh build and a plain open."""
+    work = tmp_path_factory.mktemp("hostile")
+    corpus = work / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    build = fuzz_index.run_qa(corpus, work / "clean", 60)
+    opened = fuzz_index.run_qa(corpus, work / "clean", 60)
+    assert build["code"] == opened["code"] == 0, build["stderr"] + opened["stderr"]
+    fresh = fuzz_index.answers(opened["stdout"])
+    assert fresh[1], "the question must find something"
+    opened["rss_kb"] = max(build["rss_kb"], opened["rss_kb"])
+    return corpus, work / "clean", opened, fresh
+
+
+@pytest.mark.parametrize("attack", list(fuzz_index.ATTACKS))
+def test_known_attack_is_rebuilt_not_crashed_hung_or_bloated(clean, tmp_path, attack):
+    corpus, clean_index, opened, fresh = clean
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index, symlinks=True)
+    fuzz_index.ATTACKS[attack](index)
+    run = fuzz_index.run_qa(corpus, index, 60)
+    verdict, why = fuzz_index.check(attack, run, opened, fresh, 60)
+    # an offset past a file's end only shortens a quote (answers equal a fresh build's): harmless
+    assert verdict == ("harmless" if attack in HARMLESS else "rebuilt"), (verdict, why, run["stderr"])
+    if verdict == "rebuilt":
+        message = [line for line in run["stderr"].splitlines() if "rebuilding" in line]
+        assert len(message) == 1 and str(index) in message[0]  # one line, naming the file
+
+
+def test_hostile_index_without_its_corpus_exits_2(clean, tmp_path):
+    _, clean_index, _, _ = clean
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["passage id 65535"](index)
+    run = fuzz_index.run_qa(tmp_path / "gone", index, 60)
+    assert run["code"] == 2, run["stderr"]
+    assert len(run["stderr"].strip().splitlines()) == 1 and "Traceback" not in run["stderr"]
+
+
+def test_random_mutations_of_every_array_are_rebuilt_or_harmless(clean, tmp_path):
+    corpus, clean_index, _, _ = clean
+    with qa.open_index(corpus, clean_index) as idx:
+        fresh = [r.to_dict() for r in idx.ask(QUESTION, 5).results]
+    files = [p.relative_to(clean_index) for p in fuzz_index.array_files(clean_index)]
+    rng = random.Random(18)
+    outcomes = {"rebuilt": 0, "other": 0}
+    for i in range(MUTATIONS):
+        index = tmp_path / f"m{i}"
+        shutil.copytree(clean_index, index)
+        what = fuzz_index.mutate(index, index / files[i % len(files)], rng)
+        messages: list[str] = []
+        try:
+            with qa.open_index(corpus, index, warn=messages.append) as idx:
+                results = [r.to_dict() for r in idx.ask(QUESTION, 5).results]
+        except QAError as exc:  # a one-line refusal is allowed; anything else fails the test
+            pytest.fail(f"{what}: refused although the corpus is there: {exc}")
+        if any("rebuilding" in m for m in messages):
+            outcomes["rebuilt"] += 1
+            assert results == fresh, what
+        else:
+            outcomes["other"] += 1
+        shutil.rmtree(index)
+    assert outcomes["rebuilt"] >= MUTATIONS // 2, outcomes
