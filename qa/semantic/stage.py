@@ -1,0 +1,85 @@
+"""The semantic rerank stage: the lexical candidates re-scored by sentence embeddings, and its no-answer verdict."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..answer import coverage
+from ..pipeline import Candidate, Question
+from .fusion import Settings, answerable, fuse
+
+_AFTER = re.compile(r"\s*\[after: ")
+
+
+def embedding_text(question: Question) -> str:
+    """The text embedded for a question: a follow-up's own words then its previous question's."""
+    return _AFTER.sub(" ", question.query.text).replace("]", " ").strip()
+
+
+class Semantic:
+    """Expand stage (asks for ``settings.depth`` candidates) and rerank stage (fuses lexical and cosine scores)."""
+
+    def __init__(self, documents, settings: Settings = Settings(), model=None, vectors=None, warn=None):
+        """``model``: a model folder or None (default); ``vectors``: a vectors.StoredVectors or None
+        (passages embedded when first met); ``warn``: prints a one-line note (the fallback to lexical)."""
+        self.documents = documents
+        self.settings = settings
+        self.model_folder = model
+        self.stored = vectors
+        self.warn = warn
+        self.embedder = None
+        self.failed = False
+        self.cache: dict[int, np.ndarray] = {}
+        self.verdict = SemanticVerdict(settings)
+
+    def model(self):
+        """The loaded embedder, or None (after a one-line note) when it cannot be used."""
+        if self.embedder is None and not self.failed:
+            from .embedder import Embedder, ModelUnavailable
+            try:
+                self.embedder = Embedder(self.model_folder)
+            except ModelUnavailable as exc:
+                self.failed = True
+                if self.warn:
+                    self.warn(f"note: {exc}; answering lexically")
+        return self.embedder
+
+    def expand(self, question: Question) -> Question:
+        return question.but(depth=max(question.depth, self.settings.depth))
+
+    def rerank(self, question: Question, candidates: list[Candidate]) -> list[Candidate]:
+        if not candidates or self.model() is None:
+            return candidates
+        query_vector = self.embedder.embed([embedding_text(question)])[0]
+        cosines = self.passage_vectors([c.pid for c in candidates]) @ query_vector
+        fused = fuse(np.array([c.score for c in candidates]), cosines, self.settings.lexical_weight)
+        out = [Candidate(c.pid, float(f), {**c.scores, "semantic": float(cos)})
+               for c, f, cos in zip(candidates, fused, cosines)]
+        return sorted(out, key=lambda c: (-c.score, c.pid))
+
+    def passage_vectors(self, pids: list[int]) -> np.ndarray:
+        """Unit vectors of passages ``pids`` (stored ones when the index has them, else embedded now and kept)."""
+        if self.stored is not None:
+            found = self.stored.get(pids)
+            if found is not None:
+                return found
+        missing = [p for p in dict.fromkeys(pids) if p not in self.cache]
+        if missing:
+            vectors = self.embedder.embed([self.documents.passage_text(p) for p in missing])
+            self.cache.update(zip(missing, vectors))
+        return np.stack([self.cache[p] for p in pids])
+
+
+class SemanticVerdict:
+    """Answerable when the top passage covers enough of the question or is close enough to it in meaning."""
+
+    def __init__(self, settings: Settings = Settings()):
+        self.settings = settings
+
+    def answerable(self, question: Question, results: list) -> bool:
+        if not results:
+            return False
+        top = results[0]
+        share = coverage(question.query.concepts + question.context, top.text)
+        return answerable(share, top.semantic_score, self.settings)
