@@ -14,10 +14,10 @@ class Settings:
     (tests/data/seed_questions_dev.jsonl), follow-ups kept in their previous question's fold, the values
     picked over all questions by the same rule (docs/semantic.md has the held-out figures)."""
 
-    lexical_weight: float = 0.25  # fused = w * minmax(lexical) + (1 - w) * minmax(cosine) over the candidates
-    depth: int = 30  # lexical candidates reranked
-    answer_coverage: float = 0.5  # answer when the top passage covers this share of the question's idf mass...
-    answer_cosine: float = 0.6  # ...or when its cosine with the question reaches this
+    lexical_weight: float = 0.4  # fused = w * minmax(lexical) + (1 - w) * minmax(cosine) over the candidates
+    depth: int = 40  # lexical candidates reranked
+    answer_coverage: float = 0.4  # answer when the top passage covers this share of the question's idf mass...
+    answer_cosine: float = 0.3  # ...or when its cosine with the question reaches this
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
