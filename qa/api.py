@@ -74,7 +74,9 @@ def build_index(corpus=None, index=None, *, params: Params | None = None, scorin
     with _writing(index_dir):
         manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn,
                                cluster.builder() if cluster else None)
-    return Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster, semantic=semantic, model=model, warn=warn)
+    index = Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster, semantic=semantic, model=model, warn=warn)
+    with _writing(index_dir):
+        return index.embed_passages(progress)
 
 
 def _connect(cluster):
@@ -133,6 +135,9 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                 with _writing(index_dir):
                     manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
                                             cluster.builder() if cluster else None)
+                    if cluster is None and semantic is not False:  # the new segments' vectors, now
+                        manifest = Index(corpus_dir, index_dir, manifest, scoring, None, semantic=semantic,
+                                         model=model, warn=warn).embed_passages(progress).manifest
         try:
             return Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn)
         except IndexDamaged as exc:
@@ -169,11 +174,18 @@ class Index:
         self.documents = Documents(corpus_dir, index_dir, manifest, self.searcher)
         self.feedback = Feedback(self.searcher, self.documents, scoring)
         # the wiring: a new stage is one more entry here
-        meaning = semantic_stage(self.documents, False if cluster is not None else semantic, model, warn)
+        meaning = semantic_stage(self.documents, False if cluster is not None else semantic, model, warn, index_dir, manifest)
+        self.semantic = meaning
         self.pipeline = Pipeline(expand=[meaning, self.feedback] if meaning else [self.feedback],
                                  candidates=Candidates(self.searcher),
                                  rerank=[meaning] if meaning else [],
                                  compose=Compose(self.documents, meaning.verdict if meaning else Coverage()))
+
+    def embed_passages(self, progress=None) -> "Index":
+        """Store the vectors of the passages that lack them (a no-op without the semantic stage)."""
+        if self.semantic is not None:
+            self.manifest = self.semantic.index_vectors(progress) or self.manifest
+        return self
 
     def close(self) -> None:
         """Disconnect from the cluster this index was opened on (a no-op on one machine)."""

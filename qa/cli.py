@@ -50,6 +50,10 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--corpus", metavar="DIR", help="folder of documents (default: the seeds)")
         sp.add_argument("--index", metavar="DIR", help="index folder (default: index/ for the seeds, "
                                                        "~/.cache/qa/NAME-HASH for another corpus)")
+        sp.add_argument("--lexical", action="store_true",
+                        help="TF-IDF only: no sentence-embedding stage (on 'index': no vectors)")
+        sp.add_argument("--model", metavar="DIR", help="a sentence-transformers ONNX folder (model.onnx + tokenizer.json) "
+                                                     "for the semantic stage (default: $QA_MODEL, else all-MiniLM-L6-v2)")
         if cluster:
             sp.add_argument("--cluster", metavar="ADDRESS", help="index or answer on a Dask cluster: tcp://HOST:PORT "
                                                                  "of its scheduler, or local:N (pip install 'qa[cluster]')")
@@ -133,13 +137,14 @@ def _run(args) -> int:
             extra += ["--index", args.index]
         if args.cluster:
             extra += ["--cluster", args.cluster]
+        extra += (["--lexical"] if args.lexical else []) + (["--model", args.model] if args.model else [])
         return chat_main(extra)
 
     from .api import open_index, build_index
 
     if args.command == "index":
         progress = _progress_bar() if sys.stderr.isatty() else None
-        idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster)
+        idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster, **_semantic(args))
         idx.close()
         if progress:
             progress.close()
@@ -150,7 +155,7 @@ def _run(args) -> int:
         _warn_if_empty(idx)  # each skipped file was named, with why, on stderr as it was read
         return EXIT_OK
 
-    idx = open_index(args.corpus, args.index, cluster=getattr(args, "cluster", None))
+    idx = open_index(args.corpus, args.index, cluster=getattr(args, "cluster", None), **_semantic(args))
     if args.command == "ask":
         _warn_if_empty(idx)
     if args.command == "sources":
@@ -180,6 +185,11 @@ def _run(args) -> int:
         return _ask(idx, args)
     finally:
         idx.close()
+
+
+def _semantic(args) -> dict:
+    """The semantic stage's arguments: off with --lexical, else on when installed, with --model's folder."""
+    return {"semantic": False if args.lexical else None, "model": args.model}
 
 
 def _by_format(idx) -> str:

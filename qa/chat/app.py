@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
     screen = Screen(chat_style(), interactive=interactive)
     try:
         index = startup.open_index(args.corpus, args.index, show_progress=sys.stdout.isatty(),
-                                   warn=lambda message: screen.warn(f"qa: {message}"), cluster=args.cluster)
+                                   warn=lambda message: screen.warn(f"qa: {message}"), cluster=args.cluster,
+                                   semantic=False if args.lexical else None, model=args.model)
     except QAError as error:
         screen.error(f"qa: {error}")
         return error.exit_code
@@ -110,6 +111,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--index", metavar="DIR", help="where the index is kept (default: chosen by the corpus)")
     parser.add_argument("--cluster", metavar="ADDRESS",
                         help="answer on a Dask cluster: tcp://HOST:PORT of its scheduler, or local:N")
+    parser.add_argument("--lexical", action="store_true", help="TF-IDF only: no sentence-embedding stage")
+    parser.add_argument("--model", metavar="DIR", help="a sentence-transformers ONNX folder for the semantic stage")
     parser.add_argument("-k", type=_k, default=DEFAULT_K, metavar="N",
                         help=f"passages per answer, 1-{MAX_K} (default {DEFAULT_K})")
     return parser

@@ -14,7 +14,7 @@ def enabled(semantic: bool | None) -> bool:
     return installed() if semantic is None else bool(semantic)
 
 
-def stage(documents, semantic: bool | None, model, warn):
+def stage(documents, semantic: bool | None, model, warn, index_dir=None, manifest=None):
     """The Semantic stage to wire into the pipeline, or None for the lexical path.
 
     ``model``: a model folder (checked now: BadModelFolder, exit 2, when it is none) or None."""
@@ -24,4 +24,4 @@ def stage(documents, semantic: bool | None, model, warn):
     if not enabled(semantic):
         return None
     from .stage import Semantic
-    return Semantic(documents, model=model, warn=warn)
+    return Semantic(documents, model=model, warn=warn, index_dir=index_dir, manifest=manifest)

@@ -9,6 +9,7 @@ from ..answer import coverage
 from ..pipeline import Candidate, Question
 from .fusion import Settings, answerable, fuse
 
+EMBED_WHEN_ASKED = 5000  # passages lacking vectors embedded and stored at the first question; more: candidates only
 _AFTER = re.compile(r"\s*\[after: ")
 
 
@@ -20,13 +21,16 @@ def embedding_text(question: Question) -> str:
 class Semantic:
     """Expand stage (asks for ``settings.depth`` candidates) and rerank stage (fuses lexical and cosine scores)."""
 
-    def __init__(self, documents, settings: Settings = Settings(), model=None, vectors=None, warn=None):
-        """``model``: a model folder or None (default); ``vectors``: a vectors.StoredVectors or None
-        (passages embedded when first met); ``warn``: prints a one-line note (the fallback to lexical)."""
+    def __init__(self, documents, settings: Settings = Settings(), model=None, warn=None, index_dir=None, manifest=None):
+        """``model``: a model folder or None (default); ``warn``: prints a one-line note (the fallback to
+        lexical); ``index_dir``, ``manifest``: the index whose stored passage vectors are used (None: passages
+        embedded when first met)."""
         self.documents = documents
         self.settings = settings
         self.model_folder = model
-        self.stored = vectors
+        self.index_dir, self.manifest = index_dir, manifest
+        self.stored = None
+        self.attached = index_dir is None
         self.warn = warn
         self.embedder = None
         self.failed = False
@@ -45,12 +49,35 @@ class Semantic:
                     self.warn(f"note: {exc}; answering lexically")
         return self.embedder
 
+    def index_vectors(self, progress=None, at_most: int | None = None) -> dict | None:
+        """Embed and store the vectors the index lacks (when at most ``at_most`` passages lack them), then use
+        the stored ones; returns the manifest now on disk (None when the model cannot be used)."""
+        from . import vectors
+        self.attached = True
+        if self.index_dir is None or self.model() is None:
+            return self.manifest
+        other = vectors.other_model(self.manifest, self.embedder)
+        lacking = vectors.missing(self.manifest, self.embedder)
+        if lacking and (at_most is None or lacking <= at_most):
+            if other and self.warn:
+                self.warn(f"note: the index's vectors were made by another model ({other}); "
+                          f"embedding {lacking} passages with {self.embedder.name}")
+            try:
+                self.manifest = vectors.embed_missing(self.index_dir, self.manifest, self.embedder, self.documents,
+                                                      progress)
+            except OSError:
+                pass  # a read-only index: passages are embedded when met
+        self.stored = vectors.StoredVectors(self.index_dir, self.manifest, self.embedder)
+        return self.manifest
+
     def expand(self, question: Question) -> Question:
         return question.but(depth=max(question.depth, self.settings.depth))
 
     def rerank(self, question: Question, candidates: list[Candidate]) -> list[Candidate]:
         if not candidates or self.model() is None:
             return candidates
+        if not self.attached:
+            self.index_vectors(at_most=EMBED_WHEN_ASKED)
         query_vector = self.embedder.embed([embedding_text(question)])[0]
         cosines = self.passage_vectors([c.pid for c in candidates]) @ query_vector
         fused = fuse(np.array([c.score for c in candidates]), cosines, self.settings.lexical_weight)
