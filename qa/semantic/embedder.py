@@ -70,7 +70,10 @@ class Embedder:
             pins = {model_path: DEFAULT_MODEL_SHA256, tokenizer_path: DEFAULT_TOKENIZER_SHA256}
             self.name = DEFAULT_NAME
         else:
-            path = check_model_folder(folder)
+            try:
+                path = check_model_folder(folder)
+            except BadModelFolder as exc:  # --model is checked before (exit 2); here $QA_MODEL or a file gone since
+                raise ModelUnavailable(str(exc).replace("--model ", "the semantic model ")) from exc
             model_path, tokenizer_path = path / "model.onnx", path / "tokenizer.json"
             pins = {}
             self.name = path.resolve().name
