@@ -1,6 +1,7 @@
 """The semantic rerank stage: the lexical candidates re-scored by sentence embeddings, and its no-answer verdict."""
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
@@ -39,10 +40,15 @@ class Semantic:
 
     def model(self):
         """The loaded embedder, or None (after a one-line note) when it cannot be used."""
+        if self.embedder is not None and self.loaded_in != os.getpid():
+            # a forked worker (qa ask -j N): onnxruntime's threads did not come along; a session of its own,
+            # the parent's kept referenced, never torn down here
+            self.inherited, self.embedder = self.embedder, None
         if self.embedder is None and not self.failed:
             from .embedder import Embedder, ModelUnavailable
             try:
                 self.embedder = Embedder(self.model_folder)
+                self.loaded_in = os.getpid()
             except ModelUnavailable as exc:
                 self.failed = True
                 if self.warn:
