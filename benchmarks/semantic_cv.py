@@ -96,7 +96,7 @@ def figures(rows, weight, depth, min_coverage, min_cosine):
 
 def choose(rows):
     """Ranking: the (weight, depth) with the best hit@1 + hit@3; then the thresholds with the best
-    unanswerable refused - 3 x answerable wrongly refused (a wrongful refusal costs more)."""
+    unanswerable refused - answerable wrongly refused (Youden's J: both errors count alike)."""
     best_rank = max(itertools.product(WEIGHTS, DEPTHS), key=lambda wd: (
         (f := figures(rows, wd[0], wd[1], 2.0, 2.0))["hit@1"] + f["hit@3"], -abs(wd[0] - 0.25), wd[1]))
     weight, depth = best_rank
@@ -149,6 +149,12 @@ def main() -> int:
     chosen = choose(rows)
     print(f"shipped (chosen on all): lexical_weight={chosen[0]} depth={chosen[1]} "
           f"answer_coverage={chosen[2]} answer_cosine={chosen[3]}")
+    print("the no-answer curve at the shipped weight and depth (coverage, cosine: unanswerable refused, "
+          "answerable wrongly refused):")
+    for c in COVERAGES:
+        print(f"  coverage>={c:<5}" + "".join(
+            f" cos>={t}: {(f := figures(rows, chosen[0], chosen[1], c, t))['unanswerable refused']:.2f}/"
+            f"{f['answerable refused']:.2f}" for t in COSINES[:-1]))
     print(f"{'  its figures (tuned, not held-out)':28}" + "".join(f"{v:22.2f}" for v in figures(rows, *chosen).values()))
     return 0
 
