@@ -101,7 +101,7 @@ def choose(rows):
         (f := figures(rows, wd[0], wd[1], 2.0, 2.0))["hit@1"] + f["hit@3"], -abs(wd[0] - 0.25), wd[1]))
     weight, depth = best_rank
     best_rule = max(itertools.product(COVERAGES, COSINES), key=lambda ct: (
-        (f := figures(rows, weight, depth, *ct))["unanswerable refused"] - 3 * f["answerable refused"], -ct[1]))
+        (f := figures(rows, weight, depth, *ct))["unanswerable refused"] - f["answerable refused"], -ct[1]))
     return weight, depth, *best_rule
 
 

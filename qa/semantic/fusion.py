@@ -11,13 +11,14 @@ class Settings:
     """The semantic stage's parameters.
 
     Chosen by benchmarks/semantic_cv.py: 5-fold cross-validation over the 85 dev questions
-    (tests/data/seed_questions_dev.jsonl), follow-ups kept in their previous question's fold, the values
-    picked over all questions by the same rule (docs/semantic.md has the held-out figures)."""
+    (tests/data/seed_questions_dev.jsonl), follow-ups kept in their previous question's fold; weight and
+    depth by hit@1 + hit@3, the no-answer thresholds by Youden's J (unanswerable refused - answerable
+    wrongly refused); the values picked over all questions by the same rule (held-out figures in docs/semantic.md)."""
 
     lexical_weight: float = 0.4  # fused = w * minmax(lexical) + (1 - w) * minmax(cosine) over the candidates
     depth: int = 40  # lexical candidates reranked
-    answer_coverage: float = 0.4  # answer when the top passage covers this share of the question's idf mass...
-    answer_cosine: float = 0.3  # ...or when its cosine with the question reaches this
+    answer_coverage: float = 0.7  # answer when the top passage covers this share of the question's idf mass...
+    answer_cosine: float = 0.6  # ...or when its cosine with the question reaches this
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
