@@ -32,7 +32,7 @@ def qa_ready() -> str | None:
 
 def open_index(
     corpus: Path, index: Path, *, params: Any = None, scoring: Any = None,
-    rebuild: bool = False, warn: Callable[[str], None] | None = None,
+    rebuild: bool = False, warn: Callable[[str], None] | None = None, semantic: bool | None = None,
 ):
     """Open (building or updating as needed) the index of `corpus` in `index`.
 
@@ -47,6 +47,8 @@ def open_index(
         kwargs["warn"] = warn
     if scoring is not None:
         kwargs["scoring"] = scoring
+    if semantic is not None:  # the semantic stage on or off (None: qa's default)
+        kwargs["semantic"] = semantic
     if not rebuild:
         idx = qa.open_index(corpus, index, **kwargs)
         if params is None or _built_with(idx, params):

@@ -50,7 +50,7 @@ REFERENCE_BM25S = {
 }
 GOAL_RATIO = 1.05
 DEPTH = 100
-SYSTEMS = ("qa", "bm25s", "rank_bm25")
+SYSTEMS = ("qa", "qa+semantic", "bm25s", "rank_bm25")
 METRIC_TITLES = {
     "ndcg@10": "nDCG@10", "map@100": "MAP@100", "recall@100": "Recall@100", "p@10": "P@10",
 }
@@ -94,6 +94,7 @@ def run_collection(
     index_dir: Path | None = None,
     wrap: Callable[[Any], Any] | None = None,
     log: Log = _stderr,
+    semantic: bool = False,
 ) -> dict:
     """Every system on one collection: {"docs", "queries", "systems": {name: metrics + seconds}}."""
     base = Path(out_dir) / "collections" / col.name
@@ -105,18 +106,20 @@ def run_collection(
     texts = [col.queries[q] for q in qids]
     systems: dict[str, dict] = {}
 
-    if qa:
+    for name, on in (("qa", False), ("qa+semantic", True)) if qa else ():
+        if on and not semantic:
+            continue
         t0 = time.perf_counter()
         index = _qa.open_index(
-            docs_dir, index_dir or base / "index", params=params, scoring=scoring,
-            warn=lambda m: log(f"{col.name}: qa: {m}"),
+            docs_dir, _index_folder(index_dir or base / "index", on), params=params, scoring=scoring,
+            warn=lambda m, name=name: log(f"{col.name}: {name}: {m}"), semantic=on,
         )
         if wrap is not None:
             index = wrap(index)
         t1 = time.perf_counter()
         run = _qa.run_queries(index, col.queries, DEPTH)
         t2 = time.perf_counter()
-        systems["qa"] = _metrics.evaluate(run, col.qrels) | {
+        systems[name] = _metrics.evaluate(run, col.qrels) | {
             "index_s": t1 - t0, "query_s": t2 - t1,
         }
 
@@ -135,23 +138,31 @@ def run_collection(
     return {"docs": len(col.docs), "queries": len(qids), "systems": systems}
 
 
+def _index_folder(folder: Path, semantic: bool) -> Path:
+    """The lexical index in ``folder``, the one with passage vectors beside it."""
+    return folder.with_name(folder.name + "-semantic") if semantic else folder
+
+
 def run_seeds(
     seeds_dir: Path, questions_file: Path, out_dir: Path, *,
     qa: bool = True, peers: bool = True, params: Any = None, scoring: Any = None,
     index_dir: Path | None = None, wrap: Callable[[Any], Any] | None = None, log: Log = _stderr,
+    semantic: bool = False,
 ) -> dict:
     """The seed questions for qa and bm25s over qa's passages."""
     questions = _seeds.load_questions(questions_file)
     result: dict[str, Any] = {"questions_file": str(questions_file), "corpus": str(seeds_dir)}
     index = None
-    if qa:
+    for name, on in (("qa", False), ("qa+semantic", True)) if qa else ():
+        if on and not semantic:
+            continue
         index = _qa.open_index(
-            seeds_dir, index_dir or Path(out_dir) / "seeds" / "index", params=params,
-            scoring=scoring, warn=lambda m: log(f"seeds: qa: {m}"),
+            seeds_dir, _index_folder(index_dir or Path(out_dir) / "seeds" / "index", on), params=params,
+            scoring=scoring, warn=lambda m, name=name: log(f"seeds: {name}: {m}"), semantic=on,
         )
         if wrap is not None:
             index = wrap(index)
-        result["qa"] = _seeds.evaluate(questions, _seeds.qa_answerer(index))
+        result[name] = _seeds.evaluate(questions, _seeds.qa_answerer(index))
     if peers:
         if index is not None:
             passages, how = _qa.passage_texts(index, seeds_dir)
@@ -280,7 +291,7 @@ def format_collections(collections: dict[str, dict], summary: dict) -> str:
 
 
 def format_seeds(seeds: dict) -> str:
-    systems = [s for s in ("qa", "bm25s") if s in seeds]
+    systems = [s for s in ("qa", "qa+semantic", "bm25s") if s in seeds]
     if not systems:
         return ""
     kinds = list(seeds[systems[0]]["by_kind"])
@@ -321,6 +332,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--only", default="", metavar="NAME[,NAME]", help="run only these collections")
     p.add_argument("--no-peers", action="store_true", help="skip bm25s and rank_bm25 (qa against the issue's bm25s figures)")
     p.add_argument("--no-qa", action="store_true", help="skip qa (baselines only)")
+    p.add_argument("--semantic", action="store_true",
+                   help="also qa with the semantic stage (qa+semantic; qa alone is then lexical)")
     p.add_argument("--no-seeds", action="store_true", help="skip the seed questions")
     p.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="corpus of the seed questions (default: seeds/)")
     p.add_argument("--seed-questions", type=Path, default=ROOT / "tests" / "data" / "seed_questions_dev.jsonl",
@@ -369,13 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         col = _corpora.load_collection(path)
         _stderr(f"{col.name}: {len(col.docs)} documents, {len(col.queries)} queries ...")
-        res = run_collection(col, args.out, qa=qa, peers=peers)
+        res = run_collection(col, args.out, qa=qa, peers=peers, semantic=args.semantic)
         report["collections"][col.name] = res
         _stderr("  " + "  ".join(
             f"{s} {r['ndcg@10']:.3f}" for s, r in res["systems"].items()) + " (nDCG@10)")
     report["summary"] = summarize(report["collections"])
     if not args.no_seeds:
-        report["seeds"] = run_seeds(args.seeds, args.seed_questions, args.out, qa=qa, peers=peers)
+        report["seeds"] = run_seeds(args.seeds, args.seed_questions, args.out, qa=qa, peers=peers,
+                                    semantic=args.semantic)
     report["seconds"] = time.perf_counter() - t_start
 
     text = format_collections(report["collections"], report["summary"])

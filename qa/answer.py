@@ -104,6 +104,10 @@ def best_sentence(text: str, concepts, weights: dict[str, float]) -> tuple[int, 
     return best
 
 
+def _rounded(score: float | None) -> float | None:
+    return None if score is None else round(score, 4)
+
+
 def line_of(text: str, offset: int) -> int:
     """0-based line of ``offset`` in ``text`` (any of CRLF, CR, LF ends a line)."""
     return len(re.findall(r"\r\n|\r|\n", text[:offset]))
@@ -152,7 +156,9 @@ class Compose:
                 continue
             results.append(Result(rank=len(results) + 1, score=round(candidate.score, 4), source=source,
                                   line_start=ls, line_end=le, text=text, char_start=cs, char_end=ce,
-                                  passage_id=pid, section=section, page=page))
+                                  passage_id=pid, section=section, page=page,
+                                  lexical_score=_rounded(candidate.scores.get("lexical")),
+                                  semantic_score=_rounded(candidate.scores.get("semantic"))))
             kept.append(sh)
         return results
 

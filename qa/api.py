@@ -29,6 +29,7 @@ from .model import Answer
 from .pipeline import Candidates, Pipeline, Question, candidate_depth
 from .query import Concept, Query, likely_terms, parse
 from .search import Scoring, Searcher, Segment
+from .semantic import stage as semantic_stage
 from .storage import IndexDamaged
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _resolve(corpus, index) -> tuple[Path, Path]:
 
 
 def build_index(corpus=None, index=None, *, params: Params | None = None, scoring: Scoring | None = None,
-                progress=None, warn=warn_stderr, cluster=None) -> "Index":
+                progress=None, warn=warn_stderr, cluster=None, semantic: bool | None = None, model=None) -> "Index":
     """Index every file of ``corpus`` into ``index`` from scratch and open it.
 
     ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client, to build and answer there."""
@@ -73,7 +74,9 @@ def build_index(corpus=None, index=None, *, params: Params | None = None, scorin
     with _writing(index_dir):
         manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn,
                                cluster.builder() if cluster else None)
-    return Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster)
+    index = Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster, semantic=semantic, model=model, warn=warn)
+    with _writing(index_dir):
+        return index.embed_passages(progress)
 
 
 def _connect(cluster):
@@ -94,7 +97,7 @@ def _writing(index_dir: Path):
 
 
 def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring | None = None,
-               progress=None, warn=warn_stderr, cluster=None) -> "Index":
+               progress=None, warn=warn_stderr, cluster=None, semantic: bool | None = None, model=None) -> "Index":
     """The index of ``corpus`` (default: the seeds), built when missing or damaged, updated when the files changed.
 
     ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client: update and answer there."""
@@ -104,7 +107,8 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
 
     def rebuild(reason: str) -> Index:
         warn(reason)
-        return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn, cluster=cluster)
+        return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn, cluster=cluster,
+                           semantic=semantic, model=model)
 
     for _attempt in range(3):
         try:
@@ -132,8 +136,11 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                 with _writing(index_dir):
                     manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
                                             cluster.builder() if cluster else None)
+                    if cluster is None and semantic is not False:  # the new segments' vectors, now
+                        manifest = Index(corpus_dir, index_dir, manifest, scoring, None, semantic=semantic,
+                                         model=model, warn=warn).embed_passages(progress).manifest
         try:
-            return Index(corpus_dir, index_dir, manifest, scoring, cluster)
+            return Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn)
         except IndexDamaged as exc:
             if storage.read_manifest(index_dir) != manifest:
                 continue  # a writer replaced the index while we opened it: open the new one
@@ -146,8 +153,11 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
 class Index:
     """An opened index, a facade over its stages: ask it questions, list its sources, read its passages."""
 
-    def __init__(self, corpus_dir: Path, index_dir: Path, manifest: dict, scoring: Scoring = Scoring(), cluster=None):
-        """``cluster``: a qa.cluster.Cluster whose workers score the questions (None: this process)."""
+    def __init__(self, corpus_dir: Path, index_dir: Path, manifest: dict, scoring: Scoring = Scoring(), cluster=None,
+                 semantic: bool | None = None, model=None, warn=warn_stderr):
+        """``cluster``: a qa.cluster.Cluster whose workers score the questions (None: this process);
+        ``semantic``: the sentence-embedding stage (None: on when installed; never on a cluster yet);
+        ``model``: its model folder (None: $QA_MODEL, else the default)."""
         self.corpus = corpus_dir
         self.path = index_dir
         self.manifest = manifest
@@ -165,10 +175,18 @@ class Index:
         self.documents = Documents(corpus_dir, index_dir, manifest, self.searcher)
         self.feedback = Feedback(self.searcher, self.documents, scoring)
         # the wiring: a new stage is one more entry here
-        self.pipeline = Pipeline(expand=[self.feedback],
+        meaning = semantic_stage(self.documents, False if cluster is not None else semantic, model, warn, index_dir, manifest)
+        self.semantic = meaning
+        self.pipeline = Pipeline(expand=[meaning, self.feedback] if meaning else [self.feedback],
                                  candidates=Candidates(self.searcher),
-                                 rerank=[],
-                                 compose=Compose(self.documents, Coverage()))
+                                 rerank=[meaning] if meaning else [],
+                                 compose=Compose(self.documents, meaning.verdict if meaning else Coverage()))
+
+    def embed_passages(self, progress=None) -> "Index":
+        """Store the vectors of the passages that lack them (a no-op without the semantic stage)."""
+        if self.semantic is not None:
+            self.manifest = self.semantic.index_vectors(progress) or self.manifest
+        return self
 
     def close(self) -> None:
         """Disconnect from the cluster this index was opened on (a no-op on one machine)."""

@@ -53,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--corpus", metavar="DIR", help="folder of documents (default: the seeds)")
         sp.add_argument("--index", metavar="DIR", help="index folder (default: index/ for the seeds, "
                                                        "~/.cache/qa/NAME-HASH for another corpus)")
+        sp.add_argument("--lexical", action="store_true",
+                        help="TF-IDF only: no sentence-embedding stage (on 'index': no vectors)")
+        sp.add_argument("--model", metavar="DIR", help="a sentence-transformers ONNX folder (model.onnx + tokenizer.json) "
+                                                     "for the semantic stage (default: $QA_MODEL, else all-MiniLM-L6-v2)")
         if cluster:
             sp.add_argument("--cluster", metavar="ADDRESS", help="index or answer on a Dask cluster: tcp://HOST:PORT "
                                                                  "of its scheduler, or local:N (needs Dask)")
@@ -132,7 +136,7 @@ def _run(args) -> int:
 
 def _run_chat(args) -> int:
     from .chat import run as chat
-    return chat(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster)
+    return chat(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster, **_semantic(args))
 
 
 def _run_index(args) -> int:
@@ -140,7 +144,7 @@ def _run_index(args) -> int:
     from .render import one_line
 
     progress = _progress_bar() if sys.stderr.isatty() else None
-    idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster)
+    idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster, **_semantic(args))
     idx.close()
     if progress:
         progress.close()
@@ -155,7 +159,7 @@ def _run_sources(args) -> int:
     from .api import open_index
     from .render import json_dumps, one_line, sanitize
 
-    idx = open_index(args.corpus, args.index)
+    idx = open_index(args.corpus, args.index, **_semantic(args))
     rows = idx.sources()
     for source, n in rows:
         info = idx.source_info(source)
@@ -180,12 +184,17 @@ def _run_sources(args) -> int:
 def _run_ask(args) -> int:
     from .api import open_index
 
-    idx = open_index(args.corpus, args.index, cluster=args.cluster)
+    idx = open_index(args.corpus, args.index, cluster=args.cluster, **_semantic(args))
     _warn_if_empty(idx)
     try:
         return _ask(idx, args)
     finally:
         idx.close()
+
+
+def _semantic(args) -> dict:
+    """The semantic stage's arguments: off with --lexical, else on when installed, with --model's folder."""
+    return {"semantic": False if args.lexical else None, "model": args.model}
 
 
 def _by_format(idx) -> str:

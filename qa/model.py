@@ -74,6 +74,8 @@ class Result:
     also_in: list[Citation] = field(default_factory=list)
     section: str | None = None  # heading path (Markdown, HTML), "Install > Linux"
     page: int | None = None  # PDF page, 1-based
+    lexical_score: float | None = None  # the lexical ranker's score (None: not known)
+    semantic_score: float | None = None  # cosine with the question (None: the semantic stage did not run)
 
     @property
     def citation(self) -> Citation:
@@ -81,6 +83,8 @@ class Result:
 
     def to_dict(self) -> dict:
         d = _place_dict(self)
+        if d["lexical_score"] is None:
+            d["lexical_score"] = self.score
         d["also_in"] = [_place_dict(c) for c in self.also_in]
         return d
 
@@ -99,12 +103,18 @@ class Answer:
     def answered(self) -> bool:
         return self.answer is not None
 
+    @property
+    def mode(self) -> str:
+        """"semantic" when the semantic stage ranked the results, else "lexical"."""
+        return "semantic" if any(r.semantic_score is not None for r in self.results) else "lexical"
+
     def to_dict(self) -> dict:
         return {
             "question": self.question,
             "answer": _place_dict(self.answer) if self.answer else None,
             "results": [r.to_dict() for r in self.results],
             "query": self.query,
+            "mode": self.mode,
         }
 
 

@@ -86,6 +86,12 @@ def write_collection(folder: Path, limit: int | None = None) -> list[str]:
         return [json.loads(line)["text"] for line in f]
 
 
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory):
+    """The seeds on one machine, lexical: a cluster answers lexically (the semantic stage is not on shards yet)."""
+    return qa.build_index(SEEDS, tmp_path_factory.mktemp("seeds-lexical"), warn=quiet, semantic=False)
+
+
 def test_seed_answers_equal_one_machine(cluster, tmp_path, seeds_index):
     sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
     shards = {s["shard"] for s in sharded.manifest["segments"]}
@@ -107,7 +113,7 @@ def test_conversation_follow_up_on_the_cluster(cluster, tmp_path, seeds_index):
 @pytest.mark.skipif(not COLLECTION.exists(), reason=f"no test collection at {COLLECTION}")
 def test_collection_rankings_and_scores_equal_one_machine(cluster, tmp_path):
     questions = write_collection(tmp_path / "docs")
-    local = qa.build_index(tmp_path / "docs", tmp_path / "local", warn=quiet)
+    local = qa.build_index(tmp_path / "docs", tmp_path / "local", warn=quiet, semantic=False)
     sharded = qa.build_index(tmp_path / "docs", tmp_path / "sharded", cluster=cluster, warn=quiet)
     assert local.passage_count == sharded.passage_count >= 1000  # pseudo-relevance feedback is on
     assert len({s["shard"] for s in sharded.manifest["segments"]}) == 2
@@ -128,7 +134,7 @@ def test_worker_killed_while_indexing_leaves_the_same_index(cluster, tmp_path):
     for i in range(600):
         body = " ".join(words[(i * 37 + j) % len(words)] for j in range(400))
         (docs / f"d{i:04d}.txt").write_text(f"Document {i}\n\n{body}\n")
-    local = qa.build_index(docs, tmp_path / "local", warn=quiet)
+    local = qa.build_index(docs, tmp_path / "local", warn=quiet, semantic=False)
     killed = []
 
     def kill_when_building():
@@ -206,12 +212,12 @@ def test_edit_updates_only_its_shard(cluster, tmp_path, monkeypatch):
     assert sum(len(names) for names in held.values()) == len(after)
     assert set().union(*held.values()) == set(after)
     # the same updated index on one machine answers the same
-    here = qa.open_index(docs, tmp_path / "sharded", update=False, warn=quiet)
+    here = qa.open_index(docs, tmp_path / "sharded", update=False, warn=quiet, semantic=False)
     for question in ["zeppelin harbour Quernsey"] + dev_questions():
         assert_same(ranked(updated, question), ranked(here, question), question)
     assert updated.ask("zeppelin harbour Quernsey").results[0].source == edited
     # and the scores are a full rebuild's: idf and lengths count live passages only
-    fresh = qa.build_index(docs, tmp_path / "fresh", warn=quiet)
+    fresh = qa.build_index(docs, tmp_path / "fresh", warn=quiet, semantic=False)
     assert_same(ranked(updated, "zeppelin harbour Quernsey"), ranked(fresh, "zeppelin harbour Quernsey"), "edit")
 
 
@@ -221,7 +227,7 @@ def test_cli_cluster_json_equals_local(tmp_path):
     assert built.returncode == 0, built.stderr
     assert "passages" in built.stdout
     questions = "\n".join(dev_questions()[:8]) + "\n"
-    local = run_qa("ask", "--json", "-k", "5", "--index", index, input=questions)
+    local = run_qa("ask", "--json", "-k", "5", "--index", index, "--lexical", input=questions)
     remote = run_qa("ask", "--json", "-k", "5", "--index", index, "--cluster", "local:2", input=questions,
                     timeout=300)
     assert remote.returncode == local.returncode, remote.stderr

@@ -281,7 +281,8 @@ def test_one_folder_of_every_format_counts_and_renders(index, folder):
     a = index.ask("Skerryvore lighthouse keeper")
     assert str(a.results[0].citation) == "notes.txt:1" and a.results[0].section is None
     assert set(a.to_dict()["results"][0]) == {"rank", "score", "source", "line_start", "line_end", "text",
-                                              "char_start", "char_end", "passage_id", "also_in"}
+                                              "char_start", "char_end", "passage_id", "also_in",
+                                              "lexical_score", "semantic_score"}
     out = render.render_answer(index.ask("survey cost Heritage Lottery Fund"))
     assert "-- report.pdf p. 2" in out and "[1] report.pdf p. 2" in out
 

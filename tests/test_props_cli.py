@@ -14,10 +14,10 @@ from conftest import REPO, SEEDS
 
 TEXTS = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
 CORPUS_WORDS = sorted({w for t in TEXTS.values() for w in re.findall(r"\w+", t)})
-TOP_KEYS = {"question", "answer", "results", "query"}
+TOP_KEYS = {"question", "answer", "results", "query", "mode"}
 ANSWER_KEYS = {"text", "source", "line_start", "line_end"}
 RESULT_KEYS = {"rank", "score", "source", "line_start", "line_end", "text", "char_start", "char_end",
-               "passage_id", "also_in"}
+               "passage_id", "also_in", "lexical_score", "semantic_score"}
 
 any_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=120)
 corpus_question = st.lists(st.sampled_from(CORPUS_WORDS), min_size=1, max_size=12).map(" ".join)
@@ -39,8 +39,11 @@ def check_contract(answer: dict, question: str, k: int) -> None:
     assert isinstance(results, list) and len(results) <= k
     assert [r["rank"] for r in results] == list(range(1, len(results) + 1))
     assert all(a["score"] >= b["score"] for a, b in zip(results, results[1:]))
+    assert answer["mode"] in ("semantic", "lexical")
     for r in results:
         assert set(r) == RESULT_KEYS
+        assert isinstance(r["lexical_score"], float)
+        assert (r["semantic_score"] is None) == (answer["mode"] == "lexical")
         text = TEXTS[r["source"]]
         assert r["text"] == text[r["char_start"]:r["char_end"]]
         assert (r["line_start"], r["line_end"]) == (line_of(text, r["char_start"]), line_of(text, r["char_end"]))

@@ -26,16 +26,18 @@ PROMPT = [("class:prompt", "qa> ")]
 def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
     """The chat from command-line arguments (``python repl.py``)."""
     args = _parser(prog).parse_args(argv)
-    return run(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster)
+    return run(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster,
+               semantic=False if args.lexical else None, model=args.model)
 
 
-def run(corpus=None, index=None, k: int = DEFAULT_K, cluster=None) -> int:
+def run(corpus=None, index=None, k: int = DEFAULT_K, cluster=None, semantic: bool | None = None, model=None) -> int:
     """Chat with the documents of ``corpus`` (default: the seeds) until the user quits; the exit status."""
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     screen = Screen(chat_style(), interactive=interactive)
     try:
         opened = startup.open_index(corpus, index, show_progress=sys.stdout.isatty(),
-                                    warn=lambda message: screen.warn(f"qa: {message}"), cluster=cluster)
+                                    warn=lambda message: screen.warn(f"qa: {message}"), cluster=cluster,
+                                    semantic=semantic, model=model)
     except QAError as error:
         screen.error(f"qa: {error}")
         return error.exit_code
@@ -116,6 +118,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--index", metavar="DIR", help="where the index is kept (default: chosen by the corpus)")
     parser.add_argument("--cluster", metavar="ADDRESS",
                         help="answer on a Dask cluster: tcp://HOST:PORT of its scheduler, or local:N")
+    parser.add_argument("--lexical", action="store_true", help="TF-IDF only: no sentence-embedding stage")
+    parser.add_argument("--model", metavar="DIR", help="a sentence-transformers ONNX folder for the semantic stage")
     parser.add_argument("-k", type=_k, default=DEFAULT_K, metavar="N",
                         help=f"passages per answer, 1-{MAX_K} (default {DEFAULT_K})")
     return parser

@@ -60,7 +60,9 @@ class BuildProgress:
         self._held.clear()
 
 
-def open_index(corpus, index, show_progress: bool, warn: Callable[[str], None], cluster: str | None = None):
+def open_index(corpus, index, show_progress: bool, warn: Callable[[str], None], cluster: str | None = None,
+               semantic: bool | None = None, model=None):
     """qa.open_index with a progress bar on a terminal."""
     with BuildProgress(warn, enabled=show_progress) as progress:
-        return qa.open_index(corpus, index, progress=progress, warn=progress.warn, cluster=cluster)
+        return qa.open_index(corpus, index, progress=progress, warn=progress.warn, cluster=cluster,
+                             semantic=semantic, model=model)

@@ -1,0 +1,97 @@
+"""The semantic stage's costs: model load, passages embedded per second, bytes per passage, a warm question, cold `qa ask`.
+
+    python benchmarks/semantic.py [--texts /work/shared/bench/collections/npl/corpus.jsonl] [--passages 2000]
+                                  [--corpus seeds] [--runs 3]
+
+Embedding throughput is measured on the first N texts of a corpus.jsonl (the "text" field); the warm
+question cost on the dev questions over the corpus's index, with the stage and without (the peer in
+the same run is qa's own lexical path); cold `qa ask` runs the CLI as a subprocess, median of --runs.
+The machine's CPU is shared: ratios hold, absolute times do not.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import qa  # noqa: E402
+from qa.semantic.embedder import Embedder  # noqa: E402
+
+
+def texts_of(path: Path, n: int) -> list[str]:
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                out.append(json.loads(line).get("text", ""))
+            if len(out) == n:
+                break
+    return out
+
+
+def cold_ask(index_dir: Path, corpus: Path, runs: int, *flags: str) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "qa", "ask", "--corpus", str(corpus), "--index", str(index_dir), *flags,
+                        "Who speaks for the Kremlin?"], capture_output=True, cwd=REPO, check=False)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def warm(index, questions: list[str]) -> float:
+    index.ask(questions[0])
+    t = time.perf_counter()
+    for q in questions:
+        index.ask(q)
+    return (time.perf_counter() - t) / len(questions) * 1000
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--texts", type=Path, default=Path("/work/shared/bench/collections/npl/corpus.jsonl"))
+    ap.add_argument("--passages", type=int, nargs="+", default=[2000])
+    ap.add_argument("--corpus", type=Path, default=REPO / "seeds")
+    ap.add_argument("--questions", type=Path, default=REPO / "tests" / "data" / "seed_questions_dev.jsonl")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared)")
+    t = time.perf_counter()
+    embedder = Embedder()
+    print(f"model load (SHA-256 check + onnxruntime session + tokenizer): {time.perf_counter() - t:.2f} s")
+    for n in args.passages:
+        texts = texts_of(args.texts, n)
+        t = time.perf_counter()
+        embedder.embed(texts)
+        seconds = time.perf_counter() - t
+        rate = len(texts) / seconds
+        print(f"embedded {len(texts)} passages in {seconds:.1f} s: {rate:.0f} passages/s "
+              f"(100k would take {100_000 / rate / 60:.0f} min, 1M {1_000_000 / rate / 3600:.1f} h)")
+    with tempfile.TemporaryDirectory() as tmp:
+        semantic_dir, lexical_dir = Path(tmp) / "semantic", Path(tmp) / "lexical"
+        with_stage = qa.build_index(args.corpus, semantic_dir, warn=lambda m: None)
+        without = qa.build_index(args.corpus, lexical_dir, semantic=False, warn=lambda m: None)
+        vector_bytes = sum(p.stat().st_size for p in semantic_dir.glob("seg-*/vectors-*.npy"))
+        print(f"index bytes added per passage: {vector_bytes / with_stage.passage_count:.0f} "
+              f"({with_stage.passage_count} passages, float16 x 384 = 768 + the .npy header)")
+        questions = [json.loads(line)["question"] for line in open(args.questions, encoding="utf-8") if line.strip()]
+        print(f"warm question ({len(questions)} dev questions): semantic {warm(with_stage, questions):.1f} ms, "
+              f"lexical {warm(without, questions):.1f} ms")
+        semantic_cold = cold_ask(semantic_dir, args.corpus, args.runs)
+        lexical_cold = cold_ask(lexical_dir, args.corpus, args.runs, "--lexical")
+        print(f"cold qa ask on {args.corpus.name} (median of {args.runs}): semantic {semantic_cold:.2f} s, "
+              f"--lexical {lexical_cold:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Choose the semantic stage's parameters by cross-validation over the dev questions and report held-out figures.
+
+    python benchmarks/semantic_cv.py [--questions tests/data/seed_questions_dev.jsonl] [--corpus seeds]
+                                     [--folds 5] [--seeds 0 1 2]
+
+For every question (a follow-up asked in a conversation after its previous questions) the lexical
+candidates (depth 40), their lexical scores, their cosines with the question (a follow-up embedded with
+its previous question) and their coverage of the question are computed once with the real model. Then,
+for each split (5 folds grouped so a follow-up stays with the question it follows, repeated over seeds),
+the fusion weight, candidate depth and the no-answer thresholds are picked on the training folds and
+the held-out fold is scored. Ranking by the candidates' order (near-duplicates are not folded here).
+The shipped values (qa/semantic/fusion.py Settings) are those picked by the same rule over all questions.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import qa  # noqa: E402
+from qa.answer import coverage  # noqa: E402
+from qa.pipeline import Question  # noqa: E402
+from qa.semantic.embedder import Embedder  # noqa: E402
+from qa.semantic.fusion import fuse  # noqa: E402
+from qa.semantic.stage import embedding_text  # noqa: E402
+from _seeds import is_hit, load_questions  # noqa: E402
+
+DEPTHS = (10, 20, 30, 40)
+WEIGHTS = (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0)
+COVERAGES = (0.3, 0.4, 0.5, 0.6, 0.7, 1.01)
+COSINES = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 2.0)
+
+
+def features(index, embedder, questions):
+    """Per question: lexical scores, cosines, coverages and gold hits of its depth-40 candidates."""
+    rows = []
+    for q in questions:
+        conversation = index.conversation()
+        for earlier in q.get("previous") or []:
+            conversation.ask(earlier)
+        seen = {}
+        answer = index.answer
+
+        def capture(query, k=3, context=None, answer=answer, seen=seen):
+            seen["question"] = Question(query, k, max(DEPTHS), query.weights, context or [])
+            return answer(query, k, context)
+
+        index.answer = capture
+        conversation.ask(q["question"])
+        index.answer = answer
+        question = seen["question"]
+        found = index.pipeline.rank(question)
+        texts = [index.passage_text(c.pid) for c in found]
+        gold = q.get("gold") or []
+        concepts = question.query.concepts + question.context
+        cos = embedder.embed(texts) @ embedder.embed([embedding_text(question)])[0] if texts else np.zeros(0)
+        rows.append({"q": q, "lexical": np.array([c.score for c in found]), "cosine": cos,
+                     "coverage": np.array([coverage(concepts, t) for t in texts]),
+                     "gold": np.array([bool(gold) and is_hit([t], gold, 1) for t in texts]), "answerable": bool(gold)})
+    return rows
+
+
+def outcome(row, weight, depth, min_coverage, min_cosine):
+    """(hit@1, hit@3, answered) of one question under one setting."""
+    n = min(depth, len(row["lexical"]))
+    if n == 0:
+        return False, False, False
+    score = fuse(row["lexical"][:n], row["cosine"][:n], weight)
+    order = sorted(range(n), key=lambda i: (-score[i], i))
+    gold = row["gold"]
+    top = order[0]
+    answered = row["coverage"][top] >= min_coverage or (min_cosine <= 1 and row["cosine"][top] >= min_cosine)
+    return bool(gold[top]), bool(any(gold[i] for i in order[:3])), bool(answered)
+
+
+def figures(rows, weight, depth, min_coverage, min_cosine):
+    ans = [r for r in rows if r["answerable"]]
+    una = [r for r in rows if not r["answerable"]]
+    para = [r for r in ans if r["q"].get("kind") == "paraphrase"]
+    out = {r["q"]["id"]: outcome(r, weight, depth, min_coverage, min_cosine) for r in rows}
+
+    def mean(rs, i, neg=False):
+        return sum((not out[r["q"]["id"]][i]) if neg else out[r["q"]["id"]][i] for r in rs) / len(rs) if rs else 0.0
+
+    return {"hit@1": mean(ans, 0), "hit@3": mean(ans, 1), "para@3": mean(para, 1),
+            "unanswerable refused": mean(una, 2, neg=True), "answerable refused": mean(ans, 2, neg=True)}
+
+
+def choose(rows):
+    """Ranking: the (weight, depth) with the best hit@1 + hit@3; then the thresholds with the best
+    unanswerable refused - answerable wrongly refused (Youden's J: both errors count alike)."""
+    best_rank = max(itertools.product(WEIGHTS, DEPTHS), key=lambda wd: (
+        (f := figures(rows, wd[0], wd[1], 2.0, 2.0))["hit@1"] + f["hit@3"], -abs(wd[0] - 0.25), wd[1]))
+    weight, depth = best_rank
+    best_rule = max(itertools.product(COVERAGES, COSINES), key=lambda ct: (
+        (f := figures(rows, weight, depth, *ct))["unanswerable refused"] - f["answerable refused"], -ct[1]))
+    return weight, depth, *best_rule
+
+
+def groups(questions):
+    """Question index -> group: a follow-up joins the group of the question it follows."""
+    by_text, out = {}, []
+    for i, q in enumerate(questions):
+        previous = (q.get("previous") or [None])[0]
+        g = by_text.get(previous, i) if previous else i
+        by_text.setdefault(q["question"], g)
+        out.append(g)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--questions", type=Path, default=REPO / "tests" / "data" / "seed_questions_dev.jsonl")
+    ap.add_argument("--corpus", type=Path, default=REPO / "seeds")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    args = ap.parse_args()
+    questions = load_questions(args.questions)
+    index = qa.open_index(args.corpus, semantic=False)
+    rows = features(index, Embedder(), questions)
+    group_of = groups(questions)
+    names = ["hit@1", "hit@3", "para@3", "unanswerable refused", "answerable refused"]
+    print(f"{len(rows)} questions, {args.folds} folds grouped by conversation, seeds {args.seeds}")
+    print(f"{'':28}" + "".join(f"{n:>22}" for n in names))
+    print(f"{'lexical qa (all questions)':28}" + "".join(f"{v:22.2f}" for v in figures(rows, 1.0, 40, 0.5, 2.0).values()))
+    held = {n: [] for n in names}
+    for seed in args.seeds:
+        unique = sorted(set(group_of))
+        random.Random(seed).shuffle(unique)
+        fold_of = {g: i % args.folds for i, g in enumerate(unique)}
+        for fold in range(args.folds):
+            train = [r for r, g in zip(rows, group_of) if fold_of[g] != fold]
+            test = [r for r, g in zip(rows, group_of) if fold_of[g] == fold]
+            chosen = choose(train)
+            for n, v in figures(test, *chosen).items():
+                held[n].append((v, len(test)))
+            print(f"  seed {seed} fold {fold}: chosen w={chosen[0]} depth={chosen[1]} "
+                  f"coverage>={chosen[2]} cosine>={chosen[3]}", file=sys.stderr)
+    print(f"{'semantic, held-out folds':28}" + "".join(
+        f"{sum(v * n for v, n in held[k]) / sum(n for _, n in held[k]):22.2f}" for k in names))
+    chosen = choose(rows)
+    print(f"shipped (chosen on all): lexical_weight={chosen[0]} depth={chosen[1]} "
+          f"answer_coverage={chosen[2]} answer_cosine={chosen[3]}")
+    print("the no-answer curve at the shipped weight and depth (coverage, cosine: unanswerable refused, "
+          "answerable wrongly refused):")
+    for c in COVERAGES:
+        print(f"  coverage>={c:<5}" + "".join(
+            f" cos>={t}: {(f := figures(rows, chosen[0], chosen[1], c, t))['unanswerable refused']:.2f}/"
+            f"{f['answerable refused']:.2f}" for t in COSINES[:-1]))
+    print(f"{'  its figures (tuned, not held-out)':28}" + "".join(f"{v:22.2f}" for v in figures(rows, *chosen).values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

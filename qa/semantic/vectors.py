@@ -1,0 +1,115 @@
+"""Passage vectors in the index: one float16 array per segment, written through qa/storage.py, tied to the model.
+
+A segment's manifest entry gains ``"vectors": {"model": NAME, "sha256": SHA, "array": <array meta>}``.
+Segments never change once written, so an update embeds only its new segments; the vectors of the others
+are kept. Vectors made by another model (another SHA-256) are not used: re-embedded with a note.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import storage
+
+KEY = "vectors"
+
+
+def offsets(manifest: dict) -> list[int]:
+    """The first passage id of each segment (segments are numbered one after the other)."""
+    out, at = [], 0
+    for seg in manifest["segments"]:
+        out.append(at)
+        at += int(seg["passages"])
+    return out
+
+
+def belongs(seg: dict, embedder) -> bool:
+    entry = seg.get(KEY)
+    return isinstance(entry, dict) and entry.get("sha256") == embedder.sha256 and isinstance(entry.get("array"), dict)
+
+
+def missing(manifest: dict, embedder) -> int:
+    """Passages whose segment has no vectors of this model."""
+    return sum(int(s["passages"]) for s in manifest["segments"] if not belongs(s, embedder))
+
+
+def other_model(manifest: dict, embedder) -> str | None:
+    """The name of another model whose vectors the index holds, if any."""
+    for seg in manifest["segments"]:
+        entry = seg.get(KEY)
+        if isinstance(entry, dict) and entry.get("sha256") != embedder.sha256:
+            return str(entry.get("model"))
+    return None
+
+
+class StoredVectors:
+    """The index's vectors of one model: ``get(pids)`` -> rows (float32), or None when a pid's segment has none."""
+
+    def __init__(self, index_dir: Path, manifest: dict, embedder):
+        self.parts: list[tuple[int, int, np.ndarray | None]] = []
+        for first, seg in zip(offsets(manifest), manifest["segments"]):
+            array = None
+            if belongs(seg, embedder):
+                try:
+                    array = storage.read_array(index_dir / seg["name"], seg[KEY]["array"], verify=True)
+                except storage.IndexDamaged:
+                    array = None  # embedded again when needed
+                if array is not None and array.shape != (int(seg["passages"]), embedder.dimension):
+                    array = None
+            self.parts.append((first, first + int(seg["passages"]), array))
+        self.starts = np.array([p[0] for p in self.parts], dtype=np.int64)
+
+    def get(self, pids: list[int]) -> np.ndarray | None:
+        rows = []
+        for pid in pids:
+            first, _end, array = self.parts[int(np.searchsorted(self.starts, pid, side="right")) - 1]
+            if array is None:
+                return None
+            rows.append(array[pid - first])
+        return np.asarray(rows, dtype=np.float32)
+
+
+def embed_missing(index_dir: Path, manifest: dict, embedder, documents, progress=None) -> dict:
+    """Embed the passages of every segment without this model's vectors, store them, commit the manifest.
+
+    Returns the manifest now on disk (unchanged when another writer replaced it meanwhile)."""
+    from ..index import write_lock
+    todo = [(first, seg) for first, seg in zip(offsets(manifest), manifest["segments"]) if not belongs(seg, embedder)]
+    if not todo:
+        return manifest
+    total, done = sum(int(s["passages"]) for _, s in todo), 0
+    written: dict[str, dict] = {}
+    for first, seg in todo:
+        n = int(seg["passages"])
+        dead = _deleted(index_dir, seg)
+        texts = ["" if dead is not None and dead[i] else documents.passage_text(first + i) for i in range(n)]
+
+        def tick(count, total=total):
+            nonlocal done
+            done += count
+            if progress:
+                progress(done, total)
+
+        vectors = embedder.embed(texts, tick).astype(np.float16)
+        meta = storage.write_array(index_dir / seg["name"], f"vectors-{time.time_ns()}", vectors)
+        written[seg["name"]] = {"model": embedder.name, "sha256": embedder.sha256, "array": meta}
+    with write_lock(index_dir):
+        current = storage.read_manifest(index_dir)
+        if current is None or current.get("created") != manifest.get("created"):
+            return current or manifest  # another writer won: its index, our vectors unused
+        segments = [dict(s, **({KEY: written[s["name"]]} if s["name"] in written else {})) for s in current["segments"]]
+        current = dict(current, segments=segments)
+        storage.write_json(index_dir / storage.MANIFEST, current)
+    for name, entry in written.items():  # a segment's vectors of an earlier model
+        for old in (index_dir / name).glob("vectors-*.npy"):
+            if old.name != entry["array"]["file"]:
+                old.unlink(missing_ok=True)
+    return current
+
+
+def _deleted(index_dir: Path, seg: dict):
+    if not seg.get("deleted"):
+        return None
+    return storage.read_array(index_dir / seg["name"], seg["deleted"], verify=False).astype(bool)

