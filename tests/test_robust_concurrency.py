@@ -1,4 +1,5 @@
-"""Crashes and concurrent use: ``kill -9`` in the middle of ``qa index`` leaves the previous index whole;
+"""Crashes and concurrent use (of the lexical index; the semantic vectors are tests/test_semantic.py's):
+``kill -9`` in the middle of ``qa index`` leaves the previous index whole;
 two ``qa index`` at once end with one good index; ``qa ask`` during a rebuild answers from the old or
 the new index, never a mix, never an error.
 
@@ -38,12 +39,12 @@ def make_corpus(root, documents=150, seed=3):
 
 
 def qa_index(root, index):
-    return subprocess.Popen([sys.executable, "-m", "qa", "index", "--corpus", str(root), "--index", str(index)],
+    return subprocess.Popen([sys.executable, "-m", "qa", "index", "--lexical", "--corpus", str(root), "--index", str(index)],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def ask_json(root, index):
-    r = run_qa("ask", "--json", "-k", 5, "--corpus", root, "--index", index, QUESTION, timeout=60)
+    r = run_qa("ask", "--json", "--lexical", "-k", 5, "--corpus", root, "--index", index, QUESTION, timeout=60)
     return r, (json_lines(r.stdout)[0]["results"] if r.stdout.strip() else None)
 
 
@@ -53,7 +54,7 @@ def segment_folders(index):
 
 def assert_whole(root, index):
     """The index opens without update and passes its checksums, and nothing is left over on disk."""
-    idx = qa.open_index(root, index, update=False)
+    idx = qa.open_index(root, index, update=False, semantic=False)
     assert segment_folders(index) == {s["name"] for s in idx.manifest["segments"]}
     assert not [p for p in index.iterdir() if p.name.endswith(".tmp")]
     return idx
@@ -84,7 +85,7 @@ def test_kill_9_during_qa_index_leaves_the_previous_index_loadable(built):
     p.kill()  # SIGKILL: no cleanup of any kind
     assert p.wait(timeout=60) == -9
     assert (index / "manifest.json").read_bytes() == before
-    old = qa.open_index(root, index, update=False)  # checksums pass
+    old = qa.open_index(root, index, update=False, semantic=False)  # checksums pass
     assert segment_folders(index) - old_segments  # the killed build's half-written segment is still there
     assert {s["name"] for s in old.manifest["segments"]} == old_segments
     r, results = ask_json(root, index)
@@ -128,7 +129,7 @@ def test_qa_ask_during_rebuilds_answers_from_old_or_new_never_a_mix(built):
                 r, results = ask_json(root, index)
                 assert r.returncode == 0 and r.stderr == "", r.stderr
             else:
-                idx = qa.open_index(root, index, warn=messages.append)
+                idx = qa.open_index(root, index, warn=messages.append, semantic=False)
                 results = [res.to_dict() for res in idx.ask(QUESTION, 5).results]
                 # every passage shown is the file's own text at the cited place
                 for res in results:
@@ -158,7 +159,7 @@ def test_reader_that_loses_the_race_with_a_writer_retries_the_new_index(built, m
         return real(folder, meta, verify)
     monkeypatch.setattr(storage, "read_array", read_array)
     messages = []
-    idx = qa.open_index(root, index, warn=messages.append)
+    idx = qa.open_index(root, index, warn=messages.append, semantic=False)
     assert swapped and not messages
     assert [r.to_dict() for r in idx.ask(QUESTION, 5).results] == baseline
     monkeypatch.undo()
