@@ -27,6 +27,9 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import qa  # noqa: E402
 from qa.answer import coverage  # noqa: E402
+from qa.semantic.fusion import Settings  # noqa: E402
+
+COVERAGE_DEPTH = Settings().coverage_depth
 from qa.pipeline import Question  # noqa: E402
 from qa.semantic.embedder import Embedder  # noqa: E402
 from qa.semantic.fusion import fuse  # noqa: E402
@@ -77,7 +80,9 @@ def outcome(row, weight, depth, min_coverage, min_cosine):
     order = sorted(range(n), key=lambda i: (-score[i], i))
     gold = row["gold"]
     top = order[0]
-    answered = row["coverage"][top] >= min_coverage or (min_cosine <= 1 and row["cosine"][top] >= min_cosine)
+    leading = order[:COVERAGE_DEPTH]  # the no-answer call reads the coverage of the first few (fusion.Settings)
+    answered = (max(row["coverage"][i] for i in leading) >= min_coverage
+                or (min_cosine <= 1 and row["cosine"][top] >= min_cosine))
     return bool(gold[top]), bool(any(gold[i] for i in order[:3])), bool(answered)
 
 

@@ -113,6 +113,9 @@ def line_of(text: str, offset: int) -> int:
     return len(re.findall(r"\r\n|\r|\n", text[:offset]))
 
 
+VERDICT_DEPTH = 3  # results a verdict may read (the semantic one reads the first three's coverage)
+
+
 class Coverage:
     """The verdict: the best result answers when it covers ANSWER_COVERAGE of the question's idf mass."""
 
@@ -130,8 +133,11 @@ class Compose:
         self.verdict = verdict
 
     def compose(self, question: Question, candidates: list[Candidate]) -> Answer:
-        results = self.results(candidates, question.k)
-        line = self.answer_line(question, results[0]) if self.verdict.answerable(question, results) else None
+        # the verdict reads VERDICT_DEPTH results whatever k is, so that k never changes the no-answer call
+        results = self.results(candidates, max(question.k, VERDICT_DEPTH))
+        answered = self.verdict.answerable(question, results)
+        results = results[:question.k]
+        line = self.answer_line(question, results[0]) if answered else None
         query = question.query
         return Answer(question=query.text, answer=line, results=results, query=query.text, terms=query.terms)
 

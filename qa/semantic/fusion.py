@@ -15,10 +15,11 @@ class Settings:
     depth by hit@1 + hit@3, the no-answer thresholds by Youden's J (unanswerable refused - answerable
     wrongly refused); the values picked over all questions by the same rule (held-out figures in docs/semantic.md)."""
 
-    lexical_weight: float = 0.4  # fused = w * minmax(lexical) + (1 - w) * minmax(cosine) over the candidates
+    lexical_weight: float = 0.2  # fused = w * lexical / best lexical + (1 - w) * cosine over the candidates
     depth: int = 40  # lexical candidates reranked
-    answer_coverage: float = 0.7  # answer when the top passage covers this share of the question's idf mass...
+    answer_coverage: float = 0.7  # answer when one of the first passages covers this share of the question...
     answer_cosine: float = 0.6  # ...or when its cosine with the question reaches this
+    coverage_depth: int = 3  # the coverage that counts is the best of the first this many passages
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
@@ -30,9 +31,14 @@ def minmax(values: np.ndarray) -> np.ndarray:
 
 
 def fuse(lexical: np.ndarray, cosine: np.ndarray, lexical_weight: float) -> np.ndarray:
-    """The fused score of each candidate."""
-    return lexical_weight * minmax(np.asarray(lexical, dtype=np.float64)) + \
-        (1.0 - lexical_weight) * minmax(np.asarray(cosine, dtype=np.float64))
+    """The fused score of each candidate: its share of the best lexical score, and its cosine as it is.
+
+    Cosines keep their own scale (a gap of 0.1 means as much among 3 candidates as among 40), so a passage
+    that holds the question's exact words is not pushed down by a small difference in meaning."""
+    lexical = np.asarray(lexical, dtype=np.float64)
+    best = float(lexical.max()) if len(lexical) else 0.0
+    share = lexical / best if best > 0 else np.zeros_like(lexical)
+    return lexical_weight * share + (1.0 - lexical_weight) * np.asarray(cosine, dtype=np.float64)
 
 
 def answerable(coverage: float, cosine: float | None, settings: Settings) -> bool:

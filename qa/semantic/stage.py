@@ -113,6 +113,6 @@ class SemanticVerdict:
     def answerable(self, question: Question, results: list) -> bool:
         if not results:
             return False
-        top = results[0]
-        share = coverage(question.query.concepts + question.context, top.text)
-        return answerable(share, top.semantic_score, self.settings)
+        concepts = question.query.concepts + question.context
+        share = max(coverage(concepts, r.text) for r in results[:self.settings.coverage_depth])
+        return answerable(share, results[0].semantic_score, self.settings)
