@@ -20,3 +20,14 @@ def test_links_tags_and_closing_hashes_still_cleaned():
     cleaned = markdown.clean(text)
     assert "the guide" in cleaned and "ref" in cleaned and "bold" in cleaned
     assert "http" not in cleaned and "<b>" not in cleaned and "##" not in cleaned
+
+
+def test_pdf_units_go_to_the_page_they_start_on():
+    from types import SimpleNamespace
+
+    from qa.formats import pdf
+
+    units = [SimpleNamespace(start=s) for s in (0, 5, 12, 20, 31, 45)]
+    bounds = [(1, 0, 10), (2, 12, 25), (4, 40, 50)]
+    expected = [[u for u in units if s <= u.start < e] for _, s, e in bounds]
+    assert pdf.units_by_page(units, bounds) == expected

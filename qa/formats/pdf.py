@@ -94,7 +94,7 @@ def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
         pos += len(t)
     text = "".join(parts)
     units = corpus.units(text)
-    by_page = _units_by_page(units, bounds)
+    by_page = units_by_page(units, bounds)
     # lines on several pages are running heads and feet; a two-page file shows them twice
     common = corpus.common_keys((corpus.short_keys(u) for u in by_page), min(3, max(2, len(by_page))))
     pieces = []
@@ -107,7 +107,7 @@ def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
     return Parsed(Document(source, text, "pdf"), "pdf", pieces, stored=True, title=title, notes=notes)
 
 
-def _units_by_page(units: list, bounds: list[tuple[int, int, int]]) -> list[list]:
+def units_by_page(units: list, bounds: list[tuple[int, int, int]]) -> list[list]:
     """Each page's units, in one pass over both (units and pages are in text order): linear, not pages x units."""
     by_page = [[] for _ in bounds]
     page = 0
