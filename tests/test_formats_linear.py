@@ -31,3 +31,12 @@ def test_pdf_units_go_to_the_page_they_start_on():
     bounds = [(1, 0, 10), (2, 12, 25), (4, 40, 50)]
     expected = [[u for u in units if s <= u.start < e] for _, s, e in bounds]
     assert pdf.units_by_page(units, bounds) == expected
+
+
+def test_html_lines_are_counted_as_the_file_has_them_despite_u2028():
+    from qa.formats.html import SourceMap
+
+    page = "<html><body>\n<p>one\u2028two\u2028three\u2028four</p>\n<p>closing words here</p>\n</body></html>\n"
+    source = SourceMap(page)
+    assert len(source.lines) == page.count("\n") + 1
+    assert source.lines_of("closing words here") == (3, 3)
