@@ -18,6 +18,7 @@ from . import MissingExtra, Parsed, Piece
 from .sections import Block, passages as section_passages, path_text
 
 _SPACE = re.compile(r"\s+")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]{2,}")
 _BLOCKS = {"head", "p", "item", "row", "quote", "code"}
 _SKIP = {"script", "style", "noscript", "template", "head", "title", "meta", "link"}
@@ -95,7 +96,8 @@ class SourceMap:
 
     def __init__(self, html: str):
         _, lxml_html = _libraries()
-        self.lines = html.splitlines()
+        # only \r\n, \r and \n end a line (as for the cited file); str.splitlines also splits at U+2028, \x0c, \x85...
+        self.lines = _LINE_END.split(html)
         self.elements: list[tuple[int, str, str]] = []  # (first line, normalized text, raw text) in page order
         try:
             tree = lxml_html.document_fromstring(html.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8"))

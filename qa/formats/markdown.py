@@ -113,13 +113,14 @@ def _is_list(line: str) -> bool:
     return bool(re.match(r"^([-*+]|\d{1,9}[.)])(\s|$)", line))
 
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_REF_LINK = re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]")
+# every class below stops at the next opening mark, so no match attempt rescans the rest of the text (linear time)
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\n]*\)")
+_REF_LINK = re.compile(r"!?\[([^\[\]]*)\]\[[^\[\]]*\]")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
 _AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>|\b(?:https?|ftp)://\S+")
-_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^>]*>", re.S)
+_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.S)
 _LINE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:#{1,6}[ \t]+|[-*+][ \t]+(?:\[[ xX]\][ \t]+)?|\d{1,9}[.)][ \t]+)?", re.M)
-_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$", re.M)
+_CLOSING_HASHES = re.compile(r"(?<![ \t])[ \t]+#+[ \t]*$", re.M)
 _RULES = re.compile(r"^[ \t]*(?:(?:`{3,}|~{3,}).*|=+|-+|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?)[ \t]*$", re.M)
 _EMPHASIS = re.compile(r"\*\*|__|~~|(?<!\w)[*_]+|[*_]+(?!\w)|`+")
 

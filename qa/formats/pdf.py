@@ -94,7 +94,7 @@ def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
         pos += len(t)
     text = "".join(parts)
     units = corpus.units(text)
-    by_page = [[u for u in units if s <= u.start < e] for _, s, e in bounds]
+    by_page = units_by_page(units, bounds)
     # lines on several pages are running heads and feet; a two-page file shows them twice
     common = corpus.common_keys((corpus.short_keys(u) for u in by_page), min(3, max(2, len(by_page))))
     pieces = []
@@ -105,6 +105,20 @@ def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
     if texts and not bounds:
         raise Skipped("no text layer (scanned pages?)" if scanned else "no text")
     return Parsed(Document(source, text, "pdf"), "pdf", pieces, stored=True, title=title, notes=notes)
+
+
+def units_by_page(units: list, bounds: list[tuple[int, int, int]]) -> list[list]:
+    """Each page's units, in one pass over both (units and pages are in text order): linear, not pages x units."""
+    by_page = [[] for _ in bounds]
+    page = 0
+    for unit in units:
+        while page < len(bounds) and unit.start >= bounds[page][2]:
+            page += 1
+        if page == len(bounds):
+            break
+        if unit.start >= bounds[page][1]:
+            by_page[page].append(unit)
+    return by_page
 
 
 def _pages(numbers: list[int]) -> str:
