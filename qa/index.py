@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
-from . import corpus, install, storage
+from . import corpus, install, ownership, storage
 from .corpus import Params
 from .errors import QAError
 from .segment import SEGMENT_BYTES
@@ -103,6 +103,7 @@ def build(root: Path, index_dir: Path, params: Params = Params(), progress: Prog
 
     root = root.resolve()
     paths = corpus.list_files(root)
+    ownership.claim(index_dir, root)
     builder = builder or LocalBuilder()
     with write_lock(index_dir):
         segments, files = builder.build(root, paths, index_dir, params, progress, warn)
@@ -271,6 +272,7 @@ def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: War
     params = Params(**manifest["params"])
     if _rebuild_instead(manifest, current, builder_module.HASH_BITS):
         return build(root, index_dir, params, progress, warn, builder)
+    ownership.claim(index_dir, root)
     with write_lock(index_dir):
         fresh = storage.read_manifest(index_dir)
         if fresh is not None and fresh.get("created") != manifest.get("created"):
