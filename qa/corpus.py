@@ -139,6 +139,19 @@ def read_bytes(path: Path) -> bytes:
         os.close(fd)
 
 
+def check_inside(root: Path, path: Path) -> None:
+    """Raise Skipped when ``path`` (a symlink, or under one) really lies outside the corpus ``root``:
+    a link to /etc/passwd in the corpus must not be read and quoted."""
+    if not path.is_symlink():  # the walk enters no symlinked folder, so only a file link can leave
+        return
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # a broken link or a loop
+        raise Skipped("a broken or looping symlink") from exc
+    if not real.is_relative_to(root.resolve()):
+        raise Skipped(f"a symlink to {real}, outside the corpus")
+
+
 def read_document(root: Path, path: Path) -> Document:
     source = relative_source(root, path)
     try:
