@@ -126,9 +126,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
         if update:
             current = store.scan(corpus_dir)
             to_read, to_drop = store.changes(manifest, current)
-            if (to_read or to_drop) and store.being_written(index_dir):
-                warn("another qa process is updating the index; answering from the index as it was")
-            elif to_read or to_drop:
+            if to_read or to_drop:
                 changed = len(set(to_read) | set(to_drop))
                 warn(f"the corpus changed ({changed} file{'s' if changed > 1 else ''}); updating the index")
                 with _writing(index_dir):

@@ -305,6 +305,9 @@ def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: War
 
     builder = builder or LocalBuilder()
     root = root.resolve()
+    if being_written(index_dir):  # readers never wait: the index as it is still answers
+        _say(warn, "another qa process is updating the index; answering from the index as it was")
+        return manifest
     params = Params(**manifest["params"])
     if _rebuild_instead(manifest, current, builder_module.HASH_BITS):
         return build(root, index_dir, params, progress, warn, builder)
