@@ -27,3 +27,14 @@ def test_a_folder_1100_levels_deep_is_read(tmp_path):
     result = run_qa("ask", "zebra", "--corpus", corpus, "--index", tmp_path / "index", "--json")
     assert result.returncode == 0, result.stderr[-300:]
     assert json.loads(result.stdout)["results"][0]["source"].endswith("/d/deep.txt")
+
+
+def test_an_unsupported_cluster_scheme_is_a_usage_error(tmp_path):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The kettle boils water.\n")
+    for address in ("tls://127.0.0.1:1", "inproc://x", "ucx://127.0.0.1:1"):
+        result = run_qa("ask", "kettle", "--corpus", corpus, "--index", tmp_path / "index", "--cluster", address)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+        assert "unsupported cluster address" in result.stderr
