@@ -96,9 +96,30 @@ def write_lock(index_dir: Path, warn: Warn | None = None):
                     raise QAError(f"the index {index_dir} is still being written by another qa process after "
                                   f"{LOCK_WAIT_SECONDS:g} s; try again later")
                 time.sleep(0.2)
-        yield
+        before = _segment_folders(index_dir)
+        try:
+            yield
+        except BaseException:
+            _remove_new_segments(index_dir, before)
+            raise
     finally:
         os.close(fd)
+
+
+def _segment_folders(index_dir: Path) -> set[str]:
+    return {child.name for child in index_dir.iterdir() if child.name.startswith("seg-")}
+
+
+def _remove_new_segments(index_dir: Path, before: set[str]) -> None:
+    """After a failed write, remove the segment folders it made that no manifest names (a full disk
+    must not stay full of half-written segments)."""
+    try:
+        manifest = storage.read_manifest(index_dir) or {"segments": []}
+        live = {s["name"] for s in manifest["segments"]}
+    except QAError:
+        live = set()
+    for name in _segment_folders(index_dir) - before - live:
+        shutil.rmtree(index_dir / name, ignore_errors=True)
 
 
 def _try_lock(fd: int) -> bool:

@@ -1,6 +1,7 @@
 """Inputs that used to crash qa (exit 3) get an answer or a one-line error."""
 import json
 import os
+import shutil
 
 from conftest import run_qa
 
@@ -38,3 +39,44 @@ def test_an_unsupported_cluster_scheme_is_a_usage_error(tmp_path):
         assert result.returncode == 2, result.stderr
         assert result.stderr.strip().splitlines() == [result.stderr.strip()]
         assert "unsupported cluster address" in result.stderr
+
+
+def test_a_manifest_naming_a_missing_segment_is_rebuilt_once(tmp_path):
+    corpus, index = tmp_path / "docs", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The kettle boils water.\n")
+    assert run_qa("index", "--corpus", corpus, "--index", index).returncode == 0
+    for seg in index.glob("seg-*"):
+        shutil.rmtree(seg)
+    first = run_qa("ask", "kettle", "--corpus", corpus, "--index", index)
+    assert first.returncode == 0 and "a.txt:1" in first.stdout, first.stderr
+    assert "rebuilding the index" in first.stderr
+    second = run_qa("ask", "kettle", "--corpus", corpus, "--index", index)
+    assert second.returncode == 0 and "rebuilding" not in second.stderr
+
+
+def test_a_failed_build_removes_the_segment_folders_it_made(tmp_path):
+    import qa
+    from qa import index as store
+
+    corpus, index = tmp_path / "docs", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The kettle boils water.\n")
+    qa.build_index(corpus, index, warn=lambda m: None)
+    kept = sorted(p.name for p in index.iterdir())
+    (index / "seg-not-mine-yet").mkdir()  # there before this build: not this build's to remove
+
+    class DiskFullAfterWriting(store.LocalBuilder):
+        def build(self, *args):
+            super().build(*args)  # the segment folders are on disk now
+            raise OSError(28, "No space left on device")
+
+    (corpus / "b.txt").write_text("A teapot keeps the tea warm.\n")
+    try:
+        store.build(corpus, index, builder=DiskFullAfterWriting())
+    except OSError as exc:
+        assert exc.errno == 28
+    else:
+        raise AssertionError("the build did not fail")
+    assert sorted(p.name for p in index.iterdir()) == sorted(kept + ["seg-not-mine-yet"])
+    assert run_qa("ask", "kettle", "--corpus", corpus, "--index", index).returncode == 0
