@@ -60,12 +60,25 @@ def list_files(root: Path) -> list[Path]:
     if not root.is_dir():
         raise QAError(f"corpus is not a folder: {root}")
     found = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith(".") or not name.lower().endswith(EXTENSIONS):
+    folders = [str(root)]  # a stack, not os.walk's recursion: a folder 1000 levels deep must not crash
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                children = list(entries)
+        except OSError:
+            continue  # an unreadable folder (or one that vanished) holds nothing qa can read
+        for entry in children:
+            if entry.name.startswith("."):
                 continue
-            found.append(Path(dirpath) / name)
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_folder:
+                folders.append(entry.path)
+            elif entry.name.lower().endswith(EXTENSIONS):
+                found.append(Path(entry.path))
     return sorted(found, key=lambda p: relative_source(root, p))
 
 
@@ -137,6 +150,19 @@ def read_bytes(path: Path) -> bytes:
         return data
     finally:
         os.close(fd)
+
+
+def check_inside(root: Path, path: Path) -> None:
+    """Raise Skipped when ``path`` (a symlink, or under one) really lies outside the corpus ``root``:
+    a link to /etc/passwd in the corpus must not be read and quoted."""
+    if not path.is_symlink():  # the walk enters no symlinked folder, so only a file link can leave
+        return
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # a broken link or a loop
+        raise Skipped("a broken or looping symlink") from exc
+    if not real.is_relative_to(root.resolve()):
+        raise Skipped(f"a symlink to {real}, outside the corpus")
 
 
 def read_document(root: Path, path: Path) -> Document:

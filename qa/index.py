@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
-from . import corpus, install, storage
+from . import corpus, install, ownership, storage
 from .corpus import Params
 from .errors import QAError
 from .segment import SEGMENT_BYTES
@@ -74,16 +74,73 @@ def _extra_now_installed(entry: dict) -> bool:
     return formats.extra_installed(entry.get("format"))
 
 
+# How long a writer waits for another one that holds the index's lock before giving up with a message.
+LOCK_WAIT_SECONDS = float(os.environ.get("QA_LOCK_WAIT", "300"))
+
+
 @contextmanager
-def write_lock(index_dir: Path):
+def write_lock(index_dir: Path, warn: Warn | None = None):
+    """Hold the index's write lock; waits for another writer with a message, at most LOCK_WAIT_SECONDS."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(index_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise QAError(f"cannot write the index folder {index_dir}: {exc.strerror}") from exc
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        if not _try_lock(fd):
+            _say(warn, f"waiting for another qa process that is writing the index {index_dir} "
+                       f"(at most {LOCK_WAIT_SECONDS:g} s)")
+            deadline = time.monotonic() + LOCK_WAIT_SECONDS
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
+                    raise QAError(f"the index {index_dir} is still being written by another qa process after "
+                                  f"{LOCK_WAIT_SECONDS:g} s; try again later")
+                time.sleep(0.2)
+        before = _segment_folders(index_dir)
+        try:
+            yield
+        except BaseException:
+            _remove_new_segments(index_dir, before)
+            raise
+    finally:
+        os.close(fd)
+
+
+def _segment_folders(index_dir: Path) -> set[str]:
+    return {child.name for child in index_dir.iterdir() if child.name.startswith("seg-")}
+
+
+def _remove_new_segments(index_dir: Path, before: set[str]) -> None:
+    """After a failed write, remove the segment folders it made that no manifest names (a full disk
+    must not stay full of half-written segments)."""
+    try:
+        manifest = storage.read_manifest(index_dir) or {"segments": []}
+        live = {s["name"] for s in manifest["segments"]}
+    except QAError:
+        live = set()
+    for name in _segment_folders(index_dir) - before - live:
+        shutil.rmtree(index_dir / name, ignore_errors=True)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def being_written(index_dir: Path) -> bool:
+    """Whether another process holds the index's write lock right now."""
+    try:
+        fd = os.open(index_dir / ".lock", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        if not _try_lock(fd):
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
     finally:
         os.close(fd)
 
@@ -103,8 +160,9 @@ def build(root: Path, index_dir: Path, params: Params = Params(), progress: Prog
 
     root = root.resolve()
     paths = corpus.list_files(root)
+    ownership.claim(index_dir, root)
     builder = builder or LocalBuilder()
-    with write_lock(index_dir):
+    with write_lock(index_dir, warn):
         segments, files = builder.build(root, paths, index_dir, params, progress, warn)
         _merge_spelling(index_dir, segments)
         common = sorted({key for seg in segments for key in seg.get("common_lines", [])})
@@ -268,10 +326,14 @@ def update(root: Path, index_dir: Path, manifest: dict, current: dict, warn: War
 
     builder = builder or LocalBuilder()
     root = root.resolve()
+    if being_written(index_dir):  # readers never wait: the index as it is still answers
+        _say(warn, "another qa process is updating the index; answering from the index as it was")
+        return manifest
     params = Params(**manifest["params"])
     if _rebuild_instead(manifest, current, builder_module.HASH_BITS):
         return build(root, index_dir, params, progress, warn, builder)
-    with write_lock(index_dir):
+    ownership.claim(index_dir, root)
+    with write_lock(index_dir, warn):
         fresh = storage.read_manifest(index_dir)
         if fresh is not None and fresh.get("created") != manifest.get("created"):
             manifest = fresh  # someone else updated meanwhile

@@ -162,6 +162,9 @@ def connect(cluster) -> Cluster:
         return Cluster(Client(local), owned=local, address=address)
     if not address:
         raise QAError("empty cluster address: give tcp://HOST:PORT of a Dask scheduler, or local:N")
+    if "://" in address and not address.startswith("tcp://"):  # tls:// etc. need settings qa has no flag for
+        raise QAError(f"unsupported cluster address {address!r}: give tcp://HOST:PORT of a Dask scheduler, "
+                      "or local:N")
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError, ValueError) as exc:

@@ -66,6 +66,7 @@ def kind_of(path: Path | str) -> str:
 
 def read(root: Path, path: Path, params: Params = Params()) -> Parsed:
     """Read one corpus file with its format's reader; raises Skipped (MissingExtra) when it cannot."""
+    corpus.check_inside(root, path)
     kind = kind_of(path)
     if kind == "txt":
         return Parsed(corpus.read_document(root, path), kind)
