@@ -107,8 +107,12 @@ def highlight(text: str, terms: list[str], color: bool) -> str:
 
 def _wrap(text: str, width: int, indent: str) -> str:
     lines = []
+    room = max(20, width - len(indent))
+    # textwrap re-slices a long word once per line (quadratic): cut such words into line-sized pieces first
+    too_long = re.compile(r"\S{%d,}" % (room + 1))
     for para in sanitize(text).split("\n"):
-        lines.extend(textwrap.wrap(para, width=max(20, width - len(indent)), break_long_words=True,
+        para = too_long.sub(lambda m: " ".join(m[0][i:i + room] for i in range(0, len(m[0]), room)), para)
+        lines.extend(textwrap.wrap(para, width=room, break_long_words=True,
                                    break_on_hyphens=False) or [""])
     return "\n".join(indent + ln for ln in lines)
 
