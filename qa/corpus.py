@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from .boilerplate import (HEADING, SHORT_CHARS, classify, common_keys, ends_sentence, kept_lines, line_class,
                           n_words, short_keys, word_stats)
-from .errors import QAError
+from .discover import check_inside, list_files  # noqa: F401 (the corpus's files, as callers know them)
 
 EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")  # read by qa.formats, one reader each
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -52,35 +52,6 @@ class Skipped(Exception):
 
 
 # ---------------------------------------------------------------- files
-
-def list_files(root: Path) -> list[Path]:
-    """The corpus files under ``root``, sorted; hidden folders and symlinked folders are not entered."""
-    if not root.exists():
-        raise QAError(f"corpus folder not found: {root}")
-    if not root.is_dir():
-        raise QAError(f"corpus is not a folder: {root}")
-    found = []
-    folders = [str(root)]  # a stack, not os.walk's recursion: a folder 1000 levels deep must not crash
-    while folders:
-        folder = folders.pop()
-        try:
-            with os.scandir(folder) as entries:
-                children = list(entries)
-        except OSError:
-            continue  # an unreadable folder (or one that vanished) holds nothing qa can read
-        for entry in children:
-            if entry.name.startswith("."):
-                continue
-            try:
-                is_folder = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            if is_folder:
-                folders.append(entry.path)
-            elif entry.name.lower().endswith(EXTENSIONS):
-                found.append(Path(entry.path))
-    return sorted(found, key=lambda p: relative_source(root, p))
-
 
 def relative_source(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
@@ -150,19 +121,6 @@ def read_bytes(path: Path) -> bytes:
         return data
     finally:
         os.close(fd)
-
-
-def check_inside(root: Path, path: Path) -> None:
-    """Raise Skipped when ``path`` (a symlink, or under one) really lies outside the corpus ``root``:
-    a link to /etc/passwd in the corpus must not be read and quoted."""
-    if not path.is_symlink():  # the walk enters no symlinked folder, so only a file link can leave
-        return
-    try:
-        real = path.resolve(strict=True)
-    except (OSError, RuntimeError) as exc:  # a broken link or a loop
-        raise Skipped("a broken or looping symlink") from exc
-    if not real.is_relative_to(root.resolve()):
-        raise Skipped(f"a symlink to {real}, outside the corpus")
 
 
 def read_document(root: Path, path: Path) -> Document:

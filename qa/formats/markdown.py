@@ -20,85 +20,100 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 
 
+class _Sections:
+    """The blocks read so far and the headings open above the next one."""
+
+    def __init__(self) -> None:
+        self.out: list[Block] = []
+        self.stack: list[tuple[int, str]] = []  # (level, title) of the open headings
+        self.section = 0
+        self.current: list = []  # lines of the paragraph being read
+
+    def path(self) -> tuple[str, ...]:
+        return tuple(title for _, title in self.stack)
+
+    def add(self, lines: list) -> None:
+        self.out.append(Block(lines, self.path(), self.section))
+
+    def flush(self) -> None:
+        if self.current:
+            self.add(list(self.current))
+            self.current.clear()
+
+    def heading(self, level: int, title: str, heading_lines: list) -> None:
+        self.flush()
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        title = clean(title).strip() or "#"
+        self.stack.append((level, " ".join(title.split())))
+        self.section += 1
+        self.out.append(Block(heading_lines, self.path(), self.section, heading=True))
+
+
+def _after_front_matter(lines: list) -> int:
+    """Where the text starts: after YAML front matter (not text, not quoted), if any."""
+    if lines and lines[0].text == "---":
+        end = next((k for k in range(1, len(lines)) if lines[k].text in ("---", "...")), None)
+        if end is not None:
+            return end + 1
+    return 0
+
+
+def _fence_end(lines: list, i: int, mark: str) -> int:
+    """The line that closes the fence opened at line ``i`` by ``mark`` (len(lines) when none does)."""
+    j = i + 1
+    while j < len(lines) and not (lines[j].text.startswith(mark[0] * len(mark))
+                                  and not lines[j].text.strip(mark[0]).strip()):
+        j += 1
+    return j
+
+
+def _table_end(lines: list, i: int) -> int:
+    j = i
+    while j < len(lines) and lines[j].text and "|" in lines[j].text:
+        j += 1
+    return j
+
+
+def _is_setext(raw: str, current: list) -> bool:
+    return bool(current and _SETEXT.match(raw) and not _is_list(current[0].text)
+                and not (raw.strip().startswith("-") and len(current) > 1))
+
+
 def blocks(text: str) -> list[Block]:
     """The blocks of a Markdown text: headings, paragraphs and lists, fenced code, tables."""
     lines = corpus.split_lines(text)
-    out: list[Block] = []
-    stack: list[tuple[int, str]] = []  # (level, title) of the open headings
-    section = 0
-    current: list = []  # lines of the paragraph being read
-
-    def path() -> tuple[str, ...]:
-        return tuple(title for _, title in stack)
-
-    def flush() -> None:
-        if current:
-            out.append(Block(list(current), path(), section))
-            current.clear()
-
-    def heading(level: int, title: str, heading_lines: list) -> None:
-        nonlocal section
-        flush()
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        title = clean(title).strip() or "#"
-        stack.append((level, " ".join(title.split())))
-        section += 1
-        out.append(Block(heading_lines, path(), section, heading=True))
-
-    i = 0
-    if lines and lines[0].text == "---":  # YAML front matter: not text, not quoted
-        end = next((k for k in range(1, len(lines)) if lines[k].text in ("---", "...")), None)
-        if end is not None:
-            i = end + 1
+    read = _Sections()
+    i = _after_front_matter(lines)
     while i < len(lines):
         ln = lines[i]
         raw = text[lines[i].start - _indent(text, ln):ln.end] if ln.text else ""
-        if not ln.text:
-            flush()
-            i += 1
-            continue
-        fence = _FENCE.match(raw)
-        if fence:
-            flush()
-            mark = fence.group(1)
-            j = i + 1
-            while j < len(lines) and not (lines[j].text.startswith(mark[0] * len(mark))
-                                          and not lines[j].text.strip(mark[0]).strip()):
-                j += 1
-            body = [x for x in lines[i:j + 1] if x.text]
-            out.append(Block(body, path(), section))
-            i = j + 1
-            continue
-        atx = _ATX.match(raw)
-        if atx:
-            heading(len(atx.group(1)), atx.group(2) or "", [ln])
-            i += 1
-            continue
-        if (current and _SETEXT.match(raw) and not _is_list(current[0].text)
-                and not (raw.strip().startswith("-") and len(current) > 1)):
-            title = " ".join(x.text for x in current)
-            heading_lines = list(current) + [ln]
-            current.clear()
-            heading(1 if raw.strip()[0] == "=" else 2, title, heading_lines)
-            i += 1
-            continue
-        if _BREAK.match(raw):
-            flush()
-            i += 1
-            continue
-        if "|" in ln.text and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1].text) and "-" in lines[i + 1].text:
-            flush()
-            j = i
-            while j < len(lines) and lines[j].text and "|" in lines[j].text:
-                j += 1
-            out.append(Block(lines[i:j], path(), section))
+        fence = _FENCE.match(raw) if ln.text else None
+        atx = _ATX.match(raw) if ln.text and not fence else None
+        if not ln.text or _BREAK.match(raw) and not fence and not atx and not _is_setext(raw, read.current):
+            read.flush()
+        elif fence:
+            read.flush()
+            j = _fence_end(lines, i, fence.group(1))
+            read.add([x for x in lines[i:j + 1] if x.text])
             i = j
-            continue
-        current.append(ln)
+        elif atx:
+            read.heading(len(atx.group(1)), atx.group(2) or "", [ln])
+        elif _is_setext(raw, read.current):
+            title = " ".join(x.text for x in read.current)
+            heading_lines = list(read.current) + [ln]
+            read.current.clear()
+            read.heading(1 if raw.strip()[0] == "=" else 2, title, heading_lines)
+        elif "|" in ln.text and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1].text) and "-" in lines[i + 1].text:
+            read.flush()
+            j = _table_end(lines, i)
+            read.add(lines[i:j])
+            i = j - 1
+        else:
+            read.current.append(ln)
         i += 1
-    flush()
-    return out
+    read.flush()
+    return read.out
 
 
 def _indent(text: str, ln) -> int:
