@@ -83,11 +83,19 @@ def highlight(text: str, terms: list[str], color: bool) -> str:
 
 
 def _wrap(text: str, width: int, indent: str) -> str:
+    room = max(20, width - len(indent))
+    long_word = re.compile(r"\S{%d,}" % (room + 1))
     lines = []
     for para in sanitize(text).split("\n"):
-        lines.extend(textwrap.wrap(para, width=max(20, width - len(indent)), break_long_words=True,
-                                   break_on_hyphens=False) or [""])
+        # textwrap breaks a long word by re-slicing its rest once a line: quadratic (20 MB took 323 s);
+        # cut such words into line-long pieces first, which textwrap then lays out in linear time
+        para = long_word.sub(lambda m: _pieces(m.group(), room), para)
+        lines.extend(textwrap.wrap(para, width=room, break_long_words=True, break_on_hyphens=False) or [""])
     return "\n".join(indent + ln for ln in lines)
+
+
+def _pieces(word: str, room: int) -> str:
+    return " ".join(word[i:i + room] for i in range(0, len(word), room))
 
 
 def render_answer(answer: Answer, color: bool = False, width: int | None = None) -> str:
