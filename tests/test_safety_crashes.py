@@ -2,6 +2,8 @@
 import json
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 from conftest import run_qa
 
@@ -32,12 +34,15 @@ def _flatten(root):
 
 
 def test_a_folder_1100_levels_deep_is_read(tmp_path):
-    corpus = tmp_path / "docs"
-    _deep_corpus(corpus, 1100)
+    # outside pytest's tmp_path tree: if this test is killed before the clean-up below, pytest's
+    # clean-up of later sessions must not meet the deep folder
+    corpus = Path(tempfile.mkdtemp(prefix="qa-deep-")) / "docs"
     try:
+        _deep_corpus(corpus, 1100)
         result = run_qa("ask", "zebra", "--corpus", corpus, "--index", tmp_path / "index", "--json")
     finally:
         _flatten(corpus)
+        shutil.rmtree(corpus.parent)
     assert result.returncode == 0, result.stderr[-300:]
     assert json.loads(result.stdout)["results"][0]["source"].endswith("/d/deep.txt")
 
