@@ -97,3 +97,23 @@ def test_a_failed_build_removes_the_segment_folders_it_made(tmp_path):
         raise AssertionError("the build did not fail")
     assert sorted(p.name for p in index.iterdir()) == sorted(kept + ["seg-not-mine-yet"])
     assert run_qa("ask", "kettle", "--corpus", corpus, "--index", index).returncode == 0
+
+
+def test_a_cluster_address_that_is_not_a_scheduler_fails_within_a_limit(tmp_path):
+    import http.server
+    import threading
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The kettle boils water.\n")
+    try:
+        result = run_qa("ask", "kettle", "--corpus", corpus, "--index", tmp_path / "index",
+                        "--cluster", f"tcp://127.0.0.1:{server.server_port}", env={"QA_CLUSTER_TIMEOUT": "1"},
+                        timeout=60)
+    finally:
+        server.shutdown()
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "no Dask scheduler answered" in result.stderr
