@@ -2,6 +2,8 @@
 import json
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 from conftest import run_qa
 
@@ -22,10 +24,25 @@ def _deep_corpus(root, depth):
     os.close(top)
 
 
+def _flatten(root):
+    """Undo the nesting one level at a time: pytest's own (recursive) clean-up of tmp_path would
+    crash on a folder this deep, in this run and every later one."""
+    while (root / "d" / "d").is_dir():
+        (root / "d" / "d").rename(root / "next")
+        shutil.rmtree(root / "d")
+        (root / "next").rename(root / "d")
+
+
 def test_a_folder_1100_levels_deep_is_read(tmp_path):
-    corpus = tmp_path / "docs"
-    _deep_corpus(corpus, 1100)
-    result = run_qa("ask", "zebra", "--corpus", corpus, "--index", tmp_path / "index", "--json")
+    # outside pytest's tmp_path tree: if this test is killed before the clean-up below, pytest's
+    # clean-up of later sessions must not meet the deep folder
+    corpus = Path(tempfile.mkdtemp(prefix="qa-deep-")) / "docs"
+    try:
+        _deep_corpus(corpus, 1100)
+        result = run_qa("ask", "zebra", "--corpus", corpus, "--index", tmp_path / "index", "--json")
+    finally:
+        _flatten(corpus)
+        shutil.rmtree(corpus.parent)
     assert result.returncode == 0, result.stderr[-300:]
     assert json.loads(result.stdout)["results"][0]["source"].endswith("/d/deep.txt")
 
@@ -80,3 +97,23 @@ def test_a_failed_build_removes_the_segment_folders_it_made(tmp_path):
         raise AssertionError("the build did not fail")
     assert sorted(p.name for p in index.iterdir()) == sorted(kept + ["seg-not-mine-yet"])
     assert run_qa("ask", "kettle", "--corpus", corpus, "--index", index).returncode == 0
+
+
+def test_a_cluster_address_that_is_not_a_scheduler_fails_within_a_limit(tmp_path):
+    import http.server
+    import threading
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The kettle boils water.\n")
+    try:
+        result = run_qa("ask", "kettle", "--corpus", corpus, "--index", tmp_path / "index",
+                        "--cluster", f"tcp://127.0.0.1:{server.server_port}", env={"QA_CLUSTER_TIMEOUT": "1"},
+                        timeout=60)
+    finally:
+        server.shutdown()
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "no Dask scheduler answered" in result.stderr

@@ -31,6 +31,8 @@ worker processes are spawned, and import the script.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -38,7 +40,7 @@ from typing import Any
 from ..errors import QAError
 from ..install import install_hint
 
-CONNECT_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = float(os.environ.get("QA_CLUSTER_TIMEOUT", "10"))
 WORKERS_TTL_S = 5.0  # a stale list costs nothing: a task whose worker is gone runs on another
 
 
@@ -165,8 +167,27 @@ def connect(cluster) -> Cluster:
     if "://" in address and not address.startswith("tcp://"):  # tls:// etc. need settings qa has no flag for
         raise QAError(f"unsupported cluster address {address!r}: give tcp://HOST:PORT of a Dask scheduler, "
                       "or local:N")
-    try:
-        client = Client(address, timeout=CONNECT_TIMEOUT_S)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise QAError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
-    return Cluster(client, address=address)
+    return Cluster(_client_within(Client, address), address=address)
+
+
+def _client_within(client_class, address: str):
+    """A Client of ``address``, or QAError after CONNECT_TIMEOUT_S: Dask's own timeout covers the TCP
+    connect but not a peer that accepts and then never answers (an HTTP server), which hung qa forever."""
+    outcome: list = []
+
+    def connect() -> None:
+        try:
+            outcome.append(client_class(address, timeout=CONNECT_TIMEOUT_S))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=connect, name="qa-cluster-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT_S + 5)
+    if not outcome:
+        raise QAError(f"no Dask scheduler answered at {address} within {CONNECT_TIMEOUT_S + 5:g} s "
+                      "(is it a Dask scheduler's address?)")
+    if isinstance(outcome[0], BaseException):
+        exc = outcome[0]
+        raise QAError(f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}: {exc}") from exc
+    return outcome[0]
