@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from . import analysis, corpus
+from . import analysis, corpus, prose
 
 # Below this share of the question's weight, nothing is relevant. The middle of the plateau (0.45-0.55)
 # where the dev questions' unanswerable ones get no answer and those answered on top keep theirs
@@ -67,7 +67,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def best_sentence(text: str, concepts, weights: dict[str, float]) -> tuple[int, int]:
     """(start, end) within ``text`` of the sentence that holds the most of the question."""
     best, best_score = (0, len(text)), -1.0
-    for start, end in sentences(text):
+    spans = sentences(text)
+    for start, end in [t for sp in spans if (t := prose.trim(text, *sp))] or spans:
         tokens = analysis.tokenize(text[start:end])
         present = set(tokens)
         score = sum(c.idf for c in concepts if any(s in present for s in c.stems))
