@@ -1,7 +1,7 @@
 """Documentation folders: the answer line is prose, never a heading, a fence, an admonition marker or raw HTML."""
 from __future__ import annotations
 
-from conftest import json_lines, run_qa
+from conftest import REPO, json_lines, run_qa
 
 from qa.formats import markdown
 from qa.prose import is_prose
@@ -61,3 +61,22 @@ def test_the_answer_line_is_a_sentence_with_an_exact_citation(tmp_path):
         answer = json_lines(r.stdout)[0]["answer"]
         assert expected in answer["text"] and is_prose(answer["text"])
         assert answer["text"].strip() in "\n".join(lines[answer["line_start"] - 1:answer["line_end"]])
+
+
+def test_html_listings_keep_their_line_breaks_and_exact_lines(tmp_path):
+    page = REPO / "tests" / "data" / "docs" / "threads.html"
+    source = page.read_text().splitlines()
+    r = run_qa("ask", "--json", "-k", "2", "--corpus", page.parent, "--index", tmp_path / "idx",
+               "how do I create a new thread with spawn")
+    assert r.returncode == 0, r.stderr
+    obj = json_lines(r.stdout)[0]
+    top = obj["results"][0]
+    assert "fn main() {\n    thread::spawn(|| {\n" in top["text"]  # the listing, line breaks and all
+    assert (top["line_start"], top["line_end"]) == (9, 22)
+    assert source[22 - 1].startswith("}</code></pre>") and "Creating a New Thread" in source[9 - 1]
+    assert is_prose(obj["answer"]["text"]) and "thread::spawn" in obj["answer"]["text"]
+    r = run_qa("ask", "--json", "-k", "1", "--corpus", page.parent, "--index", tmp_path / "idx",
+               "cargo run compiling threads main thread completes")
+    top = json_lines(r.stdout)[0]["results"][0]
+    assert "$ cargo run\n   Compiling threads v0.1.0\n" in top["text"]
+    assert (top["line_start"], top["line_end"]) == (25, 30) and source[29 - 1].endswith("thread!</pre>")
