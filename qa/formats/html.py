@@ -33,14 +33,6 @@ def _libraries():
     return trafilatura, lxml.html
 
 
-def available() -> bool:
-    try:
-        _libraries()
-    except MissingExtra:
-        return False
-    return True
-
-
 def _norm(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
