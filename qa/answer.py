@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from . import analysis, corpus
+from . import analysis, corpus, prose
 from .model import Answer, AnswerLine, Citation, Result
 from .pipeline import Candidate, Question
 
@@ -93,7 +93,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def best_sentence(text: str, concepts, weights: dict[str, float]) -> tuple[int, int]:
     """(start, end) within ``text`` of the sentence that holds the most of the question."""
     best, best_score = (0, len(text)), -1.0
-    for start, end in sentences(text):
+    spans = sentences(text)
+    for start, end in [t for sp in spans if (t := prose.trim(text, *sp))] or spans:
         tokens = analysis.tokenize(text[start:end])
         present = set(tokens)
         score = sum(c.idf for c in concepts if any(s in present for s in c.stems))

@@ -34,14 +34,6 @@ def _libraries():
     return trafilatura, lxml.html
 
 
-def available() -> bool:
-    try:
-        _libraries()
-    except MissingExtra:
-        return False
-    return True
-
-
 def _norm(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
@@ -138,16 +130,60 @@ class SourceMap:
         return None
 
 
+def code_blocks(html: str) -> list[tuple[str, int, int]]:
+    """The page's ``<pre>`` blocks (listings included) as (code with its line breaks, first line, last line)."""
+    _, lxml_html = _libraries()
+    try:
+        tree = lxml_html.document_fromstring(html.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - an unparsable page has no code to add
+        return []
+    lines = html.splitlines()
+    out = []
+    for pre in tree.iter("pre"):
+        if pre.sourceline is None or any(a.tag in _SKIP for a in pre.iterancestors()):
+            continue
+        code = "\n".join(line.rstrip() for line in pre.text_content().strip("\r\n").splitlines()).strip("\n")
+        if not code.strip():
+            continue
+        head = code.splitlines()[0].strip()
+        first = next((n for n in range(pre.sourceline, min(len(lines), pre.sourceline + 3) + 1)
+                      if head and head in _entities_off(lines[n - 1])), pre.sourceline)
+        out.append((code, first, first + code.count("\n")))
+    return out
+
+
+def _entities_off(line: str) -> str:
+    import html as html_lib
+
+    return html_lib.unescape(re.sub(r"<[^>]*>", "", line))
+
+
+def _with_code(found, srcmap: SourceMap, codes) -> list[tuple[str, int, tuple[int, int] | None]]:
+    """trafilatura's blocks with their source lines, its flattened copies of code replaced by the code
+    itself, each code block placed before the first block that stands below it in the source."""
+    flat = {_norm(code) for code, _, _ in codes}
+    mapped = [(text, level, srcmap.lines_of(text)) for text, level in found if not (level == 0 and text in flat)]
+    out: list[tuple[str, int, tuple[int, int] | None]] = []
+    pending = list(codes)
+    for text, level, lines in mapped:
+        while pending and lines and pending[0][1] < lines[0]:
+            code, first, last = pending.pop(0)
+            out.append((code, 0, (first, last)))
+        out.append((text, level, lines))
+    out.extend((code, 0, (first, last)) for code, first, last in pending)
+    return out
+
+
 def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
     html, encoding = corpus.decode(data)
     found, title = extract(html)
-    srcmap = SourceMap(html)
+    items = _with_code(found, SourceMap(html), code_blocks(html) if found else [])
     parts: list[str] = []
     blocks: list[Block] = []
-    where: dict[int, tuple[int, int] | None] = {}  # extracted line -> its source lines
+    where: dict[int, tuple[int, int] | None] = {}  # extracted line a block starts on -> its source lines
     stack: list[tuple[int, str]] = []
     section, pos, number = 0, 0, 1
-    for text, level in found:
+    for text, level, lines in items:
         if parts:
             parts.append("\n\n")
             pos += 2
@@ -157,15 +193,21 @@ def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
                 stack.pop()
             stack.append((level, text))
             section += 1
-        ln = Line(number, pos, pos + len(text), text)
-        blocks.append(Block([ln], tuple(t for _, t in stack), section, heading=bool(level)))
-        where[number] = srcmap.lines_of(text)
+            text = "#" * level + " " + text  # marked as in Markdown: a heading is context, never the answer line
+        where[number] = lines
+        block_lines = []
+        for k, line in enumerate(text.split("\n")):
+            block_lines.append(Line(number + k, pos, pos + len(line), line))
+            pos += len(line) + 1
+        pos -= 1
+        number += len(block_lines) - 1
+        blocks.append(Block([x for x in block_lines if x.text.strip()], tuple(t for _, t in stack), section,
+                            heading=bool(level)))
         parts.append(text)
-        pos += len(text)
     extracted = "".join(parts)
     pieces = []
     for span, path in section_passages(extracted, blocks, params):
-        mapped = [where.get(n) for n in range(span.line_start, span.line_end + 1, 2)]
+        mapped = [lines for n, lines in where.items() if span.line_start <= n <= span.line_end]
         if mapped and all(mapped):
             first, last = min(m[0] for m in mapped), max(m[1] for m in mapped)
         else:

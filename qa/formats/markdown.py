@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .. import corpus
+from .. import corpus, prose
 from ..corpus import Params
 from . import Piece
 from .sections import Block, passages as section_passages, path_text
@@ -44,7 +44,7 @@ class _Sections:
         self.flush()
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
-        title = clean(title).strip() or "#"
+        title = clean(prose.strip_attributes(title)).strip() or "#"
         self.stack.append((level, " ".join(title.split())))
         self.section += 1
         self.out.append(Block(heading_lines, self.path(), self.section, heading=True))
@@ -137,12 +137,16 @@ _TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.S)
 _LINE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:#{1,6}[ \t]+|[-*+][ \t]+(?:\[[ xX]\][ \t]+)?|\d{1,9}[.)][ \t]+)?", re.M)
 _CLOSING_HASHES = re.compile(r"(?<![ \t])[ \t]+#+[ \t]*$", re.M)
 _RULES = re.compile(r"^[ \t]*(?:(?:`{3,}|~{3,}).*|=+|-+|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?)[ \t]*$", re.M)
+_ADMONITION = re.compile(r"^[ \t]*(?:/{3,}|!{3}|\?{3}\+?)[ \t]*(?:[a-z-]+\b)?", re.M)
+_ATTRIBUTES = re.compile(r"\{[ \t]*[#.:][^{}\n]*\}")
 _EMPHASIS = re.compile(r"\*\*|__|~~|(?<!\w)[*_]+|[*_]+(?!\w)|`+")
 
 
 def clean(text: str) -> str:
     """Markdown text without its markup: what is indexed (words, not '**', '#', '|' or link targets)."""
     text = _TAG.sub(" ", text)
+    text = _ATTRIBUTES.sub(" ", text)
+    text = _ADMONITION.sub("", text)
     text = _REF_DEF.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _REF_LINK.sub(r"\1", text)

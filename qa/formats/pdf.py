@@ -23,14 +23,6 @@ def _pypdf():
     return pypdf
 
 
-def available() -> bool:
-    try:
-        _pypdf()
-    except MissingExtra:
-        return False
-    return True
-
-
 def page_texts(data: bytes) -> tuple[list[str | None], str | None]:
     """Each page's text (None for a page without a text layer but with images: scanned) and the title."""
     pypdf = _pypdf()

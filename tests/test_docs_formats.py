@@ -1,0 +1,82 @@
+"""Documentation folders: the answer line is prose, never a heading, a fence, an admonition marker or raw HTML."""
+from __future__ import annotations
+
+from conftest import REPO, json_lines, run_qa
+
+from qa.formats import markdown
+from qa.prose import is_prose
+
+GUIDE = """\
+# Running the server { #running-the-server }
+
+<div class="termy">
+
+```console
+$ fastapi dev main.py
+<span style="color: green;"><font color="#4E9A06">INFO</font></span>:     Uvicorn running on port 8000
+```
+
+</div>
+
+/// tip
+
+The development server reloads the code whenever a file changes.
+
+///
+
+## Stopping the server { .advanced }
+
+!!! note
+    Press Control and C to stop the development server cleanly.
+"""
+
+
+def test_markup_lines_are_not_prose():
+    for line in ["# Running the server { #running }", "```console", "///", "/// tip", "!!! note",
+                 '<div class="termy">', '<span style="color: green;"><font color="#4E9A06">INFO</font></span>:',
+                 "----", "| --- | :-: |"]:
+        assert not is_prose(line), line
+    assert is_prose("The development server reloads the code whenever a file changes.")
+    assert is_prose("Use `thread::spawn` to create a <em>new</em> thread.")
+
+
+def test_attribute_lists_and_admonitions_leave_the_indexed_text():
+    paths = {piece.section for piece in markdown.passages(GUIDE)}
+    assert "Running the server > Stopping the server" in paths
+    assert not any("{" in p or "#running" in p or ".advanced" in p for p in paths)
+    indexed = " ".join(piece.index_text for piece in markdown.passages(GUIDE))
+    assert "///" not in indexed and "!!!" not in indexed and "<span" not in indexed and "termy" not in indexed
+    assert "reloads the code" in indexed
+
+
+def test_the_answer_line_is_a_sentence_with_an_exact_citation(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "server.md").write_text(GUIDE)
+    lines = GUIDE.splitlines()
+    for question, expected in [("how do I stop the development server", "Press Control and C"),
+                               ("does the development server reload when a file changes", "reloads the code")]:
+        r = run_qa("ask", "--json", "--corpus", folder, "--index", tmp_path / "idx", question)
+        assert r.returncode == 0, r.stderr
+        answer = json_lines(r.stdout)[0]["answer"]
+        assert expected in answer["text"] and is_prose(answer["text"])
+        assert answer["text"].strip() in "\n".join(lines[answer["line_start"] - 1:answer["line_end"]])
+
+
+def test_html_listings_keep_their_line_breaks_and_exact_lines(tmp_path):
+    page = REPO / "tests" / "data" / "docs" / "threads.html"
+    source = page.read_text().splitlines()
+    r = run_qa("ask", "--json", "-k", "2", "--corpus", page.parent, "--index", tmp_path / "idx",
+               "how do I create a new thread with spawn")
+    assert r.returncode == 0, r.stderr
+    obj = json_lines(r.stdout)[0]
+    top = obj["results"][0]
+    assert "fn main() {\n    thread::spawn(|| {\n" in top["text"]  # the listing, line breaks and all
+    assert (top["line_start"], top["line_end"]) == (9, 22)
+    assert source[22 - 1].startswith("}</code></pre>") and "Creating a New Thread" in source[9 - 1]
+    assert is_prose(obj["answer"]["text"]) and "thread::spawn" in obj["answer"]["text"]
+    r = run_qa("ask", "--json", "-k", "1", "--corpus", page.parent, "--index", tmp_path / "idx",
+               "cargo run compiling threads main thread completes")
+    top = json_lines(r.stdout)[0]["results"][0]
+    assert "$ cargo run\n   Compiling threads v0.1.0\n" in top["text"]
+    assert (top["line_start"], top["line_end"]) == (25, 30) and source[29 - 1].endswith("thread!</pre>")
