@@ -5,6 +5,7 @@ the terminal as a control or escape sequence.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -14,7 +15,12 @@ import textwrap
 from .analysis import highlight_spans
 from .model import Answer
 
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b.?")
+# whole escape sequences, 7-bit (ESC ...) and 8-bit (C1): CSI with its parameters and final byte;
+# OSC, DCS, SOS, PM and APC with their payload up to BEL or ST (not past a line end, so that line
+# numbers hold when a terminator is missing); any other ESC with its intermediates and final byte
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+                      r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n\r]*(?:\x07|\x1b\\|\x9c)?"
+                      r"|\x1b[ -/]*[0-~]?")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -32,6 +38,13 @@ def sanitize(text: str) -> str:
     return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
 
 
+def mask_sequences(text: str) -> str:
+    """``text`` with every character of each escape sequence replaced by NUL: the same length, so
+    spans found on the raw text still fit, and ``sanitize`` then drops the sequence whole (a span
+    cutting through one cannot leave its tail on the screen)."""
+    return _ESCAPES.sub(lambda m: "\0" * len(m.group()), text)
+
+
 def _escape(m: re.Match) -> str:
     c = ord(m.group())
     if 0xDC80 <= c <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
@@ -45,6 +58,15 @@ def one_line(text: str) -> str:
     """``text`` (a file name, a message) on one line with every control character shown as an escape:
     ``evil\x1b[31m\n.txt`` prints as ``evil\\x1b[31m\\n.txt``, harmless and still recognisable."""
     return _UNSAFE.sub(_escape, text)
+
+
+def cite_line(citation) -> str:
+    """A citation on one line: its file name with controls shown as escapes (one_line), its heading
+    path (document text) sanitized, escape sequences gone whole."""
+    section = getattr(citation, "section", None)
+    if section:
+        citation = dataclasses.replace(citation, section=sanitize(section))
+    return one_line(str(citation))
 
 
 def _json_escape(m: re.Match) -> str:
@@ -74,6 +96,7 @@ def highlight(text: str, terms: list[str], color: bool) -> str:
     if not color:
         return sanitize(text)
     out, pos = [], 0
+    text = mask_sequences(text)
     for s, e in highlight_spans(text, terms):
         out.append(sanitize(text[pos:s]))
         out.append(HIGHLIGHT + sanitize(text[s:e]) + RESET)
@@ -83,19 +106,15 @@ def highlight(text: str, terms: list[str], color: bool) -> str:
 
 
 def _wrap(text: str, width: int, indent: str) -> str:
-    room = max(20, width - len(indent))
-    long_word = re.compile(r"\S{%d,}" % (room + 1))
     lines = []
+    room = max(20, width - len(indent))
+    # textwrap re-slices a long word once per line (quadratic): cut such words into line-sized pieces first
+    too_long = re.compile(r"\S{%d,}" % (room + 1))
     for para in sanitize(text).split("\n"):
-        # textwrap breaks a long word by re-slicing its rest once a line: quadratic (20 MB took 323 s);
-        # cut such words into line-long pieces first, which textwrap then lays out in linear time
-        para = long_word.sub(lambda m: _pieces(m.group(), room), para)
-        lines.extend(textwrap.wrap(para, width=room, break_long_words=True, break_on_hyphens=False) or [""])
+        para = too_long.sub(lambda m: " ".join(m[0][i:i + room] for i in range(0, len(m[0]), room)), para)
+        lines.extend(textwrap.wrap(para, width=room, break_long_words=True,
+                                   break_on_hyphens=False) or [""])
     return "\n".join(indent + ln for ln in lines)
-
-
-def _pieces(word: str, room: int) -> str:
-    return " ".join(word[i:i + room] for i in range(0, len(word), room))
 
 
 def render_answer(answer: Answer, color: bool = False, width: int | None = None) -> str:
@@ -105,20 +124,20 @@ def render_answer(answer: Answer, color: bool = False, width: int | None = None)
     out = []
     if answer.answer:
         out.append(c(BOLD, _wrap(answer.answer.text, width, "")))
-        out.append("  -- " + c(CITE, one_line(str(answer.answer.citation))))
+        out.append("  -- " + c(CITE, cite_line(answer.answer.citation)))
     elif answer.results:
         out.append("No passage answers this; the closest matches:")
     else:
         out.append("Nothing in the corpus matches this question.")
     for r in answer.results:
         out.append("")
-        out.append(f"[{r.rank}] " + c(CITE, one_line(str(r.citation))) + c(DIM, f"  score {r.score:.2f}"))
+        out.append(f"[{r.rank}] " + c(CITE, cite_line(r.citation)) + c(DIM, f"  score {r.score:.2f}"))
         body = _wrap(r.text, width, "    ")
         if color:
             body = _highlight_wrapped(r.text, answer.terms, width)
         out.append(body)
         if r.also_in:
-            out.append("    " + c(DIM, "also in: " + ", ".join(one_line(str(x)) for x in r.also_in)))
+            out.append("    " + c(DIM, "also in: " + ", ".join(cite_line(x) for x in r.also_in)))
     return "\n".join(out)
 
 
