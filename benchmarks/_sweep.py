@@ -7,7 +7,7 @@
 A grid is a product of `name=v1,v2,...` axes. A name is a field of qa's
 build-time passage parameters (`qa.corpus.Params`: an index per value set,
 cached under benchmarks/out/sweep/), of its query-time weights
-(`qa.search.Scoring`: no rebuild), or of an experimental query rewrite from
+(`qa.scoring.Scoring`: no rebuild), or of an experimental query rewrite from
 benchmarks/_proposals.py (`prf_docs`, `prf_terms`, ...: applied around the
 opened index, the core untouched). Every configuration goes through the same
 code path as benchmarks/quality.py; bm25s is run once per collection.

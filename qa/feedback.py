@@ -59,7 +59,7 @@ class Feedback:
     pass's depth-th score as a floor for the ranker (feedback only adds weight)."""
 
     def __init__(self, ranker, documents, settings):
-        """``settings``: a search.Scoring (feedback_passages, feedback_min_corpus, feedback_terms, feedback_weight)."""
+        """``settings``: a scoring.Scoring (feedback_passages, feedback_min_corpus, feedback_terms, feedback_weight)."""
         self.ranker = ranker
         self.documents = documents
         self.settings = settings

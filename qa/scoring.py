@@ -1,7 +1,23 @@
-"""BM25's arithmetic, named once: a term's idf and a passage's length norm (numbers or numpy arrays alike)."""
+"""BM25, named once: its query-time weights (Scoring), a term's idf and a passage's length norm (numbers or numpy arrays alike)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """Query-time weights; changing them needs no rebuild."""
+
+    k1: float = 1.6  # how fast repeated occurrences of a term stop adding to the score
+    b: float = 0.7  # how strongly long passages are discounted (0: not at all, 1: fully)
+    bigram_weight: float = 0.25  # weight of a two-word phrase relative to a single word
+    fuzzy_weight: float = 0.7  # weight of a spelling variant relative to the word typed
+    feedback_passages: int = 10  # pseudo-relevance feedback: top passages read back, each by 1/rank (0: off)
+    feedback_min_corpus: int = 1000  # no feedback below this many passages: 10 would be too large a share
+    feedback_terms: int = 30  # terms the feedback adds to the question
+    feedback_weight: float = 0.5  # weight of the added terms, the best one scaled to this
 
 
 def idf(n, df):

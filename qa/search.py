@@ -13,29 +13,15 @@ Imports numpy only: no scikit-learn on the query path.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import scoring as bm25
 from .arrays import ranges as _ranges, stable_sort as _stable_sort
 from .hashing import feature_ids
-from .passages import PassageTable
+from .passages import PassageLookups, PassageTable, shard_totals
+from .scoring import Scoring
 from .segment import Segment, Tables as _Tables, find_terms
-
-
-@dataclass(frozen=True)
-class Scoring:
-    """Query-time weights; changing them needs no rebuild."""
-
-    k1: float = 1.6  # how fast repeated occurrences of a term stop adding to the score
-    b: float = 0.7  # how strongly long passages are discounted (0: not at all, 1: fully)
-    bigram_weight: float = 0.25  # weight of a two-word phrase relative to a single word
-    fuzzy_weight: float = 0.7  # weight of a spelling variant relative to the word typed
-    feedback_passages: int = 10  # pseudo-relevance feedback: top passages read back, each by 1/rank (0: off)
-    feedback_min_corpus: int = 1000  # no feedback below this many passages: 10 would be too large a share
-    feedback_terms: int = 30  # terms the feedback adds to the question
-    feedback_weight: float = 0.5  # weight of the added terms, the best one scaled to this
 
 
 _EMPTY_IDS = np.zeros(0, np.int64)
@@ -48,13 +34,6 @@ def _kth(scores: np.ndarray, k: int) -> float:
     if len(scores) < k:
         return 0.0
     return float(np.partition(scores, len(scores) - k)[len(scores) - k])
-
-
-def shard_totals(segments: list[Segment]) -> tuple[int, float]:
-    """(live passages, their summed length) of ``segments``."""
-    live = sum(s.live for s in segments)
-    length = sum(float(s.lengths[~s.deleted].sum() if s.deleted is not None else s.lengths.sum()) for s in segments)
-    return live, length
 
 
 # Where each question term's postings are, cached across questions (an opened index does not change):
@@ -82,7 +61,7 @@ class _Plan:
         self.elo, self.ehi = elo, ehi  # each term's term frequency exceptions in each block
 
 
-class Searcher:
+class Searcher(PassageLookups):
     """Scores questions' terms against a list of segments.
 
     Passages are numbered internally one after the other, block by block of each segment in turn
@@ -466,16 +445,3 @@ class Searcher:
             ids, scores = ids[part], scores[part]
         order = np.lexsort((ids, -scores))
         return [(int(ids[i]), float(scores[i])) for i in order]
-
-    # ---- passages (the table of passage ids, shared with the cluster's ranker)
-
-    def locate(self, pid: int) -> tuple[Segment, int]:
-        return self.table.locate(pid)
-
-    def passage(self, pid: int) -> tuple[str, int, int, int, int]:
-        """(source, char_start, char_end, line_start, line_end) of passage ``pid``."""
-        return self.table.passage(pid)
-
-    def live_passages(self):
-        """Every (passage id, source) not deleted, in index order."""
-        return self.table.live_passages()

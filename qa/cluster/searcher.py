@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import analysis
 from .. import scoring as bm25
-from ..passages import PassageTable
+from ..passages import PassageLookups, PassageTable
 from ..search import PREFETCH_WORDS, Scoring, Segment
 from . import shard
 from .shard import ShardSpec
@@ -29,7 +29,7 @@ def shard_key(meta: dict):
     return meta.get("shard", meta["name"])
 
 
-class ClusterSearcher:
+class ClusterSearcher(PassageLookups):
     """Scores questions on the shards of a cluster with the whole index's statistics."""
 
     takes_floor = False  # each shard ranks its own top k: no floor to prune by
@@ -64,19 +64,6 @@ class ClusterSearcher:
         self.total_len = sum(length for _, length in per_segment)
         self.avglen = self.total_len / self.n if self.n and self.total_len > 0 else 1.0
         self.totals = (self.n, self.total_len)
-
-    # ---- passages
-
-    def locate(self, pid: int) -> tuple[Segment, int]:
-        return self.table.locate(pid)
-
-    def passage(self, pid: int) -> tuple[str, int, int, int, int]:
-        """(source, char_start, char_end, line_start, line_end) of passage ``pid``."""
-        return self.table.passage(pid)
-
-    def live_passages(self):
-        """Every (passage id, source) not deleted, in index order."""
-        return self.table.live_passages()
 
     def _run(self, fn, *args) -> list:
         return self.cluster.run(fn, [(spec, *args) for spec in self.shards], prefer=range(len(self.shards)))

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..search import Scoring, Searcher, Segment, shard_totals
+from ..passages import shard_totals
+from ..scoring import Scoring
+from ..search import Searcher, Segment
 from ..storage import read_array
 
 KEEP_SEARCHERS = 8  # scorers a worker keeps (one per shard, scoring and index version in use)
