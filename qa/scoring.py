@@ -1,4 +1,4 @@
-"""BM25, named once: its query-time weights (Scoring), a term's idf and a passage's length norm (numbers or numpy arrays alike)."""
+"""BM25, named once: its query-time weights (Scoring), a term's idf, a passage's length norm (numbers or arrays alike)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

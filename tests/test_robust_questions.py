@@ -52,7 +52,7 @@ def test_odd_question_gives_valid_json_and_exit_0_or_1(seeds_index, capsys, name
     out.encode("utf-8")  # valid UTF-8, lone surrogates included (they are \\u escapes)
     [answer] = json_lines(out)
     assert answer["question"] == question[:cli.MAX_QUESTION_CHARS]
-    assert set(answer) == {"question", "answer", "results", "query"}
+    assert set(answer) == {"question", "answer", "results", "query", "mode"}
     for r in answer["results"]:
         assert r["text"] in (SEEDS / r["source"]).read_text(encoding="utf-8")
 

@@ -100,7 +100,9 @@ class Embedder:
         return out
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch([t if t.strip() else "." for t in texts])
+        # a lone surrogate (a file name or question that is not valid UTF-8) cannot cross into the tokenizer
+        texts = [t.encode("utf-8", "replace").decode("utf-8") if t.strip() else "." for t in texts]
+        encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask}

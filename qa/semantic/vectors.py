@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import storage
+from ..errors import QAError
 
 KEY = "vectors"
 
@@ -84,7 +85,10 @@ def embed_missing(index_dir: Path, manifest: dict, embedder, documents, progress
     for first, seg in todo:
         n = int(seg["passages"])
         dead = _deleted(index_dir, seg)
-        texts = ["" if dead is not None and dead[i] else documents.passage_text(first + i) for i in range(n)]
+        try:
+            texts = ["" if dead is not None and dead[i] else documents.passage_text(first + i) for i in range(n)]
+        except QAError:
+            continue  # a file changed since it was indexed: the next opening re-indexes it, then embeds it
 
         def tick(count, total=total):
             nonlocal done
