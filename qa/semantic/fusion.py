@@ -22,14 +22,6 @@ class Settings:
     coverage_depth: int = 3  # the coverage that counts is the best of the first this many passages
 
 
-def minmax(values: np.ndarray) -> np.ndarray:
-    """``values`` scaled to 0..1 (all ones when they are all equal)."""
-    low, high = float(values.min()), float(values.max())
-    if high - low <= 1e-12:
-        return np.ones_like(values, dtype=np.float64)
-    return (values - low) / (high - low)
-
-
 def fuse(lexical: np.ndarray, cosine: np.ndarray, lexical_weight: float) -> np.ndarray:
     """The fused score of each candidate: its share of the best lexical score, and its cosine as it is.
 
