@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 import qa
+from qa.semantic import embedder
 from conftest import SEEDS, json_lines, run_qa
 
 pytest.importorskip("onnxruntime")
@@ -58,7 +59,7 @@ def test_vectors_kept_on_restart_and_rebuilt_on_edit(seeds_copy, tmp_path):
 def test_unusable_model_falls_back_to_lexical_with_a_note(tmp_path, damage):
     model = tmp_path / "model"
     model.mkdir()
-    shutil.copy(qa.semantic.embedder.default_files()[1], model / "tokenizer.json")
+    shutil.copy(embedder.default_files()[1], model / "tokenizer.json")
     if damage == "corrupted":
         (model / "model.onnx").write_bytes(b"\x08\x07 not an onnx graph" * 100)
         args = ["--model", model]
