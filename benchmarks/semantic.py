@@ -1,11 +1,14 @@
 """The semantic stage's costs: model load, passages embedded per second, bytes per passage, a warm question, cold `qa ask`.
 
     python benchmarks/semantic.py [--texts /work/shared/bench/collections/npl/corpus.jsonl] [--passages 2000]
-                                  [--corpus seeds] [--runs 3]
+                                  [--corpus seeds] [--runs 3] [--scale 10k 100k]
 
 Embedding throughput is measured on the first N texts of a corpus.jsonl (the "text" field); the warm
 question cost on the dev questions over the corpus's index, with the stage and without (the peer in
 the same run is qa's own lexical path); cold `qa ask` runs the CLI as a subprocess, median of --runs.
+With --scale, for each size a synthetic corpus (benchmarks/_synth.py) plus the seeds is indexed with the
+stage and without: passages embedded per second inside `qa index` (the build with vectors less the build
+without), and the warm dev question over that index, semantic and lexical.
 The machine's CPU is shared: ratios hold, absolute times do not.
 """
 from __future__ import annotations
@@ -24,6 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import qa  # noqa: E402
+sys.path.insert(0, str(REPO / "benchmarks"))
+import _synth  # noqa: E402
 from qa.semantic.embedder import Embedder  # noqa: E402
 
 
@@ -56,6 +61,28 @@ def warm(index, questions: list[str]) -> float:
     return (time.perf_counter() - t) / len(questions) * 1000
 
 
+def at_scale(size: int, questions: list[str], seeds: Path, work: Path) -> None:
+    """Index ``size`` synthetic passages plus the seeds with vectors and without; print the costs."""
+    corpus = work / f"corpus-{_synth.size_label(size)}"
+    _synth.generate_corpus(corpus, size, log=lambda *a: None)
+    news = corpus / "news"
+    news.mkdir(exist_ok=True)
+    for f in seeds.iterdir():
+        (news / f.name).write_bytes(f.read_bytes())
+    t = time.perf_counter()
+    without = qa.build_index(corpus, work / f"lexical-{size}", semantic=False, warn=lambda m: None)
+    lexical_build = time.perf_counter() - t
+    t = time.perf_counter()
+    with_stage = qa.build_index(corpus, work / f"semantic-{size}", warn=lambda m: None)
+    semantic_build = time.perf_counter() - t
+    n = with_stage.passage_count
+    rate = n / max(semantic_build - lexical_build, 1e-9)
+    print(f"{n} passages: qa index {semantic_build:.0f} s with vectors, {lexical_build:.0f} s without: "
+          f"{rate:.0f} passages embedded a second (load {os.getloadavg()[0]:.1f})")
+    print(f"warm question at {n} passages ({len(questions)} dev questions): semantic "
+          f"{warm(with_stage, questions):.1f} ms, lexical {warm(without, questions):.1f} ms")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--texts", type=Path, default=Path("/work/shared/bench/collections/npl/corpus.jsonl"))
@@ -63,6 +90,10 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=REPO / "seeds")
     ap.add_argument("--questions", type=Path, default=REPO / "tests" / "data" / "seed_questions_dev.jsonl")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--scale", type=_synth.parse_size, nargs="*", default=[],
+                    help="synthetic corpus sizes (10k, 100k) indexed with vectors and without")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qa-semantic-scale",
+                    help="where the synthetic corpora and their indexes go (reused corpora)")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared)")
     t = time.perf_counter()
@@ -90,6 +121,10 @@ def main() -> int:
         lexical_cold = cold_ask(lexical_dir, args.corpus, args.runs, "--lexical")
         print(f"cold qa ask on {args.corpus.name} (median of {args.runs}): semantic {semantic_cold:.2f} s, "
               f"--lexical {lexical_cold:.2f} s")
+    questions = [json.loads(line)["question"] for line in open(args.questions, encoding="utf-8") if line.strip()]
+    for size in args.scale:
+        args.work.mkdir(parents=True, exist_ok=True)
+        at_scale(size, questions, args.corpus, args.work)
     return 0
 
 
