@@ -6,7 +6,7 @@
 Embedding throughput is measured on the first N texts of a corpus.jsonl (the "text" field); the warm
 question cost on the dev questions over the corpus's index, with the stage and without (the peer in
 the same run is qa's own lexical path); cold `qa ask` runs the CLI as a subprocess, median of --runs.
-With --scale, for each size a synthetic corpus (benchmarks/_synth.py) plus the seeds is indexed with the
+With --scale, for each size a corpus of real English (the collections' documents in turn) plus the seeds is indexed with the
 stage and without: passages embedded per second inside `qa index` (the build with vectors less the build
 without), and the warm dev question over that index, semantic and lexical.
 The machine's CPU is shared: ratios hold, absolute times do not.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 import qa  # noqa: E402
 sys.path.insert(0, str(REPO / "benchmarks"))
-import _synth  # noqa: E402
+from _synth import parse_size  # noqa: E402
 from qa.semantic.embedder import Embedder  # noqa: E402
 
 
@@ -61,24 +62,48 @@ def warm(index, questions: list[str]) -> float:
     return (time.perf_counter() - t) / len(questions) * 1000
 
 
-def at_scale(size: int, questions: list[str], seeds: Path, work: Path) -> None:
-    """Index ``size`` synthetic passages plus the seeds with vectors and without; print the costs."""
-    corpus = work / f"corpus-{_synth.size_label(size)}"
-    _synth.generate_corpus(corpus, size, log=lambda *a: None)
-    news = corpus / "news"
-    news.mkdir(exist_ok=True)
+def english_corpus(folder: Path, size: int, collections: Path, seeds: Path) -> Path:
+    """A corpus of ``size`` passages of real English: the eight collections' documents, one passage each,
+    taken in turn (numbered, so that repeats are distinct passages), 100 passages a file, plus the seeds."""
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    texts = []
+    for corpus in sorted(collections.glob("*/corpus.jsonl")):
+        with open(corpus, encoding="utf-8") as f:
+            texts += [" ".join(json.loads(line).get("text", "").split()) for line in f if line.strip()]
+    texts = [t for t in texts if len(t.split()) >= 8]
+    for start in range(0, size, 100):
+        path = folder / f"part{start // 10_000:03d}" / f"doc{start:07d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rows = [f"{texts[i % len(texts)]} ({i})" for i in range(start, min(start + 100, size))]
+        path.write_text("\n\n".join(rows) + "\n", encoding="utf-8")
+    news = folder / "news"
+    news.mkdir()
     for f in seeds.iterdir():
         (news / f.name).write_bytes(f.read_bytes())
+    done.touch()
+    return folder
+
+
+def at_scale(size: int, questions: list[str], seeds: Path, collections: Path, work: Path) -> None:
+    """Index ``size`` passages of English plus the seeds with vectors and without; print the costs."""
+    corpus = english_corpus(work / f"corpus-{size}", size, collections, seeds)
+    for old in work.glob(f"*-index-{size}"):
+        shutil.rmtree(old)
     t = time.perf_counter()
-    without = qa.build_index(corpus, work / f"lexical-{size}", semantic=False, warn=lambda m: None)
+    without = qa.build_index(corpus, work / f"lexical-index-{size}", semantic=False, warn=lambda m: None)
     lexical_build = time.perf_counter() - t
     t = time.perf_counter()
-    with_stage = qa.build_index(corpus, work / f"semantic-{size}", warn=lambda m: None)
+    with_stage = qa.build_index(corpus, work / f"semantic-index-{size}", warn=lambda m: None)
     semantic_build = time.perf_counter() - t
     n = with_stage.passage_count
     rate = n / max(semantic_build - lexical_build, 1e-9)
     print(f"{n} passages: qa index {semantic_build:.0f} s with vectors, {lexical_build:.0f} s without: "
-          f"{rate:.0f} passages embedded a second (load {os.getloadavg()[0]:.1f})")
+          f"{rate:.0f} passages embedded a second, 100k in {100_000 / rate / 60:.0f} min "
+          f"(load {os.getloadavg()[0]:.1f})")
     print(f"warm question at {n} passages ({len(questions)} dev questions): semantic "
           f"{warm(with_stage, questions):.1f} ms, lexical {warm(without, questions):.1f} ms")
 
@@ -90,8 +115,10 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=REPO / "seeds")
     ap.add_argument("--questions", type=Path, default=REPO / "tests" / "data" / "seed_questions_dev.jsonl")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--scale", type=_synth.parse_size, nargs="*", default=[],
+    ap.add_argument("--scale", type=parse_size, nargs="*", default=[],
                     help="synthetic corpus sizes (10k, 100k) indexed with vectors and without")
+    ap.add_argument("--collections", type=Path, default=REPO.parent / "shared" / "bench" / "collections",
+                    help="the IR collections whose documents make the --scale corpora's passages")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qa-semantic-scale",
                     help="where the synthetic corpora and their indexes go (reused corpora)")
     args = ap.parse_args()
@@ -124,7 +151,7 @@ def main() -> int:
     questions = [json.loads(line)["question"] for line in open(args.questions, encoding="utf-8") if line.strip()]
     for size in args.scale:
         args.work.mkdir(parents=True, exist_ok=True)
-        at_scale(size, questions, args.corpus, args.work)
+        at_scale(size, questions, args.corpus, args.collections, args.work)
     return 0
 
 
