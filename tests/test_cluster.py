@@ -274,6 +274,28 @@ def test_edit_updates_only_its_shard(cluster, tmp_path, monkeypatch):
     assert_same(ranked(updated, "zeppelin harbour Quernsey"), ranked(fresh, "zeppelin harbour Quernsey"), "edit")
 
 
+def test_semantic_edit_embeds_only_its_new_segment(cluster, tmp_path, monkeypatch, seeds_semantic):
+    monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # update in place even a corpus this small
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in sorted(SEEDS.iterdir()):
+        (docs / path.name).write_bytes(path.read_bytes())
+    before = {s["name"]: s for s in qa.build_index(docs, tmp_path / "sharded", cluster=cluster,
+                                                   warn=quiet).manifest["segments"]}
+    edited = sorted(docs.iterdir())[-1]
+    edited.write_text(edited.read_text() + "\nThe zeppelin harbour of Quernsey reopened on Tuesday.\n")
+    updated = qa.open_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    after = {s["name"]: s for s in updated.manifest["segments"]}
+    for name, seg in before.items():
+        assert after[name]["vectors"] == seg["vectors"], "the segments already embedded keep their vectors"
+    new = [s for name, s in after.items() if name not in before]
+    assert len(new) == 1 and new[0]["vectors"]["sha256"] == seeds_semantic.semantic.embedder.sha256
+    here = qa.open_index(docs, tmp_path / "sharded", update=False, warn=quiet)
+    for question in ["Where did the zeppelin harbour reopen?"] + dev_questions()[:10]:
+        assert_same_answer(answered(updated, question), answered(here, question), question)
+    assert updated.ask("Where did the zeppelin harbour reopen?").results[0].source == edited.name
+
+
 def test_cli_cluster_json_equals_local(tmp_path):
     index = tmp_path / "index"
     built = run_qa("index", "--index", index, "--cluster", "local:2", timeout=300)

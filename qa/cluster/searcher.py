@@ -152,14 +152,18 @@ class ClusterSearcher(PassageLookups):
 
     def get(self, pids: list[int]) -> np.ndarray | None:
         """The stored rows (float32) of passages ``pids``, or None when one has none (the stage embeds them)."""
-        wanted = [p for p in dict.fromkeys(pids) if p not in self._vectors]
-        if wanted:
+        found = {p: self._vectors[p] for p in pids if p in self._vectors}
+        wanted = [p for p in dict.fromkeys(pids) if p not in found]
+        if wanted:  # not among the last candidates the shards sent (the stage asked before it knew its model)
             calls = [(spec, [p for p in wanted if self._holds(spec, p)], self.vector_model) for spec in self.shards]
             asked = [i for i, call in enumerate(calls) if call[1]]
-            self._keep_vectors(self.cluster.run(shard.vectors, [calls[i] for i in asked], prefer=asked))
-        if any(p not in self._vectors for p in pids):
+            parts = self.cluster.run(shard.vectors, [calls[i] for i in asked], prefer=asked)
+            self._keep_vectors(parts)
+            for part in parts:
+                found.update(part)
+        if any(p not in found for p in pids):
             return None
-        rows = np.asarray([self._vectors[p] for p in pids], dtype=np.float32)
+        rows = np.asarray([found[p] for p in pids], dtype=np.float32)
         return rows if rows.ndim == 2 and rows.shape[1] == self.vector_dimension else None
 
     @staticmethod
