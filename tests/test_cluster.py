@@ -154,13 +154,14 @@ def test_semantic_on_a_lexical_cluster_index_equals_one_machine(cluster, tmp_pat
     assert all(any(s.get("vectors") for s in spec.segments) for spec in sharded.searcher.shards)
 
 
-def test_conversation_follow_up_on_the_cluster(cluster, tmp_path, seeds_index):
+def test_conversation_follow_up_on_the_cluster(cluster, tmp_path, seeds_semantic):
     sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
-    here, there = seeds_index.conversation(), sharded.conversation()
+    here, there = seeds_semantic.conversation(), sharded.conversation()
     for question in ("Who is the Kremlin spokesman?", "What did he say about negotiations?"):
         a, b = here.ask(question, 3), there.ask(question, 3)
         assert [r.citation for r in a.results] == [r.citation for r in b.results]
-        assert a.answer == b.answer
+        assert a.answer == b.answer and a.mode == b.mode == "semantic"
+        assert [r.semantic_score for r in b.results] == pytest.approx([r.semantic_score for r in a.results], abs=1e-6)
 
 
 @pytest.mark.skipif(not COLLECTION.exists(), reason=f"no test collection at {COLLECTION}")
