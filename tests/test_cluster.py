@@ -127,18 +127,22 @@ def seeds_semantic(tmp_path_factory):
     return qa.build_index(SEEDS, tmp_path_factory.mktemp("seeds-semantic"), warn=quiet)
 
 
-def test_semantic_seed_answers_equal_one_machine(cluster, tmp_path, seeds_semantic):
+def test_semantic_seed_answers_equal_one_machine(cluster, tmp_path, seeds_semantic, monkeypatch):
     sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
     segments = sharded.manifest["segments"]
     assert {s["shard"] for s in segments} == {0, 1}
     model = seeds_semantic.semantic.embedder.sha256
     assert all(s["vectors"]["sha256"] == model for s in segments), "each worker embedded its own segments"
+    calls, run = [], sharded.cluster.run
+    monkeypatch.setattr(sharded.cluster, "run", lambda fn, *a, **kw: calls.append(fn.__name__) or run(fn, *a, **kw))
     for question in dev_questions():
         got = answered(sharded, question)
         assert got[0] == "semantic" or not got[2], question  # "lexical": no passage to rerank
         assert_same_answer(got, answered(seeds_semantic, question), question)
-    # the vectors came from the shards: the client read none of the index's vector files
+    # the vectors came from the shards (the client read none of the index's vector files), with the
+    # candidates: no round trip of their own
     assert sharded.semantic.stored is sharded.searcher
+    assert "top_vectors" in calls and "top" not in calls and "vectors" not in calls
 
 
 def test_semantic_on_a_lexical_cluster_index_equals_one_machine(cluster, tmp_path, seeds_semantic):
