@@ -73,7 +73,7 @@ def build_index(corpus=None, index=None, *, params: Params | None = None, scorin
     cluster = _connect(cluster)
     with _writing(index_dir):
         manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn,
-                               cluster.builder() if cluster else None)
+                               cluster.builder(semantic, model) if cluster else None)
     index = Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster, semantic=semantic, model=model, warn=warn)
     with _writing(index_dir):
         return index.embed_passages(progress)
@@ -135,7 +135,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                 warn(f"the corpus changed ({changed} file{'s' if changed > 1 else ''}); updating the index")
                 with _writing(index_dir):
                     manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
-                                            cluster.builder() if cluster else None)
+                                            cluster.builder(semantic, model) if cluster else None)
                     if cluster is None and semantic is not False:  # the new segments' vectors, now
                         manifest = Index(corpus_dir, index_dir, manifest, scoring, None, semantic=semantic,
                                          model=model, warn=warn).embed_passages(progress).manifest
@@ -156,7 +156,7 @@ class Index:
     def __init__(self, corpus_dir: Path, index_dir: Path, manifest: dict, scoring: Scoring = Scoring(), cluster=None,
                  semantic: bool | None = None, model=None, warn=warn_stderr):
         """``cluster``: a qa.cluster.Cluster whose workers score the questions (None: this process);
-        ``semantic``: the sentence-embedding stage (None: on when installed; never on a cluster yet);
+        ``semantic``: the sentence-embedding stage (None: on when installed);
         ``model``: its model folder (None: $QA_MODEL, else the default)."""
         self.corpus = corpus_dir
         self.path = index_dir
@@ -175,7 +175,9 @@ class Index:
         self.documents = Documents(corpus_dir, index_dir, manifest, self.searcher)
         self.feedback = Feedback(self.searcher, self.documents, scoring)
         # the wiring: a new stage is one more entry here
-        meaning = semantic_stage(self.documents, False if cluster is not None else semantic, model, warn, index_dir, manifest)
+        meaning = semantic_stage(self.documents, semantic, model, warn, index_dir, manifest)
+        if meaning is not None and cluster is not None:
+            meaning.vector_store = self.searcher.shard_vectors  # the shards send their candidates' vectors
         self.semantic = meaning
         self.pipeline = Pipeline(expand=[meaning, self.feedback] if meaning else [self.feedback],
                                  candidates=Candidates(self.searcher),

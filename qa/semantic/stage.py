@@ -31,6 +31,7 @@ class Semantic:
         self.model_folder = model
         self.index_dir, self.manifest = index_dir, manifest
         self.stored = None
+        self.vector_store = None  # hook: (index_dir, manifest, embedder) -> .get(pids); a cluster's shards serve them
         self.attached = index_dir is None
         self.warn = warn
         self.embedder = None
@@ -73,7 +74,7 @@ class Semantic:
                                                       progress)
             except OSError:
                 pass  # a read-only index: passages are embedded when met
-        self.stored = vectors.StoredVectors(self.index_dir, self.manifest, self.embedder)
+        self.stored = (self.vector_store or vectors.StoredVectors)(self.index_dir, self.manifest, self.embedder)
         return self.manifest
 
     def expand(self, question: Question) -> Question:
