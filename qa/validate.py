@@ -1,10 +1,13 @@
-"""A segment's arrays checked, once when it is opened, for every value the search will index with.
+"""A segment's arrays checked for every value the search will index with: their kinds when it is
+opened, their values before its first look-up.
 
 The index is data that people copy and download, and its checksums can be recomputed: an array of
 the right shape may still hold a passage number past the segment, a pointer past its postings or a
 NaN length. Each check is a pass over an array at most (the postings only where their dtype does not
 already bound them); a failure is IndexDamaged naming the file and what is wrong, so the index is
-rebuilt like a damaged one.
+rebuilt like a damaged one. The passes over the values are not made when the segment is opened
+(Segment.validate makes them once, before anything is looked up in it): opening an index touches
+little of its arrays, and must stay fast.
 """
 from __future__ import annotations
 
@@ -18,23 +21,34 @@ CHUNK = 1 << 22  # elements a pass over a large array looks at at once (bounded 
 MAX_LENGTH = 1 << 30  # a passage's length in terms
 
 
+def integer_arrays(seg) -> dict[str, np.ndarray]:
+    """The arrays of Segment ``seg`` that hold whole numbers, by file name."""
+    return {"docs": seg.docs, "tf_at": seg.tf_at, "tf_of": seg.tf_of, "indptr": seg.indptr, "maxtf": seg.maxtf,
+            "terms_low": seg.terms.low, "terms_start": seg.terms.start, "terms_multi": seg.terms_multi,
+            "multi_before": seg.multi_before, "passages": seg.passages,
+            **{f"{name}_{part}": array for name, pair in seg.vocabularies.items()
+               for part, array in zip(("keys", "df"), pair)}}
+
+
+def check_kinds(seg, folder: Path) -> None:
+    """Raise IndexDamaged unless the arrays of Segment ``seg`` that hold whole numbers do (their
+    dtypes only: nothing is read), and its deleted flags are one a passage."""
+    for name, array in integer_arrays(seg).items():
+        if array.dtype.kind not in "ui":
+            raise IndexDamaged(f"index file {folder / (name + '.npy')} is damaged "
+                               f"({array.dtype} values where whole numbers are needed)")
+    if seg.deleted is not None and seg.deleted.shape != (seg.size,):
+        raise IndexDamaged(f"index file {folder / 'deleted.npy'} is damaged (not one flag a passage)")
+
+
 def check_segment(seg, folder: Path) -> None:
     """Raise IndexDamaged unless every offset, id, pointer and length of Segment ``seg`` (whose array
-    shapes agree already) stays within its bounds, is monotone where the search needs it, and every
-    float is finite."""
-    size = seg.size
+    shapes and kinds agree already) stays within its bounds, is monotone where the search needs it,
+    and every float is finite."""
 
     def fail(name: str, what: str) -> None:
         raise IndexDamaged(f"index file {folder / (name + '.npy')} is damaged ({what})")
 
-    integers = {"docs": seg.docs, "tf_at": seg.tf_at, "tf_of": seg.tf_of, "indptr": seg.indptr, "maxtf": seg.maxtf,
-                "terms_low": seg.terms.low, "terms_start": seg.terms.start, "terms_multi": seg.terms_multi,
-                "multi_before": seg.multi_before, "passages": seg.passages,
-                **{f"{name}_{part}": array for name, pair in seg.vocabularies.items()
-                   for part, array in zip(("keys", "df"), pair)}}
-    for name, array in integers.items():
-        if array.dtype.kind not in "ui":
-            fail(name, f"{array.dtype} values where whole numbers are needed")
     if len(seg.indptr) and (int(seg.indptr[0]) != 0 or not _ascending(seg.indptr)):
         fail("indptr", "postings pointers not ascending from 0")
     if seg.terms.start.ndim != 2 or not _ascending(seg.terms.start.ravel()):
@@ -54,8 +68,6 @@ def check_segment(seg, folder: Path) -> None:
             fail(f"{name}_df", f"{len(df)} frequencies for {len(keys)} keys")
         if len(keys) and not _ascending(keys):  # (equal keys: two words with one CRC-32)
             fail(f"{name}_keys", "keys not ascending")
-    if seg.deleted is not None and seg.deleted.shape != (size,):
-        fail("deleted", "not one flag a passage")
 
 
 def _ascending(a: np.ndarray, strict: bool = False) -> bool:
