@@ -85,3 +85,46 @@ def test_random_mutations_of_every_array_are_rebuilt_or_harmless(clean, tmp_path
             outcomes["other"] += 1
         shutil.rmtree(index)
     assert outcomes["rebuilt"] >= MUTATIONS // 2, outcomes
+
+
+def test_opening_reads_no_values_the_first_question_rebuilds_a_hostile_index(clean, tmp_path):
+    """Values are checked lazily, before the first question ranks: that question gets the rebuild
+    (one note naming the file) and a fresh build's answers; later questions no further note."""
+    corpus, clean_index, _, _ = clean
+    with qa.open_index(corpus, clean_index, semantic=False) as idx:
+        fresh = [r.to_dict() for r in idx.ask(QUESTION, 5).results]
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["passage id 65535"](index)
+    messages: list[str] = []
+    with qa.open_index(corpus, index, warn=messages.append, semantic=False) as idx:
+        assert messages == []  # opened as it is: nothing read yet
+        first = [r.to_dict() for r in idx.ask(QUESTION, 5).results]
+        assert len(messages) == 1 and "rebuilding" in messages[0] and "docs.npy" in messages[0], messages
+        assert first == fresh
+        assert [r.to_dict() for r in idx.ask(QUESTION, 5).results] == fresh
+        assert len(messages) == 1
+
+
+def test_a_passage_read_before_any_question_is_checked_first(clean, tmp_path):
+    corpus, clean_index, _, _ = clean
+    with qa.open_index(corpus, clean_index, semantic=False) as idx:
+        fresh = (idx.passage_source(0), idx.passage_text(0))
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["source number past the file list"](index)
+    messages: list[str] = []
+    with qa.open_index(corpus, index, warn=messages.append, semantic=False) as idx:
+        assert (idx.passage_source(0), idx.passage_text(0)) == fresh
+    assert len(messages) == 1 and "passages.npy" in messages[0], messages
+
+
+def test_a_hostile_index_opened_read_only_refuses_the_question_in_one_line(clean, tmp_path):
+    corpus, clean_index, _, _ = clean
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["length NaN"](index)
+    with qa.open_index(corpus, index, update=False, semantic=False) as idx:
+        with pytest.raises(QAError, match=r"lengths\.npy is damaged") as caught:
+            idx.ask(QUESTION)
+    assert "\n" not in str(caught.value)
