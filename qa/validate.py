@@ -115,8 +115,7 @@ def _check_docs(seg, fail) -> None:
     the postings' dtype can hold (the last block of a segment, as a rule)."""
     sizes = np.diff(seg.blocks)
     limit = np.iinfo(seg.docs.dtype).max + 1 if seg.docs.dtype.kind in "ui" else 0
-    start = np.asarray(seg.terms.start, dtype=np.int64)
-    first, end = start[:, 0], start[:, -1]
+    first, end = seg.terms.start[:, 0].astype(np.int64), seg.terms.start[:, -1].astype(np.int64)
     if (np.asarray(seg.docs).dtype.kind not in "ui" or (first[1:] != end[:-1]).any()):
         fail("terms_start", "dictionary runs that do not follow each other")
     rank_first, rank_end = _ranks(seg, first), _ranks(seg, end)
