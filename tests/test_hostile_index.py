@@ -128,3 +128,19 @@ def test_a_hostile_index_opened_read_only_refuses_the_question_in_one_line(clean
         with pytest.raises(QAError, match=r"lengths\.npy is damaged") as caught:
             idx.ask(QUESTION)
     assert "\n" not in str(caught.value)
+
+
+def test_a_conversation_on_a_hostile_index_goes_on_after_the_rebuild(clean, tmp_path):
+    """The chat asks through a Conversation holding the Index: the rebuild replaces what it holds."""
+    corpus, clean_index, _, _ = clean
+    with qa.open_index(corpus, clean_index, semantic=False) as idx:
+        fresh = idx.conversation().ask(QUESTION).to_dict()
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["multi_before 2^31"](index)
+    messages: list[str] = []
+    with qa.open_index(corpus, index, warn=messages.append, semantic=False) as idx:
+        conversation = idx.conversation()
+        assert conversation.ask(QUESTION).to_dict() == fresh
+        assert conversation.ask(QUESTION).to_dict() == fresh
+    assert len(messages) == 1 and "multi_before.npy" in messages[0], messages
