@@ -11,7 +11,7 @@ import pytest
 import qa
 from qa.errors import QAError
 
-from conftest import REPO, SEEDS
+from conftest import REPO, SEEDS, json_lines, run_qa
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import fuzz_index  # noqa: E402
@@ -144,3 +144,20 @@ def test_a_conversation_on_a_hostile_index_goes_on_after_the_rebuild(clean, tmp_
         assert conversation.ask(QUESTION).to_dict() == fresh
         assert conversation.ask(QUESTION).to_dict() == fresh
     assert len(messages) == 1 and "multi_before.npy" in messages[0], messages
+
+
+def test_parallel_batch_on_a_hostile_index_rebuilds_once_before_forking(clean, tmp_path):
+    """Questions from stdin answered by forked processes: the index is checked (and rebuilt) in the
+    parent, not in each worker."""
+    corpus, clean_index, _, _ = clean
+    questions = f"{QUESTION}\nWhat did the Kremlin say?\n" * 40  # batches of 32: both workers get some
+    fresh = run_qa("ask", "--json", "--lexical", "-j", "2", "--corpus", corpus, "--index", clean_index, input=questions)
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["huge tf_at"](index)
+    run = run_qa("ask", "--json", "--lexical", "-j", "2", "--corpus", corpus, "--index", index, input=questions)
+    assert run.returncode == fresh.returncode == 0, run.stderr
+    assert [line for line in run.stderr.splitlines() if line.strip()] == [
+        line for line in run.stderr.splitlines() if "rebuilding" in line and "tf_at.npy" in line], run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert json_lines(run.stdout) == json_lines(fresh.stdout)
