@@ -145,6 +145,15 @@ def set_values(name: str, where, value):
     return attack
 
 
+def set_dtype(name: str, dtype: str):
+    """A named attack: ``name``'s array stored as ``dtype`` (values converted where they can be)."""
+    def attack(index: Path) -> None:
+        target = array_files(index)[[p.stem for p in array_files(index)].index(name)]
+        np.save(target, np.load(target, allow_pickle=False).astype(dtype), allow_pickle=False)
+        recompute(index)
+    return attack
+
+
 def huge_header(index: Path) -> None:
     """docs.npy's header declares 10^11 elements, and so does the manifest."""
     target = next(p for p in array_files(index) if p.stem == "docs")
@@ -185,6 +194,8 @@ ATTACKS = {
     "length -1e30": set_values("lengths", 0, -1e30),
     "huge tf_at": set_values("tf_at", -1, 2**32 - 1),
     "huge places": set_values("places", slice(None), 2**31 - 1),
+    "multi bits as int64": set_dtype("terms_multi", "int64"),
+    "lengths as text": set_dtype("lengths", "U8"),
     "npy header of 10^11 elements": huge_header,
     "manifest nested 100,000 deep": deep_manifest,
     "manifest a FIFO": fifo_manifest,

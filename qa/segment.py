@@ -238,7 +238,10 @@ class Segment:
         self.single_at = int(self.indptr[-1]) if len(self.indptr) else 0  # where the singles' postings start
         self.deleted = None
         if meta.get("deleted"):
-            self.deleted = storage.read_array(folder, meta["deleted"], verify).astype(bool)
+            flags = storage.read_array(folder, meta["deleted"], verify)
+            if flags.dtype.kind not in "biu":
+                raise storage.IndexDamaged(f"index file {folder / meta['deleted']['file']} is damaged ({flags.dtype} flags)")
+            self.deleted = flags.astype(bool)
         if (len(self.passages) != self.size or len(self.lengths) != self.size
                 or len(self.blocks) - 1 != len(self.terms.start)
                 or len(self.terms_multi) != -(-len(self.terms.low) // 64) or len(self.multi_before) != len(self.terms_multi)

@@ -37,6 +37,12 @@ def check_kinds(seg, folder: Path) -> None:
         if array.dtype.kind not in "ui":
             raise IndexDamaged(f"index file {folder / (name + '.npy')} is damaged "
                                f"({array.dtype} values where whole numbers are needed)")
+    # the multi bits are shifted and counted as uint64 (another integer type, or one of them mixed
+    # with those of other segments, makes the shift a TypeError); lengths are numbers
+    if seg.terms_multi.dtype != np.uint64:
+        raise IndexDamaged(f"index file {folder / 'terms_multi.npy'} is damaged ({seg.terms_multi.dtype}, not uint64)")
+    if seg.lengths.dtype.kind not in "uif":
+        raise IndexDamaged(f"index file {folder / 'lengths.npy'} is damaged ({seg.lengths.dtype} lengths)")
     if seg.deleted is not None and seg.deleted.shape != (seg.size,):
         raise IndexDamaged(f"index file {folder / 'deleted.npy'} is damaged (not one flag a passage)")
 
