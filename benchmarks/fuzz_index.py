@@ -2,13 +2,15 @@
 every array of a real index, each with its checksums and manifest recomputed (so only validation can
 catch it).
 
-    python benchmarks/fuzz_index.py CORPUS [--mutations 1000] [--seed 0] [--timeout 60]
+    python benchmarks/fuzz_index.py CORPUS [--mutations 1000] [--seed 0] [--timeout 60] [--lexical]
 
 For each case, `qa ask --json` runs in a subprocess bounded by ``--timeout``; it fails when the exit
 status is 3 (or anything but 0 and 1), when it hangs, when its peak memory passes twice the clean
 run's, or when, after a rebuild, its answer differs from a fresh build's. A mutation the validation
 lets through (an index still consistent, answering differently) is counted, not a failure. Also
 checks that a damaged index without its corpus exits 2. Prints a summary; exits 1 on any failure.
+``--lexical``: every `qa` run without the semantic stage (no model load or embedding: several times
+faster; the stage's vector arrays are then not in the index to be mutated).
 """
 from __future__ import annotations
 
@@ -29,13 +31,14 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "Who is the Kremlin spokesman?"
+FLAGS: list[str] = []  # more `qa ask` flags (main: --lexical)
 
 
 def run_qa(corpus: Path, index: Path, timeout: float) -> dict:
     """`qa ask --json` on ``index``: exit status (None on a hang), stdout, stderr, peak RSS in KB."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "qa", "ask", "--json", "--corpus", str(corpus),
+        proc = subprocess.Popen([sys.executable, "-m", "qa", "ask", "--json", *FLAGS, "--corpus", str(corpus),
                                  "--index", str(index), QUESTION], stdout=out, stderr=err, env=env,
                                 stdin=subprocess.DEVNULL, cwd=REPO)
         deadline = time.monotonic() + timeout
@@ -142,6 +145,15 @@ def set_values(name: str, where, value):
     return attack
 
 
+def set_dtype(name: str, dtype: str):
+    """A named attack: ``name``'s array stored as ``dtype`` (values converted where they can be)."""
+    def attack(index: Path) -> None:
+        target = array_files(index)[[p.stem for p in array_files(index)].index(name)]
+        np.save(target, np.load(target, allow_pickle=False).astype(dtype), allow_pickle=False)
+        recompute(index)
+    return attack
+
+
 def huge_header(index: Path) -> None:
     """docs.npy's header declares 10^11 elements, and so does the manifest."""
     target = next(p for p in array_files(index) if p.stem == "docs")
@@ -182,6 +194,8 @@ ATTACKS = {
     "length -1e30": set_values("lengths", 0, -1e30),
     "huge tf_at": set_values("tf_at", -1, 2**32 - 1),
     "huge places": set_values("places", slice(None), 2**31 - 1),
+    "multi bits as int64": set_dtype("terms_multi", "int64"),
+    "lengths as text": set_dtype("lengths", "U8"),
     "npy header of 10^11 elements": huge_header,
     "manifest nested 100,000 deep": deep_manifest,
     "manifest a FIFO": fifo_manifest,
@@ -261,7 +275,9 @@ def main() -> int:
     ap.add_argument("--mutations", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--lexical", action="store_true", help="run qa without the semantic stage")
     args = ap.parse_args()
+    FLAGS[:] = ["--lexical"] if args.lexical else []
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"

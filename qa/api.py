@@ -140,7 +140,9 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                         manifest = Index(corpus_dir, index_dir, manifest, scoring, None, semantic=semantic,
                                          model=model, warn=warn).embed_passages(progress).manifest
         try:
-            return Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn)
+            index = Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn)
+            index.rebuild = rebuild if update else None
+            return index
         except IndexDamaged as exc:
             if storage.read_manifest(index_dir) != manifest:
                 continue  # a writer replaced the index while we opened it: open the new one
@@ -165,6 +167,8 @@ class Index:
         total = sum(m["bytes"] for s in manifest["segments"] for m in s["arrays"].values())
         verify = total <= storage.VERIFY_BYTES
         segments = [Segment(index_dir / s["name"], s, verify) for s in manifest["segments"]]
+        self.segments = segments
+        self.rebuild = None  # (reason) -> a fresh Index, when a hostile one is to be rebuilt (open_index)
         features = n_features(int(manifest["hash_bits"]))
         if cluster is None:
             heap.keep_freed_memory()
@@ -187,7 +191,23 @@ class Index:
     def embed_passages(self, progress=None) -> "Index":
         """Store the vectors of the passages that lack them (a no-op without the semantic stage)."""
         if self.semantic is not None:
+            self.validated()
             self.manifest = self.semantic.index_vectors(progress) or self.manifest
+        return self
+
+    def validated(self) -> "Index":
+        """This index once every segment's values are checked (Segment.validate: before the first
+        question or passage read, not when opened, which stays fast); a hostile index is then rebuilt
+        like a damaged one, with the same one-line note, when open_index may rebuild it."""
+        try:
+            for seg in self.segments:
+                seg.validate()
+        except IndexDamaged as exc:
+            if self.rebuild is None:
+                raise
+            rebuild = self.rebuild
+            self.__dict__.update(rebuild(f"{exc}; rebuilding the index").__dict__)
+            self.rebuild = rebuild
         return self
 
     def close(self) -> None:
@@ -228,7 +248,7 @@ class Index:
 
     def place(self, pid: int) -> tuple[str | None, int | None]:
         """(heading path, PDF page) of passage ``pid``; None for what it does not have."""
-        return self.documents.place(pid)
+        return self.validated().documents.place(pid)
 
     def source_text(self, source: str) -> str:
         """The decoded text of an indexed source, exactly as it was indexed."""
@@ -239,17 +259,17 @@ class Index:
         return self.documents.span_text(source, start, end)
 
     def passage_source(self, pid: int) -> str:
-        return self.documents.passage_source(pid)
+        return self.validated().documents.passage_source(pid)
 
     def passage_text(self, pid: int) -> str:
-        return self.documents.passage_text(pid)
+        return self.validated().documents.passage_text(pid)
 
     # ---- asking
 
     def parse(self, question: str) -> Query:
         if not isinstance(question, str) or not question.strip():
             raise QAError("empty question" if isinstance(question, str) else "a question must be a string")
-        query = parse(_clipped(question), self.searcher, self.scoring)
+        query = parse(_clipped(question), self.validated().searcher, self.scoring)
         query.text = question
         return query
 
@@ -261,7 +281,7 @@ class Index:
 
     def expand(self, weights: dict[str, float]) -> dict[str, float]:
         """Pseudo-relevance feedback (Rocchio): add the terms that stand out in the best passages."""
-        return self.feedback.expanded(weights, self.scoring.feedback_passages)[0]
+        return self.validated().feedback.expanded(weights, self.scoring.feedback_passages)[0]
 
     def ask(self, question: str, k: int = 3) -> Answer:
         """The answer line and the top ``k`` passages for ``question``."""
@@ -271,7 +291,7 @@ class Index:
         """``[ask(q, k) for q in questions]``, the same answers, faster: the postings of all the
         questions' terms, then of all their feedback terms, are looked up together."""
         questions = list(questions)
-        self.searcher.dfs(list(dict.fromkeys(t for q in questions for t in likely_terms(_clipped(q)))))
+        self.validated().searcher.dfs(list(dict.fromkeys(t for q in questions for t in likely_terms(_clipped(q)))))
         queries = [self.parse(q) for q in questions]
         if self.searcher.takes_floor and k >= 1:
             self.feedback.prepare([q.weights for q in queries], candidate_depth(k))
@@ -288,7 +308,7 @@ class Index:
         """Rank, fold near-duplicates, pick the answer line for an already parsed ``query``."""
         if k < 1:
             raise QAError("k must be at least 1")
-        return self.pipeline.answer(Question(query, k, candidate_depth(k), query.weights, context or []))
+        return self.validated().pipeline.answer(Question(query, k, candidate_depth(k), query.weights, context or []))
 
 
 def _clipped(question: str) -> str:

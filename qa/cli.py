@@ -335,7 +335,8 @@ def _answer_in_parallel(idx, args, color: bool, jobs: int):
 
     global _pool_state
     _pool_state = (idx, args, color)
-    idx.searcher.tables()  # made once here and shared, not once in each worker
+    # checked (and rebuilt if hostile: Index.validated) and the tables made once here, shared, not in each worker
+    idx.validated().searcher.tables()
     with mp.get_context("fork").Pool(jobs, initializer=_pool_init) as pool:
         for answers in pool.imap(_pool_answer, _batches(args), chunksize=1):
             yield from answers

@@ -238,7 +238,10 @@ class Segment:
         self.single_at = int(self.indptr[-1]) if len(self.indptr) else 0  # where the singles' postings start
         self.deleted = None
         if meta.get("deleted"):
-            self.deleted = storage.read_array(folder, meta["deleted"], verify).astype(bool)
+            flags = storage.read_array(folder, meta["deleted"], verify)
+            if flags.dtype.kind not in "biu":
+                raise storage.IndexDamaged(f"index file {folder / meta['deleted']['file']} is damaged ({flags.dtype} flags)")
+            self.deleted = flags.astype(bool)
         if (len(self.passages) != self.size or len(self.lengths) != self.size
                 or len(self.blocks) - 1 != len(self.terms.start)
                 or len(self.terms_multi) != -(-len(self.terms.low) // 64) or len(self.multi_before) != len(self.terms_multi)
@@ -247,9 +250,18 @@ class Segment:
                 or self.single_at + len(self.terms.low) - self.n_multi != len(self.docs)
                 or len(self.tf_at) != len(self.tf_of)):
             raise storage.IndexDamaged(f"index segment {folder} is inconsistent")
-        validate.check_segment(self, folder)
+        validate.check_kinds(self, folder)
+        self.folder = folder
+        self.validated = False  # the values are checked before the first look-up (validate), not here
         self.live = self.size - (int(self.deleted.sum()) if self.deleted is not None else 0)
         self._tables: Tables | None = None
+
+    def validate(self) -> None:
+        """Raise IndexDamaged unless every value the search indexes with is in its bounds
+        (validate.check_segment), checked once: opening a segment reads little of its arrays."""
+        if not self.validated:
+            validate.check_segment(self, self.folder)
+            self.validated = True
 
     def find(self, fids: np.ndarray) -> np.ndarray:
         """(Found, blocks, len(fids)) int64: where the postings and the term frequency exceptions of hashed
@@ -300,6 +312,7 @@ class Segment:
 
     def vocabulary_df(self, keys: np.ndarray, vocabulary: str) -> np.ndarray:
         """Document frequencies of CRC-32 ``keys`` in the ``vocab`` (folded words) or ``stems`` table."""
+        self.validate()
         table, df = self.vocabularies[vocabulary]
         if not len(table):
             return np.zeros(len(keys), dtype=np.int64)
@@ -326,7 +339,9 @@ class Dictionary:
 def find_terms(segments: list[Segment], fids: np.ndarray, tables: Tables) -> np.ndarray:
     """(Found, blocks, len(fids)) int64: Segment.find's of ``fids`` in every block of ``segments``, in
     order (``tables``: their Tables). The dictionaries of all the segments are searched together: a
-    segment costs only the gathers from its own big arrays."""
+    segment costs only the gathers from its own big arrays; each segment is validated before its first one."""
+    for seg in segments:
+        seg.validate()
     k = len(fids)
     seg_blocks = [len(seg.blocks) - 1 for seg in segments]
     n_blocks = sum(seg_blocks)

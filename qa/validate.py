@@ -1,10 +1,13 @@
-"""A segment's arrays checked, once when it is opened, for every value the search will index with.
+"""A segment's arrays checked for every value the search will index with: their kinds when it is
+opened, their values before its first look-up.
 
 The index is data that people copy and download, and its checksums can be recomputed: an array of
 the right shape may still hold a passage number past the segment, a pointer past its postings or a
 NaN length. Each check is a pass over an array at most (the postings only where their dtype does not
 already bound them); a failure is IndexDamaged naming the file and what is wrong, so the index is
-rebuilt like a damaged one.
+rebuilt like a damaged one. The passes over the values are not made when the segment is opened
+(Segment.validate makes them once, before anything is looked up in it): opening an index touches
+little of its arrays, and must stay fast.
 """
 from __future__ import annotations
 
@@ -18,23 +21,40 @@ CHUNK = 1 << 22  # elements a pass over a large array looks at at once (bounded 
 MAX_LENGTH = 1 << 30  # a passage's length in terms
 
 
+def integer_arrays(seg) -> dict[str, np.ndarray]:
+    """The arrays of Segment ``seg`` that hold whole numbers, by file name."""
+    return {"docs": seg.docs, "tf_at": seg.tf_at, "tf_of": seg.tf_of, "indptr": seg.indptr, "maxtf": seg.maxtf,
+            "terms_low": seg.terms.low, "terms_start": seg.terms.start, "terms_multi": seg.terms_multi,
+            "multi_before": seg.multi_before, "passages": seg.passages,
+            **{f"{name}_{part}": array for name, pair in seg.vocabularies.items()
+               for part, array in zip(("keys", "df"), pair)}}
+
+
+def check_kinds(seg, folder: Path) -> None:
+    """Raise IndexDamaged unless the arrays of Segment ``seg`` that hold whole numbers do (their
+    dtypes only: nothing is read), and its deleted flags are one a passage."""
+    for name, array in integer_arrays(seg).items():
+        if array.dtype.kind not in "ui":
+            raise IndexDamaged(f"index file {folder / (name + '.npy')} is damaged "
+                               f"({array.dtype} values where whole numbers are needed)")
+    # the multi bits are shifted and counted as uint64 (another integer type, or one of them mixed
+    # with those of other segments, makes the shift a TypeError); lengths are numbers
+    if seg.terms_multi.dtype != np.uint64:
+        raise IndexDamaged(f"index file {folder / 'terms_multi.npy'} is damaged ({seg.terms_multi.dtype}, not uint64)")
+    if seg.lengths.dtype.kind not in "uif":
+        raise IndexDamaged(f"index file {folder / 'lengths.npy'} is damaged ({seg.lengths.dtype} lengths)")
+    if seg.deleted is not None and seg.deleted.shape != (seg.size,):
+        raise IndexDamaged(f"index file {folder / 'deleted.npy'} is damaged (not one flag a passage)")
+
+
 def check_segment(seg, folder: Path) -> None:
     """Raise IndexDamaged unless every offset, id, pointer and length of Segment ``seg`` (whose array
-    shapes agree already) stays within its bounds, is monotone where the search needs it, and every
-    float is finite."""
-    size = seg.size
+    shapes and kinds agree already) stays within its bounds, is monotone where the search needs it,
+    and every float is finite."""
 
     def fail(name: str, what: str) -> None:
         raise IndexDamaged(f"index file {folder / (name + '.npy')} is damaged ({what})")
 
-    integers = {"docs": seg.docs, "tf_at": seg.tf_at, "tf_of": seg.tf_of, "indptr": seg.indptr, "maxtf": seg.maxtf,
-                "terms_low": seg.terms.low, "terms_start": seg.terms.start, "terms_multi": seg.terms_multi,
-                "multi_before": seg.multi_before, "passages": seg.passages,
-                **{f"{name}_{part}": array for name, pair in seg.vocabularies.items()
-                   for part, array in zip(("keys", "df"), pair)}}
-    for name, array in integers.items():
-        if array.dtype.kind not in "ui":
-            fail(name, f"{array.dtype} values where whole numbers are needed")
     if len(seg.indptr) and (int(seg.indptr[0]) != 0 or not _ascending(seg.indptr)):
         fail("indptr", "postings pointers not ascending from 0")
     if seg.terms.start.ndim != 2 or not _ascending(seg.terms.start.ravel()):
@@ -54,8 +74,6 @@ def check_segment(seg, folder: Path) -> None:
             fail(f"{name}_df", f"{len(df)} frequencies for {len(keys)} keys")
         if len(keys) and not _ascending(keys):  # (equal keys: two words with one CRC-32)
             fail(f"{name}_keys", "keys not ascending")
-    if seg.deleted is not None and seg.deleted.shape != (size,):
-        fail("deleted", "not one flag a passage")
 
 
 def _ascending(a: np.ndarray, strict: bool = False) -> bool:
@@ -103,14 +121,12 @@ def _check_docs(seg, fail) -> None:
     the postings' dtype can hold (the last block of a segment, as a rule)."""
     sizes = np.diff(seg.blocks)
     limit = np.iinfo(seg.docs.dtype).max + 1 if seg.docs.dtype.kind in "ui" else 0
-    start = np.asarray(seg.terms.start, dtype=np.int64)
-    first, end = start[:, 0], start[:, -1]
+    first, end = seg.terms.start[:, 0].astype(np.int64), seg.terms.start[:, -1].astype(np.int64)
     if (np.asarray(seg.docs).dtype.kind not in "ui" or (first[1:] != end[:-1]).any()):
         fail("terms_start", "dictionary runs that do not follow each other")
     rank_first, rank_end = _ranks(seg, first), _ranks(seg, end)
-    indptr = np.asarray(seg.indptr, dtype=np.int64)
     for b in np.flatnonzero(sizes < limit).tolist():
-        ranges = ((indptr[rank_first[b]], indptr[rank_end[b]]),
+        ranges = ((int(seg.indptr[rank_first[b]]), int(seg.indptr[rank_end[b]])),
                   (seg.single_at + first[b] - rank_first[b], seg.single_at + end[b] - rank_end[b]))
         for lo, hi in ranges:
             if not 0 <= lo <= hi <= len(seg.docs):
@@ -126,11 +142,15 @@ def _check_passages(seg, fail) -> None:
         return
     if passages.ndim != 2 or passages.shape[1] != 5:
         fail("passages", "not five numbers a passage")
-    file_no, cs, ce, ls, le = (passages[:, i] for i in range(5))
+    if passages.dtype != np.int32:  # (as written: int32; another dtype is read as int64, whose
+        passages = passages.astype(np.int64)  # differences below cannot wrap)
+    negative = int(passages.min()) < 0  # (one pass over the whole table: faster than a column's)
     # (a cluster's workers hold segments without their file lists: storage.read_manifest has
     # checked that a segment with passages has files)
-    if file_no.min() < 0 or (seg.sources and file_no.max() >= len(seg.sources)):
+    if (negative and int(passages[:, 0].min()) < 0) or (seg.sources and int(passages[:, 0].max()) >= len(seg.sources)):
         fail("passages", "a file number outside the segment's files")
-    lines, chars = le.astype(np.int64) - ls, ce.astype(np.int64) - cs
-    if cs.min() < 0 or chars.min() < 0 or ls.min() < 0 or lines.min() < 0 or (lines > chars).any():
+    if negative:
+        fail("passages", "a negative character or line")
+    spans = passages[:, 2::2] - passages[:, 1:4:2]  # (chars, lines) a passage: of values >= 0, none wraps
+    if spans.min() < 0 or (spans[:, 1] > spans[:, 0]).any():
         fail("passages", "a character or line range out of order")

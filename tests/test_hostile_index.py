@@ -11,7 +11,7 @@ import pytest
 import qa
 from qa.errors import QAError
 
-from conftest import REPO, SEEDS
+from conftest import REPO, SEEDS, json_lines, run_qa
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import fuzz_index  # noqa: E402
@@ -85,3 +85,79 @@ def test_random_mutations_of_every_array_are_rebuilt_or_harmless(clean, tmp_path
             outcomes["other"] += 1
         shutil.rmtree(index)
     assert outcomes["rebuilt"] >= MUTATIONS // 2, outcomes
+
+
+def test_opening_reads_no_values_the_first_question_rebuilds_a_hostile_index(clean, tmp_path):
+    """Values are checked lazily, before the first question ranks: that question gets the rebuild
+    (one note naming the file) and a fresh build's answers; later questions no further note."""
+    corpus, clean_index, _, _ = clean
+    with qa.open_index(corpus, clean_index, semantic=False) as idx:
+        fresh = [r.to_dict() for r in idx.ask(QUESTION, 5).results]
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["passage id 65535"](index)
+    messages: list[str] = []
+    with qa.open_index(corpus, index, warn=messages.append, semantic=False) as idx:
+        assert messages == []  # opened as it is: nothing read yet
+        first = [r.to_dict() for r in idx.ask(QUESTION, 5).results]
+        assert len(messages) == 1 and "rebuilding" in messages[0] and "docs.npy" in messages[0], messages
+        assert first == fresh
+        assert [r.to_dict() for r in idx.ask(QUESTION, 5).results] == fresh
+        assert len(messages) == 1
+
+
+def test_a_passage_read_before_any_question_is_checked_first(clean, tmp_path):
+    corpus, clean_index, _, _ = clean
+    with qa.open_index(corpus, clean_index, semantic=False) as idx:
+        fresh = (idx.passage_source(0), idx.passage_text(0))
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["source number past the file list"](index)
+    messages: list[str] = []
+    with qa.open_index(corpus, index, warn=messages.append, semantic=False) as idx:
+        assert (idx.passage_source(0), idx.passage_text(0)) == fresh
+    assert len(messages) == 1 and "passages.npy" in messages[0], messages
+
+
+def test_a_hostile_index_opened_read_only_refuses_the_question_in_one_line(clean, tmp_path):
+    corpus, clean_index, _, _ = clean
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["length NaN"](index)
+    with qa.open_index(corpus, index, update=False, semantic=False) as idx:
+        with pytest.raises(QAError, match=r"lengths\.npy is damaged") as caught:
+            idx.ask(QUESTION)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_conversation_on_a_hostile_index_goes_on_after_the_rebuild(clean, tmp_path):
+    """The chat asks through a Conversation holding the Index: the rebuild replaces what it holds."""
+    corpus, clean_index, _, _ = clean
+    with qa.open_index(corpus, clean_index, semantic=False) as idx:
+        fresh = idx.conversation().ask(QUESTION).to_dict()
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["multi_before 2^31"](index)
+    messages: list[str] = []
+    with qa.open_index(corpus, index, warn=messages.append, semantic=False) as idx:
+        conversation = idx.conversation()
+        assert conversation.ask(QUESTION).to_dict() == fresh
+        assert conversation.ask(QUESTION).to_dict() == fresh
+    assert len(messages) == 1 and "multi_before.npy" in messages[0], messages
+
+
+def test_parallel_batch_on_a_hostile_index_rebuilds_once_before_forking(clean, tmp_path):
+    """Questions from stdin answered by forked processes: the index is checked (and rebuilt) in the
+    parent, not in each worker."""
+    corpus, clean_index, _, _ = clean
+    questions = f"{QUESTION}\nWhat did the Kremlin say?\n" * 40  # batches of 32: both workers get some
+    fresh = run_qa("ask", "--json", "--lexical", "-j", "2", "--corpus", corpus, "--index", clean_index, input=questions)
+    index = tmp_path / "idx"
+    shutil.copytree(clean_index, index)
+    fuzz_index.ATTACKS["huge tf_at"](index)
+    run = run_qa("ask", "--json", "--lexical", "-j", "2", "--corpus", corpus, "--index", index, input=questions)
+    assert run.returncode == fresh.returncode == 0, run.stderr
+    assert [line for line in run.stderr.splitlines() if line.strip()] == [
+        line for line in run.stderr.splitlines() if "rebuilding" in line and "tf_at.npy" in line], run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert json_lines(run.stdout) == json_lines(fresh.stdout)
