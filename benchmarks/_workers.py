@@ -14,7 +14,7 @@ Tasks (each prints one JSON line last on stdout):
   qa-query CORPUS INDEX QUERIES time qa.open_index(update=False), then per-query
                                 latency of Index.search(q, k=10) (or .ask)
   qa-ask CORPUS INDEX QUERIES   per-query latency of the whole answer, Index.ask(q, k=10)
-  qa-update CORPUS INDEX        time qa.open_index(corpus, index) (update=True)
+  qa-update CORPUS INDEX        time qa.open_index(corpus, index) (update=True, lexical)
 
 Imports happen before the clock starts: open and query times are the
 library's, not the interpreter's start-up (which build and batch, being whole
@@ -207,7 +207,7 @@ def qa_query(corpus: str, index: str, queries_path: str) -> None:
 
     queries = _synth.load_queries(queries_path)
     t0 = time.perf_counter()
-    idx = qa.open_index(corpus, index, update=False)
+    idx = qa.open_index(corpus, index, update=False, semantic=False)
     open_s = time.perf_counter() - t0
     search = getattr(idx, "search", None)
     method = "search"
@@ -234,7 +234,7 @@ def qa_ask(corpus: str, index: str, queries_path: str) -> None:
     import qa
 
     queries = _synth.load_queries(queries_path)
-    idx = qa.open_index(corpus, index, update=False)
+    idx = qa.open_index(corpus, index, update=False, semantic=False)
     for q in queries[:_warmup_count(len(queries))]:
         idx.ask(q["query"], k=K)
     asked = []
@@ -249,7 +249,7 @@ def qa_update(corpus: str, index: str) -> None:
     import qa
 
     t0 = time.perf_counter()
-    idx = qa.open_index(corpus, index)
+    idx = qa.open_index(corpus, index, semantic=False)
     dt = time.perf_counter() - t0
     _emit({"update_s": dt, "passages": _qa_passages(idx)})
 

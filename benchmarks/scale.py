@@ -207,8 +207,9 @@ def count_json_answers(path: Path) -> int:
         return n
 
 
-def qa_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "qa", *args]
+def qa_cmd(command: str, *args: str) -> list[str]:
+    """qa's lexical path, the one bm25s is compared with (no vectors embedded, no model loaded)."""
+    return [sys.executable, "-m", "qa", command, "--lexical", *args]
 
 
 # --------------------------------------------------------------------------- systems
@@ -311,7 +312,7 @@ def run_qa(work: Path, corpus: Path, queries_jsonl: Path, queries_txt: Path, nq:
         if tmp_index.exists():
             shutil.rmtree(tmp_index)
         log(f"  qa: build again under cProfile -> {prof}")
-        subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "qa", "index",
+        subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "qa", "index", "--lexical",
                         "--corpus", str(corpus), "--index", str(tmp_index)],
                        cwd=REPO, env=_env(), check=True, stdout=subprocess.DEVNULL)
         shutil.rmtree(tmp_index, ignore_errors=True)
