@@ -9,15 +9,39 @@ _ATTRIBUTES = re.compile(r"\{[ \t]*[#.:][^{}\n]*\}")  # mkdocs attribute lists: 
 _TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^>]*>", re.S)
 _RULE = re.compile(r"^[ \t]*(?:=+|-+|\*{3,}|_{3,}|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?)[ \t]*$")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_OPENING_TAG = re.compile(r"^[ \t]*</?[A-Za-z][\w-]*(?:[\s/>]|$)")  # a line of a raw HTML block
+_IMAGE = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)")  # ![alt](target): a picture, not words to quote
+_LINK_TARGET = re.compile(r"\]\([^()\n]*\)")
+_PROMPT = re.compile(r"^[ \t]*(?:>>>|\.\.\.(?:[ \t]|$)|\$[ \t]|#include\b)")
+_CODE_END = re.compile(r"[;{}]$|^[}\])]")
+_ASSIGNMENT = re.compile(r"^[\w.]+(?:\[[^\]]*\])?[ \t]*[-+*/|&]?=[^=]")  # x = ..., obj.attr += ...
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_CODE_CHARS = re.compile(r"[^\w\s'’\".,!?:\-–—()`]")  # characters prose rarely holds: = ; { } < > [ ] / | & * ...
 
 
 def is_prose(span: str) -> bool:
     """True when ``span`` reads as a sentence a user would be shown, not a heading or bare markup."""
     first = span.lstrip("\r\n").split("\n", 1)[0]
-    if _HEADING.match(first) or _FENCE.match(first) or _RULE.match(first):
+    if _HEADING.match(first) or _FENCE.match(first) or _RULE.match(first) or _OPENING_TAG.match(first):
         return False
-    words = _TAG.sub(" ", _ATTRIBUTES.sub(" ", span))
+    words = _LINK_TARGET.sub("]", _IMAGE.sub(" ", _TAG.sub(" ", _ATTRIBUTES.sub(" ", span))))
     return bool(_WORD.search(words)) and len(_TAG.findall(span)) * 2 <= len(_WORD.findall(words)) + 1
+
+
+def looks_like_code(span: str) -> bool:
+    """True when most lines of ``span`` read as code or a terminal session rather than sentences
+    (``use std::thread;``, ``app = Flask(__name__)``, ``>>> r = httpx.get(url)``)."""
+    lines = [line.strip() for line in span.splitlines() if line.strip()]
+    return bool(lines) and sum(map(_code_line, lines)) * 2 > len(lines)
+
+
+def _code_line(line: str) -> bool:
+    if _PROMPT.match(line) or _CODE_END.search(line) or _ASSIGNMENT.match(line):
+        return True
+    line = _CODE_SPAN.sub("code", line)  # `inline code` inside a sentence is one of its words
+    words = _WORD.findall(line)
+    return len(words) < 3 or len(_CODE_CHARS.findall(line)) * 8 > len(line) or (
+        "(" in line and line.rstrip().endswith(")") and len(words) < 6)
 
 
 def strip_attributes(title: str) -> str:

@@ -1,0 +1,107 @@
+"""Documentation answer lines: one sentence (never a run of list items), never a picture, raw HTML or a
+bare code line when the passage or the next result has prose; the citation holds the quoted text."""
+from __future__ import annotations
+
+from conftest import json_lines, run_qa
+
+from qa.prose import is_prose, looks_like_code
+
+LIMITS = """\
+# Resource limits
+
+You can control the connection pool size using the `limits` keyword argument on the client.
+
+- `max_keepalive_connections`, number of allowable keep-alive connections. (Defaults 20)
+- `max_connections`, maximum number of allowable pool connections, or `None` for no limits.
+(Default 100)
+- `keepalive_expiry`, time limit on idle keep-alive connections in seconds.
+
+![a diagram of the connection pool](../img/pool-connections.png)
+
+<div align="center">
+    <img src="https://example.org/pool.svg"/>
+    <figcaption><em>Diagram of the connection pool: each keep-alive connection waits idle in the pool.</em></figcaption>
+</div>
+"""
+
+MUTEX = """\
+# Shared state
+
+## The API of Mutex
+
+A mutex allows only one thread to access some data at any given time: to use a mutex, a thread
+first acquires the lock, then uses the data, then releases the lock.
+
+## Sharing a counter
+
+```rust
+use std::sync::Mutex;
+use std::thread;
+
+fn main() {
+    let counter = Mutex::new(0);
+    let handle = thread::spawn(move || {
+        let mut num = counter.lock().unwrap();
+        *num += 1;
+    });
+    handle.join().unwrap();
+    println!("Result: {}", *counter.lock().unwrap());
+}
+```
+"""
+
+
+def ask(tmp_path, files: dict[str, str], question: str) -> dict:
+    folder = tmp_path / "docs"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    r = run_qa("ask", "--json", "--lexical", "-k", "3", "--corpus", folder, "--index", tmp_path / "idx", question)
+    assert r.returncode == 0, r.stderr
+    return json_lines(r.stdout)[0]
+
+
+def quoted_lines(text: str, answer: dict) -> str:
+    return "\n".join(text.splitlines()[answer["line_start"] - 1:answer["line_end"]])
+
+
+def test_code_and_terminal_lines_are_told_from_sentences():
+    for code in ["use std::sync::Mutex;\nuse std::thread;", "app = Flask(__name__)", "fn main() {", "$ cargo run",
+                 ">>> r = httpx.get('https://example.org')\n>>> r.status_code", "print(r.text)",
+                 "limits = httpx.Limits(max_keepalive_connections=5, max_connections=10)"]:
+        assert looks_like_code(code), code
+    for sentence in ["To create a new thread, we call the thread::spawn function and pass it a closure.",
+                     "The HTTPX equivalent of `requests.Session` is `httpx.Client`.",
+                     "Use `httpx.get(url, params=params)` to send the query string with the request.",
+                     "The type HashMap<K, V> stores a mapping of keys of type K to values of type V."]:
+        assert not looks_like_code(sentence), sentence
+
+
+def test_pictures_and_raw_html_lines_are_not_prose():
+    for markup in ["![a diagram of the connection pool](../img/pool-connections.png)",
+                   '    <img src="https://example.org/pool.svg"/>',
+                   "<figcaption><em>Diagram of the connection pool: each connection waits.</em></figcaption>"]:
+        assert not is_prose(markup), markup
+
+
+def test_the_answer_line_is_one_list_item_not_a_run_of_them(tmp_path):
+    answer = ask(tmp_path, {"limits.md": LIMITS}, "what is the maximum number of pool connections by default")["answer"]
+    assert answer["text"].startswith("- `max_connections`") and "keepalive_expiry" not in answer["text"]
+    assert "max_keepalive_connections" not in answer["text"]
+    assert answer["text"] in quoted_lines(LIMITS, answer)
+
+
+def test_a_diagram_or_its_html_caption_is_never_the_answer_line(tmp_path):
+    answer = ask(tmp_path, {"limits.md": LIMITS}, "diagram of the idle keep-alive connection pool")["answer"]
+    assert answer is not None and is_prose(answer["text"])
+    assert not any(mark in answer["text"] for mark in ("![", "<img", "<figcaption", "<div", "](../img"))
+    assert answer["text"] in quoted_lines(LIMITS, answer)
+
+
+def test_a_bare_listing_on_top_leaves_the_answer_line_to_the_prose_below_it(tmp_path):
+    obj = ask(tmp_path, {"mutex.md": MUTEX}, "how do I share a counter between threads with a mutex")
+    top, answer = obj["results"][0], obj["answer"]
+    assert "use std::sync::Mutex;\nuse std::thread;\n" in top["text"]  # the listing ranks first, quoted whole
+    assert answer["text"].startswith("A mutex allows only one thread") and not looks_like_code(answer["text"])
+    assert (answer["line_start"], answer["line_end"]) == (5, 6)
+    assert answer["text"] in quoted_lines(MUTEX, answer)
