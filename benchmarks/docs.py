@@ -1,10 +1,11 @@
 """Documentation benchmark: hit@1/hit@3, answer lines that are headings or markup, no-answer on answerable questions.
 
-Usage: python benchmarks/docs.py [--lexical] [--show] DOCS_FOLDER QUESTIONS.tsv [MORE.tsv ...]
+Usage: python benchmarks/docs.py [--lexical] [--show] [--code-terms=prose|once|none] DOCS_FOLDER QUESTIONS.tsv [MORE.tsv ...]
 Each tsv line: question<TAB>file that answers it (relative to DOCS_FOLDER; a folder prefix matches, a|b gives
 alternatives)[<TAB>words of the answering section's title]; lines starting with '#' are comments.
 "section@1" counts the questions with a section whose answer line comes from that section (case-insensitive words).
---lexical: without the semantic stage; --show: print every answer line with its citation.
+--lexical: without the semantic stage; --show: print every answer line with its citation;
+--code-terms: how code blocks' words are indexed (qa.formats.sections.CODE_TERMS; default: the product's).
 The index is built in a temporary folder; bm25s over the same passages is printed alongside when installed.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import qa  # noqa: E402
+from qa.formats import sections  # noqa: E402
 from qa.prose import is_prose  # noqa: E402
 
 
@@ -34,10 +36,19 @@ def in_section(line, words: str) -> bool:
     return words.lower() in (line.section or "").lower()
 
 
-def hits(ranked_sources: list[str], expected: str) -> tuple[bool, bool]:
+def found_at(ranked_sources: list[str], expected: str) -> list[bool]:
     wanted = [w.strip() for w in expected.split("|")]  # alternatives: a|b
-    found = [any(s == w or s.startswith(w.rstrip("/") + "/") for w in wanted) for s in ranked_sources]
+    return [any(s == w or s.startswith(w.rstrip("/") + "/") for w in wanted) for s in ranked_sources]
+
+
+def hits(ranked_sources: list[str], expected: str) -> tuple[bool, bool]:
+    found = found_at(ranked_sources, expected)
     return any(found[:1]), any(found[:3])
+
+
+def reciprocal_rank(ranked_sources: list[str], expected: str) -> float:
+    """1/rank of the first right file among the distinct files of the first 10 passages (0 when absent)."""
+    return next((1 / (i + 1) for i, ok in enumerate(found_at(ranked_sources, expected)) if ok), 0.0)
 
 
 def is_heading(line) -> bool:
@@ -67,17 +78,22 @@ def peer_hits(index, questions) -> tuple[float, float] | None:
 def main(argv: list[str]) -> int:
     flags = {a for a in argv if a.startswith("--")}
     args = [a for a in argv if not a.startswith("--")]
-    if len(args) < 2 or flags - {"--lexical", "--show"}:
+    code_terms = [f.split("=", 1)[1] for f in flags if f.startswith("--code-terms=")]
+    flags -= {f"--code-terms={c}" for c in code_terms}
+    if len(args) < 2 or flags - {"--lexical", "--show"} or not set(code_terms) <= {"prose", "once", "none"}:
         print(__doc__, file=sys.stderr)
         return 2
+    if code_terms:
+        sections.CODE_TERMS = code_terms[0]
     folder, questions = Path(args[0]), read_questions(args[1:])
     semantic = False if "--lexical" in flags else None
     with tempfile.TemporaryDirectory() as tmp:
         index = qa.build_index(folder, Path(tmp) / "index", semantic=semantic, progress=None)
-        h1 = h3 = markup = unanswered = section_hits = with_section = 0
+        h1 = h3 = markup = unanswered = section_hits = with_section = rr = 0
         for question, expected, section in questions:
             answer = index.ask(question, k=10)
             top1, top3 = hits(first_distinct(r.source for r in answer.results), expected)
+            rr += reciprocal_rank(first_distinct((r.source for r in answer.results), 10), expected)
             h1, h3 = h1 + top1, h3 + top3
             line = answer.answer
             if line is None:
@@ -95,12 +111,13 @@ def main(argv: list[str]) -> int:
                 print(f"  {question}\n    -> {line.source}:{line.line_start} [{line.section}] {line.text[:160]!r}")
         n = len(questions)
         answered = n - unanswered
-        mode = "qa lexical" if semantic is False else "qa"
-        print(f"{mode:<10} n={n}  hit@1={h1 / n:.2f}  hit@3={h3 / n:.2f}  section@1={section_hits}/{with_section}  "
+        mode = ("qa lexical" if semantic is False else "qa") + f" code={sections.CODE_TERMS}"
+        print(f"{mode:<22} n={n}  hit@1={h1 / n:.2f}  hit@3={h3 / n:.2f}  mrr={rr / n:.3f}  "
+              f"section@1={section_hits}/{with_section}  "
               f"answer lines that are headings/markup={markup}/{answered}  no answer (all answerable)={unanswered}/{n}")
         peer = peer_hits(index, questions)
         if peer:
-            print(f"{'bm25s':<10} n={n}  hit@1={peer[0]:.2f}  hit@3={peer[1]:.2f}  (same passages)")
+            print(f"{'bm25s':<22} n={n}  hit@1={peer[0]:.2f}  hit@3={peer[1]:.2f}  (same passages)")
     return 0
 
 

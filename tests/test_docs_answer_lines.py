@@ -2,6 +2,8 @@
 bare code line when the passage or the next result has prose; the citation holds the quoted text."""
 from __future__ import annotations
 
+import re
+
 from conftest import json_lines, run_qa
 
 from qa.prose import is_prose, looks_like_code
@@ -105,3 +107,23 @@ def test_a_bare_listing_on_top_leaves_the_answer_line_to_the_prose_below_it(tmp_
     assert answer["text"].startswith("A mutex allows only one thread") and not looks_like_code(answer["text"])
     assert (answer["line_start"], answer["line_end"]) == (5, 6)
     assert answer["text"] in quoted_lines(MUTEX, answer)
+
+
+def test_code_terms_choice_changes_only_how_code_words_count(monkeypatch):
+    from qa.formats import markdown, sections
+
+    def indexed(choice: str) -> list[str]:
+        monkeypatch.setattr(sections, "CODE_TERMS", choice)
+        return [piece.index_text for piece in markdown.passages(MUTEX)]
+
+    prose, once, none = indexed("prose"), indexed("once"), indexed("none")
+    assert prose[0] == once[0] == none[0]  # a passage without code is indexed the same way
+    def counted(text: str) -> int:
+        return re.findall(r"\w+", text).count("counter")
+
+    assert counted(prose[1]) == 2 + 3 and counted(once[1]) == 2 + 1  # twice in the heading path and line
+    assert "unwrap" in none[1]  # a passage of nothing but code keeps its words (once), so it can be found
+    mixed = "# Threads\n\nSpawn a thread by handing a closure to the spawn function.\n\n```rust\nthread::spawn(|| work());\n```\n"
+    monkeypatch.setattr(sections, "CODE_TERMS", "none")
+    text = markdown.passages(mixed)[0].index_text
+    assert "Spawn a thread" in text and "work" not in text

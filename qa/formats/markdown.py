@@ -11,7 +11,7 @@ import re
 from .. import corpus, prose
 from ..corpus import Params
 from . import Piece
-from .sections import Block, passages as section_passages, path_text
+from .sections import Block, code_ranges, indexed_body, passages as section_passages, path_text
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -32,8 +32,8 @@ class _Sections:
     def path(self) -> tuple[str, ...]:
         return tuple(title for _, title in self.stack)
 
-    def add(self, lines: list) -> None:
-        self.out.append(Block(lines, self.path(), self.section))
+    def add(self, lines: list, code: bool = False) -> None:
+        self.out.append(Block(lines, self.path(), self.section, code=code))
 
     def flush(self) -> None:
         if self.current:
@@ -95,7 +95,7 @@ def blocks(text: str) -> list[Block]:
         elif fence:
             read.flush()
             j = _fence_end(lines, i, fence.group(1))
-            read.add([x for x in lines[i:j + 1] if x.text])
+            read.add([x for x in lines[i:j + 1] if x.text], code=True)
             i = j
         elif atx:
             read.heading(len(atx.group(1)), atx.group(2) or "", [ln])
@@ -161,8 +161,10 @@ def clean(text: str) -> str:
 def passages(text: str, params: Params = Params()) -> list[Piece]:
     """The passages of a Markdown text, each with its heading path and the markup-free text to index."""
     pieces = []
-    for span, path in section_passages(text, blocks(text), params):
-        body = clean(text[span.char_start:span.char_end])
+    read = blocks(text)
+    codes = code_ranges(read)
+    for span, path in section_passages(text, read, params):
+        body = indexed_body(text, span.char_start, span.char_end, codes, clean)
         heading = " ".join(path)
         pieces.append(Piece(span, f"{heading}\n{body}" if heading else body, path_text(path)))
     return pieces
