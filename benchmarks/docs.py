@@ -57,6 +57,14 @@ def is_heading(line) -> bool:
     return bool(title) and line.text.strip().lstrip("#").strip() == title
 
 
+def cited_exactly(folder: Path, line) -> bool:
+    """A Markdown/text answer line stands in the file's lines it cites (HTML cites a passage's source lines)."""
+    if line.source.endswith((".html", ".htm", ".pdf")):
+        return True
+    lines = (folder / line.source).read_text(encoding="utf-8").splitlines()
+    return line.text.strip() in "\n".join(lines[line.line_start - 1:line.line_end])
+
+
 def first_distinct(sources, k: int = 3) -> list[str]:
     return list(dict.fromkeys(sources))[:k]
 
@@ -89,7 +97,7 @@ def main(argv: list[str]) -> int:
     semantic = False if "--lexical" in flags else None
     with tempfile.TemporaryDirectory() as tmp:
         index = qa.build_index(folder, Path(tmp) / "index", semantic=semantic, progress=None)
-        h1 = h3 = markup = unanswered = section_hits = with_section = rr = 0
+        h1 = h3 = markup = unanswered = section_hits = with_section = rr = miscited = 0
         for question, expected, section in questions:
             answer = index.ask(question, k=10)
             top1, top3 = hits(first_distinct(r.source for r in answer.results), expected)
@@ -102,6 +110,9 @@ def main(argv: list[str]) -> int:
             elif not is_prose(line.text) or is_heading(line):
                 markup += 1
                 print(f"  markup answer line: {question!r} -> {line.text[:70]!r}")
+            if line is not None and not cited_exactly(folder, line):
+                miscited += 1
+                print(f"  answer line not in the lines it cites: {question!r} -> {line.source}:{line.line_start}")
             if section:
                 with_section += 1
                 section_hits += bool(line and top1 and in_section(line, section))
@@ -114,7 +125,8 @@ def main(argv: list[str]) -> int:
         mode = ("qa lexical" if semantic is False else "qa") + f" code={sections.CODE_TERMS}"
         print(f"{mode:<22} n={n}  hit@1={h1 / n:.2f}  hit@3={h3 / n:.2f}  mrr={rr / n:.3f}  "
               f"section@1={section_hits}/{with_section}  "
-              f"answer lines that are headings/markup={markup}/{answered}  no answer (all answerable)={unanswered}/{n}")
+              f"answer lines that are headings/markup={markup}/{answered}  no answer (all answerable)={unanswered}/{n}  "
+              f"miscited={miscited}")
         peer = peer_hits(index, questions)
         if peer:
             print(f"{'bm25s':<22} n={n}  hit@1={peer[0]:.2f}  hit@3={peer[1]:.2f}  (same passages)")
