@@ -127,3 +127,41 @@ def test_code_terms_choice_changes_only_how_code_words_count(monkeypatch):
     monkeypatch.setattr(sections, "CODE_TERMS", "none")
     text = markdown.passages(mixed)[0].index_text
     assert "Spawn a thread" in text and "work" not in text
+
+
+API_PAGE = """\
+# Developer interface
+
+## Client
+
+::: httpx.Client
+    :docstring:
+    :members: headers cookies params get post stream close
+
+=== "Sync client"
+
+    Create the client once and reuse it for every request to the same host.
+
+--8<-- "snippets/client-footer.md"
+
+{* ../../docs_src/client/tutorial001.py hl[3:5] *}
+
+[client-docs]: https://www.example.org/client/members/stream
+
+The stream members of the client read a large body piece by piece.[^1]
+
+[^1]: The streamed body is never held in memory as a whole.
+"""
+
+
+def test_directives_are_neither_answer_lines_nor_indexed_paths(tmp_path):
+    from qa.formats import markdown
+
+    indexed = " ".join(piece.index_text for piece in markdown.passages(API_PAGE))
+    assert "httpx.Client" in indexed and "stream close" in indexed  # the documented names stay findable
+    assert not any(mark in indexed for mark in (":::", ":docstring:", "--8<--", "docs_src", "tutorial001",
+                                                "client-footer", "https://", "==="))
+    assert "never held in memory" in indexed  # a footnote is text, unlike a link reference definition
+    answer = ask(tmp_path, {"api.md": API_PAGE}, "client members stream docs")["answer"]
+    assert answer["text"].startswith("The stream members of the client"), answer
+    assert answer["text"] in quoted_lines(API_PAGE, answer)

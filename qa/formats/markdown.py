@@ -131,7 +131,7 @@ def _is_list(line: str) -> bool:
 # every class below stops at the next opening mark, so no match attempt rescans the rest of the text (linear time)
 _LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\n]*\)")
 _REF_LINK = re.compile(r"!?\[([^\[\]]*)\]\[[^\[\]]*\]")
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
+_REF_DEF = re.compile(r"^ {0,3}\[(?!\^)[^\]]+\]:\s*\S+.*$", re.M)  # not a footnote: its words are text
 _AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>|\b(?:https?|ftp)://\S+")
 _TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.S)
 _LINE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:#{1,6}[ \t]+|[-*+][ \t]+(?:\[[ xX]\][ \t]+)?|\d{1,9}[.)][ \t]+)?", re.M)
@@ -139,12 +139,18 @@ _CLOSING_HASHES = re.compile(r"(?<![ \t])[ \t]+#+[ \t]*$", re.M)
 _RULES = re.compile(r"^[ \t]*(?:(?:`{3,}|~{3,}).*|=+|-+|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?)[ \t]*$", re.M)
 _ADMONITION = re.compile(r"^[ \t]*(?:/{3,}|!{3}|\?{3}\+?)[ \t]*(?:[a-z-]+\b)?", re.M)
 _ATTRIBUTES = re.compile(r"\{[ \t]*[#.:][^{}\n]*\}")
+# directives: include lines ("--8<-- file", "{* file *}", "{!> file !}", "{% tag %}") go; of "::: pkg.Name",
+# ":members: a b" and '=== "Tab"' the names stay
+_INCLUDE = re.compile(r"^[ \t]*(?:-{2}8<-{2}.*|\{[*!%{].*[*!%}]\})[ \t]*$", re.M)
+_DIRECTIVE_MARK = re.compile(r"^[ \t]*(?::::|:[A-Za-z_-]+:|===)(?=[ \t]|$)", re.M)
 _EMPHASIS = re.compile(r"\*\*|__|~~|(?<!\w)[*_]+|[*_]+(?!\w)|`+")
 
 
 def clean(text: str) -> str:
     """Markdown text without its markup: what is indexed (words, not '**', '#', '|' or link targets)."""
     text = _TAG.sub(" ", text)
+    text = _INCLUDE.sub("", text)
+    text = _DIRECTIVE_MARK.sub("", text)
     text = _ATTRIBUTES.sub(" ", text)
     text = _ADMONITION.sub("", text)
     text = _REF_DEF.sub("", text)
