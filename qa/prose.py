@@ -21,6 +21,10 @@ _LINK_TARGET = re.compile(r"\]\([^()\n]*\)")
 _PROMPT = re.compile(r"^[ \t]*(?:>>>|\.\.\.(?:[ \t]|$)|\$[ \t]|#include\b)")
 _CODE_END = re.compile(r"[;{}]$|^[}\])]")
 _ASSIGNMENT = re.compile(r"^[\w.]+(?:\[[^\]]*\])?[ \t]*[-+*/|&]?=[^=]")  # x = ..., obj.attr += ...
+_KEYWORD_ARGUMENT = re.compile(r"\w\([^()]*\b\w+=[^=]")  # Client(proxy=...): a call, never a sentence
+# a Python block opener (lower case, holding a call or an assignment), an import
+_BLOCK_OPENER = re.compile(r"^(?:async[ \t]+)?(?:with|for|while|if|elif|def|class)\b.*[(=].*:$"
+                           r"|^from[ \t]+[\w.]+[ \t]+import\b|^import[ \t]+[\w.]+$")
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
 _CODE_CHARS = re.compile(r"[^\w\s'’\".,!?:\-–—()`]")  # characters prose rarely holds: = ; { } < > [ ] / | & * ...
 
@@ -46,6 +50,8 @@ def _code_line(line: str) -> bool:
     if _PROMPT.match(line) or _CODE_END.search(line) or _ASSIGNMENT.match(line):
         return True
     line = _CODE_SPAN.sub("code", line)  # `inline code` inside a sentence is one of its words
+    if _KEYWORD_ARGUMENT.search(line) or _BLOCK_OPENER.match(line):
+        return True
     words = _WORD.findall(line)
     return len(words) < 3 or len(_CODE_CHARS.findall(line)) * 8 > len(line) or (
         "(" in line and line.rstrip().endswith(")") and len(words) < 6)

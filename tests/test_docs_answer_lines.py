@@ -70,12 +70,16 @@ def quoted_lines(text: str, answer: dict) -> str:
 def test_code_and_terminal_lines_are_told_from_sentences():
     for code in ["use std::sync::Mutex;\nuse std::thread;", "app = Flask(__name__)", "fn main() {", "$ cargo run",
                  ">>> r = httpx.get('https://example.org')\n>>> r.status_code", "print(r.text)",
-                 "limits = httpx.Limits(max_keepalive_connections=5, max_connections=10)"]:
+                 "limits = httpx.Limits(max_keepalive_connections=5, max_connections=10)",
+                 'with httpx.Client(proxy="http://username:password@localhost:8030") as client:',
+                 "for chunk in response.iter_bytes():", "from qa import open_index", "import httpx"]:
         assert looks_like_code(code), code
     for sentence in ["To create a new thread, we call the thread::spawn function and pass it a closure.",
                      "The HTTPX equivalent of `requests.Session` is `httpx.Client`.",
                      "Use `httpx.get(url, params=params)` to send the query string with the request.",
-                     "The type HashMap<K, V> stores a mapping of keys of type K to values of type V."]:
+                     "The type HashMap<K, V> stores a mapping of keys of type K to values of type V.",
+                     "For example, pass `timeout=10.0` to `httpx.get()` for a ten second limit:",
+                     "with the following options, all of them optional:", "from the package index, as usual."]:
         assert not looks_like_code(sentence), sentence
 
 
