@@ -68,13 +68,14 @@ class KeptShingles:
             self.holders.setdefault(h, []).append(i)
 
 
-# a blank line ("\r\n" is one line end, not two) or a Markdown heading starting a line
-_BLOCK_BREAK = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:[ \t]*(?:\r\n|\r(?!\n)|\n))+|(?<=[\r\n])(?=#{1,6} )")
+# a blank line ("\r\n" is one line end, not two), a Markdown heading or a list item starting a line
+_BLOCK_BREAK = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:[ \t]*(?:\r\n|\r(?!\n)|\n))+|(?<=[\r\n])(?=#{1,6} )"
+                          r"|(?<=[\r\n])(?=[ \t]*(?:[-*+•]|\d{1,9}[.)])[ \t])")
 _HEADING_LINE = re.compile(r"#{1,6} [^\r\n]*(?:\r\n|\r|\n)")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a passage; a blank line or a Markdown heading line also ends one."""
+    """Sentence spans of a passage; a blank line, a Markdown heading line or a list item also ends one."""
     out = []
     pos = 0
     for m in list(_BLOCK_BREAK.finditer(text)) + [None]:
@@ -90,11 +91,20 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if text[s:e].strip()] or [(0, len(text))]
 
 
-def best_sentence(text: str, concepts, weights: dict[str, float]) -> tuple[int, int]:
-    """(start, end) within ``text`` of the sentence that holds the most of the question."""
-    best, best_score = (0, len(text)), -1.0
+def candidate_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """The spans of ``text`` an answer line may quote, and whether they are sentences: its prose
+    sentences when it has any, else its quotable lines (code), else every span."""
     spans = sentences(text)
-    for start, end in [t for sp in spans if (t := prose.trim(text, *sp))] or spans:
+    quotable = [t for sp in spans if (t := prose.trim(text, *sp))]
+    prose_only = [t for t in quotable if not prose.looks_like_code(text[t[0]:t[1]])]
+    return (prose_only, True) if prose_only else (quotable or spans, False)
+
+
+def best_sentence(text: str, concepts, weights: dict[str, float]) -> tuple[int, int]:
+    """(start, end) within ``text`` of the sentence that holds the most of the question: a prose
+    sentence when the passage has one, code (a listing's line) only when it has nothing else."""
+    best, best_score = (0, len(text)), -1.0
+    for start, end in candidate_spans(text)[0]:
         tokens = analysis.tokenize(text[start:end])
         present = set(tokens)
         score = sum(c.idf for c in concepts if any(s in present for s in c.stems))
@@ -138,7 +148,7 @@ class Compose:
         results = self.results(candidates, max(question.k, VERDICT_DEPTH))
         answered = self.verdict.answerable(question, results)
         results = results[:question.k]
-        line = self.answer_line(question, results[0]) if answered else None
+        line = self.answer_line(question, results) if answered else None
         query = question.query
         return Answer(question=query.text, answer=line, results=results, query=query.text, terms=query.terms)
 
@@ -169,8 +179,10 @@ class Compose:
             kept.append(sh)
         return results
 
-    def answer_line(self, question: Question, top: Result) -> AnswerLine:
-        """The sentence of ``top`` that holds the most of the question, with its lines."""
+    def answer_line(self, question: Question, results: list[Result]) -> AnswerLine:
+        """The sentence that holds the most of the question, with its lines, from the first result; from
+        the next one that has prose (within VERDICT_DEPTH) when the first is a bare code listing."""
+        top = next((r for r in results[:VERDICT_DEPTH] if candidate_spans(r.text)[1]), results[0])
         query = question.query
         s, e = best_sentence(top.text, query.concepts or query.concepts + question.context, query.weights)
         first = top.line_start + line_of(top.text, s)

@@ -56,11 +56,13 @@ class _Passages:
 
 
 def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params,
-                  common: frozenset | set, tick: Callable[[], None] | None = None) -> SegmentResult:
+                  common: frozenset | set, tick: Callable[[], None] | None = None,
+                  part: Callable[[float], None] | None = None) -> SegmentResult:
     """Read ``paths``, cut them into passages and write one segment folder under ``index_dir``.
 
-    ``tick`` is called once per file read (for a progress bar)."""
-    read = _read_files(root, paths, params, tick)
+    ``tick`` is called once per file read (for a progress bar); ``part(share)`` while a file is read
+    page by page (a PDF), with the share of its pages read so far."""
+    read = _read_files(root, paths, params, tick, part)
     # boilerplate shared by several plain-text files of this segment, plus what earlier builds found
     local = corpus.common_keys(corpus.short_keys(parts) for _, _, _, parts in read.read if parts is not None)
     passages = _passages(read.read, params, frozenset(common) | local)
@@ -77,15 +79,16 @@ def build_segment(root: Path, paths: list[Path], index_dir: Path, params: Params
     return SegmentResult(name, meta, files, read.warnings)
 
 
-def _read_files(root: Path, paths: list[Path], params: Params, tick) -> _Read:
+def _read_files(root: Path, paths: list[Path], params: Params, tick, part=None) -> _Read:
     """Read and parse each of ``paths``; the ones that cannot be read get a file table entry and a warning."""
     out = _Read()
     missing: dict[str, int] = {}  # optional extra -> files skipped for want of it
+    on_page = None if part is None else (lambda done, pages: part(done / pages))
     for path in paths:
         source = corpus.relative_source(root, path)
         try:
             st = path.stat()
-            parsed = formats.read(root, path, params)
+            parsed = formats.read(root, path, params, on_page)
         except formats.MissingExtra as exc:
             missing[exc.extra] = missing.get(exc.extra, 0) + 1
             out.files[source] = _file_entry(path, None, skipped=str(exc), format=formats.kind_of(path))

@@ -356,7 +356,7 @@ class _progress_bar:
         if pct != self.last:
             self.last = pct
             bar = "#" * (pct // 4)
-            sys.stderr.write(f"\rindexing [{bar:<25}] {pct:3d}% ({done}/{total} files)")
+            sys.stderr.write(f"\rindexing [{bar:<25}] {pct:3d}% ({int(done)}/{total} files)")
             sys.stderr.flush()
 
     def close(self):

@@ -20,7 +20,7 @@ from .corpus import Params
 from .errors import QAError
 from .segment import SEGMENT_BYTES
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[float, int], None]  # (files read, files): a fraction while a PDF is read page by page
 Warn = Callable[[str], None]
 
 DEFAULT_CORPUS = install.default_corpus()
@@ -236,8 +236,12 @@ def _build_segments(root, paths, index_dir, params, common, progress, warn):
             done += 1
             if progress:
                 progress(done, len(paths))
+
+        def part(share: float) -> None:  # a long PDF moves the count page by page: 3.25 = a quarter into file 4
+            if progress and share < 1:
+                progress(done + share, len(paths))
         for group in groups:
-            results.append(builder.build_segment(root, group, index_dir, params, common, tick))
+            results.append(builder.build_segment(root, group, index_dir, params, common, tick, part))
     else:
         results = _build_parallel(root, groups, index_dir, params, common, workers, progress, len(paths))
     segments, files = [], {}

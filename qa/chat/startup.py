@@ -38,7 +38,7 @@ class BuildProgress:
             self.bar = ProgressBar(title="Indexing the documents", **self.bar_options).__enter__()
             self._counter = self.bar(total=total)
         self._counter.total = total
-        self._counter.items_completed = done
+        self._counter.items_completed = int(done)  # within a long PDF, done is a fraction of a file
         self.bar.invalidate()
 
     def warn(self, message: str) -> None:

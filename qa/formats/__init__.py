@@ -64,8 +64,10 @@ def kind_of(path: Path | str) -> str:
     return KINDS.get(Path(path).suffix.lower(), "txt")
 
 
-def read(root: Path, path: Path, params: Params = Params()) -> Parsed:
-    """Read one corpus file with its format's reader; raises Skipped (MissingExtra) when it cannot."""
+def read(root: Path, path: Path, params: Params = Params(), on_page=None) -> Parsed:
+    """Read one corpus file with its format's reader; raises Skipped (MissingExtra) when it cannot.
+
+    ``on_page(pages read, pages)``: called as a PDF's pages are read (other formats are read at once)."""
     corpus.check_inside(root, path)
     kind = kind_of(path)
     if kind == "txt":
@@ -81,6 +83,6 @@ def read(root: Path, path: Path, params: Params = Params()) -> Parsed:
         raise Skipped(exc.strerror or type(exc).__name__) from exc
     if kind == "pdf":
         from . import pdf
-        return pdf.read(source, data, params)
+        return pdf.read(source, data, params, on_page)
     from . import html
     return html.read(source, data, params)

@@ -15,7 +15,7 @@ import re
 from .. import corpus
 from ..corpus import Document, Line, Params, Span
 from . import MissingExtra, Parsed, Piece
-from .sections import Block, passages as section_passages, path_text
+from .sections import Block, code_ranges, indexed_body, passages as section_passages, path_text
 
 _SPACE = re.compile(r"\s+")
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -177,7 +177,9 @@ def _with_code(found, srcmap: SourceMap, codes) -> list[tuple[str, int, tuple[in
 def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
     html, encoding = corpus.decode(data)
     found, title = extract(html)
-    items = _with_code(found, SourceMap(html), code_blocks(html) if found else [])
+    codes = code_blocks(html) if found else []
+    code_texts = {code for code, _, _ in codes}
+    items = _with_code(found, SourceMap(html), codes)
     parts: list[str] = []
     blocks: list[Block] = []
     where: dict[int, tuple[int, int] | None] = {}  # extracted line a block starts on -> its source lines
@@ -202,9 +204,10 @@ def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
         pos -= 1
         number += len(block_lines) - 1
         blocks.append(Block([x for x in block_lines if x.text.strip()], tuple(t for _, t in stack), section,
-                            heading=bool(level)))
+                            heading=bool(level), code=not level and text in code_texts))
         parts.append(text)
     extracted = "".join(parts)
+    code_spans = code_ranges(blocks)
     pieces = []
     for span, path in section_passages(extracted, blocks, params):
         mapped = [lines for n, lines in where.items() if span.line_start <= n <= span.line_end]
@@ -214,7 +217,8 @@ def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
             first = last = 0
         heading = " ".join(path)
         extra = title if title and (not path or path[0] != title) else ""
-        index_text = "\n".join(x for x in (extra, heading, extracted[span.char_start:span.char_end]) if x)
+        body = indexed_body(extracted, span.char_start, span.char_end, code_spans, str)
+        index_text = "\n".join(x for x in (extra, heading, body) if x)
         pieces.append(Piece(Span(span.char_start, span.char_end, first, last), index_text, path_text(path)))
     notes = [] if found else ["no main text found"]
     return Parsed(Document(source, extracted, encoding), "html", pieces, stored=True, title=title, notes=notes)

@@ -11,7 +11,7 @@ import re
 from .. import corpus, prose
 from ..corpus import Params
 from . import Piece
-from .sections import Block, passages as section_passages, path_text
+from .sections import Block, code_ranges, indexed_body, passages as section_passages, path_text
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -32,8 +32,8 @@ class _Sections:
     def path(self) -> tuple[str, ...]:
         return tuple(title for _, title in self.stack)
 
-    def add(self, lines: list) -> None:
-        self.out.append(Block(lines, self.path(), self.section))
+    def add(self, lines: list, code: bool = False) -> None:
+        self.out.append(Block(lines, self.path(), self.section, code=code))
 
     def flush(self) -> None:
         if self.current:
@@ -95,7 +95,7 @@ def blocks(text: str) -> list[Block]:
         elif fence:
             read.flush()
             j = _fence_end(lines, i, fence.group(1))
-            read.add([x for x in lines[i:j + 1] if x.text])
+            read.add([x for x in lines[i:j + 1] if x.text], code=True)
             i = j
         elif atx:
             read.heading(len(atx.group(1)), atx.group(2) or "", [ln])
@@ -131,7 +131,7 @@ def _is_list(line: str) -> bool:
 # every class below stops at the next opening mark, so no match attempt rescans the rest of the text (linear time)
 _LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\n]*\)")
 _REF_LINK = re.compile(r"!?\[([^\[\]]*)\]\[[^\[\]]*\]")
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
+_REF_DEF = re.compile(r"^ {0,3}\[(?!\^)[^\]]+\]:\s*\S+.*$", re.M)  # not a footnote: its words are text
 _AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>|\b(?:https?|ftp)://\S+")
 _TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.S)
 _LINE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:#{1,6}[ \t]+|[-*+][ \t]+(?:\[[ xX]\][ \t]+)?|\d{1,9}[.)][ \t]+)?", re.M)
@@ -139,12 +139,18 @@ _CLOSING_HASHES = re.compile(r"(?<![ \t])[ \t]+#+[ \t]*$", re.M)
 _RULES = re.compile(r"^[ \t]*(?:(?:`{3,}|~{3,}).*|=+|-+|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?)[ \t]*$", re.M)
 _ADMONITION = re.compile(r"^[ \t]*(?:/{3,}|!{3}|\?{3}\+?)[ \t]*(?:[a-z-]+\b)?", re.M)
 _ATTRIBUTES = re.compile(r"\{[ \t]*[#.:][^{}\n]*\}")
+# directives: include lines ("--8<-- file", "{* file *}", "{!> file !}", "{% tag %}") go; of "::: pkg.Name",
+# ":members: a b" and '=== "Tab"' the names stay
+_INCLUDE = re.compile(r"^[ \t]*(?:-{2}8<-{2}.*|\{[*!%{].*[*!%}]\})[ \t]*$", re.M)
+_DIRECTIVE_MARK = re.compile(r"^[ \t]*(?::::|:[A-Za-z_-]+:|===)(?=[ \t]|$)", re.M)
 _EMPHASIS = re.compile(r"\*\*|__|~~|(?<!\w)[*_]+|[*_]+(?!\w)|`+")
 
 
 def clean(text: str) -> str:
     """Markdown text without its markup: what is indexed (words, not '**', '#', '|' or link targets)."""
     text = _TAG.sub(" ", text)
+    text = _INCLUDE.sub("", text)
+    text = _DIRECTIVE_MARK.sub("", text)
     text = _ATTRIBUTES.sub(" ", text)
     text = _ADMONITION.sub("", text)
     text = _REF_DEF.sub("", text)
@@ -161,8 +167,10 @@ def clean(text: str) -> str:
 def passages(text: str, params: Params = Params()) -> list[Piece]:
     """The passages of a Markdown text, each with its heading path and the markup-free text to index."""
     pieces = []
-    for span, path in section_passages(text, blocks(text), params):
-        body = clean(text[span.char_start:span.char_end])
+    read = blocks(text)
+    codes = code_ranges(read)
+    for span, path in section_passages(text, read, params):
+        body = indexed_body(text, span.char_start, span.char_end, codes, clean)
         heading = " ".join(path)
         pieces.append(Piece(span, f"{heading}\n{body}" if heading else body, path_text(path)))
     return pieces

@@ -23,8 +23,9 @@ def _pypdf():
     return pypdf
 
 
-def page_texts(data: bytes) -> tuple[list[str | None], str | None]:
-    """Each page's text (None for a page without a text layer but with images: scanned) and the title."""
+def page_texts(data: bytes, on_page=None) -> tuple[list[str | None], str | None]:
+    """Each page's text (None for a page without a text layer but with images: scanned) and the title;
+    ``on_page(pages read, pages)`` is called after each page (a long PDF's progress)."""
     pypdf = _pypdf()
     logger = logging.getLogger("pypdf")
     level = logger.level
@@ -40,7 +41,7 @@ def page_texts(data: bytes) -> tuple[list[str | None], str | None]:
         except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on a broken file
             raise Skipped(f"not a readable PDF ({type(exc).__name__})") from exc
         texts: list[str | None] = []
-        for page in pages:
+        for number, page in enumerate(pages, 1):
             try:
                 text = page.extract_text() or ""
             except Exception:  # noqa: BLE001 - one bad page does not lose the others
@@ -50,6 +51,8 @@ def page_texts(data: bytes) -> tuple[list[str | None], str | None]:
                 texts.append(None if _has_images(page) else "")
             else:
                 texts.append(text)
+            if on_page is not None:
+                on_page(number, len(pages))
         title = None
         try:
             title = (reader.metadata or {}).get("/Title")
@@ -67,8 +70,8 @@ def _has_images(page) -> bool:
         return True
 
 
-def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
-    texts, title = page_texts(data)
+def read(source: str, data: bytes, params: Params = Params(), on_page=None) -> Parsed:
+    texts, title = page_texts(data, on_page)
     notes = []
     scanned = [n for n, t in enumerate(texts, 1) if t is None]
     if scanned:
