@@ -8,7 +8,9 @@ candidates (depth 40), their lexical scores, their cosines with the question (a 
 its previous question) and their coverage of the question are computed once with the real model. Then,
 for each split (5 folds grouped so a follow-up stays with the question it follows, repeated over seeds),
 the fusion weight, candidate depth and the no-answer thresholds are picked on the training folds and
-the held-out fold is scored. Ranking by the candidates' order (near-duplicates are not folded here).
+the held-out fold is scored. The candidates: the lexical top ``depth`` and the passages closest in meaning
+over the whole index that these miss (Settings.nearest; the seeds are small enough).
+Ranking by the candidates' order (near-duplicates are not folded here).
 The shipped values (qa/semantic/fusion.py Settings) are those picked by the same rule over all questions.
 """
 from __future__ import annotations
@@ -30,6 +32,7 @@ from qa.answer import coverage  # noqa: E402
 from qa.semantic.fusion import Settings  # noqa: E402
 
 COVERAGE_DEPTH = Settings().coverage_depth
+NEAREST = Settings().nearest
 from qa.pipeline import Question  # noqa: E402
 from qa.semantic.embedder import Embedder  # noqa: E402
 from qa.semantic.fusion import fuse  # noqa: E402
@@ -43,8 +46,10 @@ COSINES = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 2.0)
 
 
 def features(index, embedder, questions):
-    """Per question: lexical scores, cosines, coverages and gold hits of its depth-40 candidates."""
+    """Per question: lexical scores, cosines, coverages and gold hits of its candidates: the lexical top 40, then
+    the passages closest in meaning over the whole index that they miss (fusion.Settings.nearest, lexical 0)."""
     rows = []
+    every = embedder.embed([index.passage_text(p) for p in range(index.passage_count)])
     for q in questions:
         conversation = index.conversation()
         for earlier in q.get("previous") or []:
@@ -61,23 +66,33 @@ def features(index, embedder, questions):
         index.answer = answer
         question = seen["question"]
         found = index.pipeline.rank(question)
-        texts = [index.passage_text(c.pid) for c in found]
+        cosine_all = every @ embedder.embed([embedding_text(question)])[0]
+        listed = [c.pid for c in found]
+        extra = [int(p) for p in np.argsort(-cosine_all, kind="stable")[:NEAREST] if int(p) not in set(listed)]
+        pids = listed + extra
+        texts = [index.passage_text(p) for p in pids]
         gold = q.get("gold") or []
         concepts = question.query.concepts + question.context
-        cos = embedder.embed(texts) @ embedder.embed([embedding_text(question)])[0] if texts else np.zeros(0)
-        rows.append({"q": q, "lexical": np.array([c.score for c in found]), "cosine": cos,
+        rows.append({"q": q, "lexical": np.array([c.score for c in found] + [0.0] * len(extra)),
+                     "cosine": cosine_all[pids], "listed": len(listed),
                      "coverage": np.array([coverage(concepts, t) for t in texts]),
                      "gold": np.array([bool(gold) and is_hit([t], gold, 1) for t in texts]), "answerable": bool(gold)})
     return rows
 
 
+def lexical_only(rows):
+    """The rows without the candidates that only the cosine over the whole index found."""
+    keep = ("lexical", "cosine", "coverage", "gold")
+    return [dict(r, **{k: r[k][:r["listed"]] for k in keep}) for r in rows]
+
+
 def outcome(row, weight, depth, min_coverage, min_cosine):
     """(hit@1, hit@3, answered) of one question under one setting."""
-    n = min(depth, len(row["lexical"]))
-    if n == 0:
+    taken = list(range(min(depth, row["listed"]))) + list(range(row["listed"], len(row["lexical"])))
+    if not taken:
         return False, False, False
-    score = fuse(row["lexical"][:n], row["cosine"][:n], weight)
-    order = sorted(range(n), key=lambda i: (-score[i], i))
+    score = fuse(row["lexical"][taken], row["cosine"][taken], weight)
+    order = [taken[i] for i in sorted(range(len(taken)), key=lambda i: (-score[i], i))]
     gold = row["gold"]
     top = order[0]
     leading = order[:COVERAGE_DEPTH]  # the no-answer call reads the coverage of the first few (fusion.Settings)
@@ -135,7 +150,8 @@ def main() -> int:
     names = ["hit@1", "hit@3", "para@3", "unanswerable refused", "answerable refused"]
     print(f"{len(rows)} questions, {args.folds} folds grouped by conversation, seeds {args.seeds}")
     print(f"{'':28}" + "".join(f"{n:>22}" for n in names))
-    print(f"{'lexical qa (all questions)':28}" + "".join(f"{v:22.2f}" for v in figures(rows, 1.0, 40, 0.5, 2.0).values()))
+    lexical = figures(lexical_only(rows), 1.0, 40, 0.5, 2.0)
+    print(f"{'lexical qa (all questions)':28}" + "".join(f"{v:22.2f}" for v in lexical.values()))
     held = {n: [] for n in names}
     for seed in args.seeds:
         unique = sorted(set(group_of))

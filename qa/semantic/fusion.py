@@ -17,6 +17,8 @@ class Settings:
 
     lexical_weight: float = 0.2  # fused = w * lexical / best lexical + (1 - w) * cosine over the candidates
     depth: int = 40  # lexical candidates reranked
+    nearest: int = 10  # ...with this many passages closest in meaning over the whole index, when it is small:
+    whole_index_at_most: int = 20000  # passages (a float32 copy of their vectors: 30 MB, ~5 ms a question)
     answer_coverage: float = 0.7  # answer when one of the first passages covers this share of the question...
     answer_cosine: float = 0.6  # ...or when its cosine with the question reaches this
     coverage_depth: int = 3  # the coverage that counts is the best of the first this many passages

@@ -85,11 +85,21 @@ class Semantic:
         if not self.attached:
             self.index_vectors(at_most=EMBED_WHEN_ASKED)
         query_vector = self.embedder.embed([embedding_text(question)])[0]
+        candidates = candidates + self.nearest_unlisted(query_vector, candidates)
         cosines = self.passage_vectors([c.pid for c in candidates]) @ query_vector
         fused = fuse(np.array([c.score for c in candidates]), cosines, self.settings.lexical_weight)
         out = [Candidate(c.pid, float(f), {**c.scores, "semantic": float(cos)})
                for c, f, cos in zip(candidates, fused, cosines)]
         return sorted(out, key=lambda c: (-c.score, c.pid))
+
+    def nearest_unlisted(self, query_vector: np.ndarray, candidates: list[Candidate]) -> list[Candidate]:
+        """The passages closest in meaning over the whole (small) index that the lexical ranker did not list:
+        a question in other words than the passage's may share none of them (lexical score 0)."""
+        if self.stored is None or not self.settings.nearest:
+            return []
+        listed = {c.pid for c in candidates}
+        nearest = self.stored.nearest(query_vector, self.settings.nearest, self.settings.whole_index_at_most)
+        return [Candidate(pid, 0.0, {"lexical": 0.0}) for pid in nearest if pid not in listed]
 
     def passage_vectors(self, pids: list[int]) -> np.ndarray:
         """Unit vectors of passages ``pids`` (stored ones when the index has them, else embedded now and kept)."""
