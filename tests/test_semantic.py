@@ -113,3 +113,33 @@ def test_paraphrase_found_that_lexical_misses_on_top(seeds_index):
     semantic = seeds_index.ask("Who speaks for the Kremlin?", k=3)
     assert semantic.mode == "semantic"
     assert any("Peskov" in r.text for r in semantic.results)
+
+
+def test_passage_sharing_no_word_with_the_question_is_found_by_meaning(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "budget.txt").write_text("The quarterly budget was approved by the city council on Monday.\n")
+    (corpus / "cat.txt").write_text("A small grey cat slept all afternoon on the rug by the fireplace.\n")
+    (corpus / "bridge.txt").write_text("The new bridge over the river opens to traffic next spring.\n")
+    question = "Which feline dozed on the carpet?"  # no word of it is in the corpus
+    semantic = qa.build_index(corpus, tmp_path / "index", warn=lambda m: None)
+    top = semantic.ask(question, k=3).results[0]
+    assert (top.source, top.lexical_score) == ("cat.txt", 0.0) and top.semantic_score > 0.3
+    lexical = qa.open_index(corpus, tmp_path / "index", semantic=False, warn=lambda m: None)
+    assert lexical.ask(question, k=3).results == []
+
+
+def test_deleted_file_is_never_found_by_meaning(tmp_path, monkeypatch):
+    from qa import index as store
+    monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # an update marks the file's passages deleted in place
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "cat.txt").write_text("A small grey cat slept all afternoon on the rug by the fireplace.\n")
+    (corpus / "dog.txt").write_text("The old dog barked at the postman every single morning.\n")
+    (corpus / "bridge.txt").write_text("The new bridge over the river opens to traffic next spring.\n")
+    qa.build_index(corpus, tmp_path / "index", warn=lambda m: None)
+    (corpus / "cat.txt").unlink()
+    updated = qa.open_index(corpus, tmp_path / "index", warn=lambda m: None)
+    assert any(s.get("deleted") for s in updated.manifest["segments"])
+    answer = updated.ask("Which feline dozed on the carpet?", k=3)
+    assert answer.results and "cat.txt" not in {r.source for r in answer.results}

@@ -80,12 +80,14 @@ class Semantic:
         return question.but(depth=max(question.depth, self.settings.depth))
 
     def rerank(self, question: Question, candidates: list[Candidate]) -> list[Candidate]:
-        if not candidates or self.model() is None:
+        if self.model() is None:
             return candidates
         if not self.attached:
             self.index_vectors(at_most=EMBED_WHEN_ASKED)
         query_vector = self.embedder.embed([embedding_text(question)])[0]
         candidates = candidates + self.nearest_unlisted(query_vector, candidates)
+        if not candidates:
+            return candidates
         cosines = self.passage_vectors([c.pid for c in candidates]) @ query_vector
         fused = fuse(np.array([c.score for c in candidates]), cosines, self.settings.lexical_weight)
         out = [Candidate(c.pid, float(f), {**c.scores, "semantic": float(cos)})
