@@ -90,18 +90,26 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if text[s:e].strip()] or [(0, len(text))]
 
 
-def best_sentence(text: str, concepts, weights: dict[str, float]) -> tuple[int, int]:
-    """(start, end) within ``text`` of the sentence that holds the most of the question."""
+def best_sentence(text: str, concepts, weights: dict[str, float], closeness=None) -> tuple[int, int]:
+    """(start, end) within ``text`` of the sentence that holds the most of the question; among sentences that hold
+    equally much (none of its words, say), the closest in meaning when ``closeness(texts)`` gives scores, else the first."""
     best, best_score = (0, len(text)), -1.0
     spans = sentences(text)
+    scored = []
     for start, end in [t for sp in spans if (t := prose.trim(text, *sp))] or spans:
         tokens = analysis.tokenize(text[start:end])
         present = set(tokens)
         score = sum(c.idf for c in concepts if any(s in present for s in c.stems))
         grams = set(analysis.ngrams(tokens))
         score += sum(0.5 * w for t, w in weights.items() if " " in t and t in grams)
+        scored.append(((start, end), score))
         if score > best_score + 1e-9:
             best, best_score = (start, end), score
+    tied = [span for span, score in scored if score >= best_score - 1e-9]
+    if closeness is not None and len(tied) > 1:
+        close = closeness([text[s:e] for s, e in tied])
+        if close is not None:
+            best = tied[max(range(len(tied)), key=lambda i: (close[i], -i))]
     return best
 
 
@@ -123,6 +131,10 @@ class Coverage:
     def answerable(self, question: Question, results: list[Result]) -> bool:
         concepts = question.query.concepts + question.context
         return bool(results) and coverage(concepts, results[0].text) >= ANSWER_COVERAGE
+
+    def closeness(self, question: Question, texts: list[str]) -> None:
+        """No closeness in meaning on the lexical path: of equally good answer lines, the first."""
+        return None
 
 
 class Compose:
@@ -172,7 +184,8 @@ class Compose:
     def answer_line(self, question: Question, top: Result) -> AnswerLine:
         """The sentence of ``top`` that holds the most of the question, with its lines."""
         query = question.query
-        s, e = best_sentence(top.text, query.concepts or query.concepts + question.context, query.weights)
+        s, e = best_sentence(top.text, query.concepts or query.concepts + question.context, query.weights,
+                             lambda texts: self.verdict.closeness(question, texts))
         first = top.line_start + line_of(top.text, s)
         last = top.line_start + line_of(top.text, e)
         if self.documents.is_html(top.source):

@@ -143,3 +143,15 @@ def test_deleted_file_is_never_found_by_meaning(tmp_path, monkeypatch):
     assert any(s.get("deleted") for s in updated.manifest["segments"])
     answer = updated.ask("Which feline dozed on the carpet?", k=3)
     assert answer.results and "cat.txt" not in {r.source for r in answer.results}
+
+
+def test_answer_line_of_equal_lexical_worth_is_the_closest_in_meaning(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "cat.txt").write_text("The cat ate the fish quickly in the kitchen.\n"
+                                    "Then the cat slept on the warm rug all afternoon.\n")
+    (corpus / "bridge.txt").write_text("The new bridge over the river opens to traffic next spring.\n")
+    (corpus / "budget.txt").write_text("The budget was approved by the council.\n")
+    index = qa.build_index(corpus, tmp_path / "index", warn=lambda m: None)
+    line = index.ask("Where did the cat take a nap?", k=3).answer  # both lines hold "cat", no other word of it
+    assert (line.text, line.source, line.line_start) == ("Then the cat slept on the warm rug all afternoon.", "cat.txt", 2)

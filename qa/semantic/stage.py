@@ -36,7 +36,8 @@ class Semantic:
         self.embedder = None
         self.failed = False
         self.cache: dict[int, np.ndarray] = {}
-        self.verdict = SemanticVerdict(settings)
+        self.last_question: tuple[str, np.ndarray] | None = None
+        self.verdict = SemanticVerdict(settings, self)
 
     def model(self):
         """The loaded embedder, or None (after a one-line note) when it cannot be used."""
@@ -84,7 +85,7 @@ class Semantic:
             return candidates
         if not self.attached:
             self.index_vectors(at_most=EMBED_WHEN_ASKED)
-        query_vector = self.embedder.embed([embedding_text(question)])[0]
+        query_vector = self.question_vector(question)
         candidates = candidates + self.nearest_unlisted(query_vector, candidates)
         if not candidates:
             return candidates
@@ -93,6 +94,13 @@ class Semantic:
         out = [Candidate(c.pid, float(f), {**c.scores, "semantic": float(cos)})
                for c, f, cos in zip(candidates, fused, cosines)]
         return sorted(out, key=lambda c: (-c.score, c.pid))
+
+    def question_vector(self, question: Question) -> np.ndarray:
+        """The question's unit vector (the last one kept: the answer line asks for it again)."""
+        text = embedding_text(question)
+        if self.last_question is None or self.last_question[0] != text:
+            self.last_question = text, self.embedder.embed([text])[0]
+        return self.last_question[1]
 
     def nearest_unlisted(self, query_vector: np.ndarray, candidates: list[Candidate]) -> list[Candidate]:
         """The passages closest in meaning over the whole (small) index that the lexical ranker did not list:
@@ -119,8 +127,10 @@ class Semantic:
 class SemanticVerdict:
     """Answerable when the top passage covers enough of the question or is close enough to it in meaning."""
 
-    def __init__(self, settings: Settings = Settings()):
+    def __init__(self, settings: Settings = Settings(), stage: Semantic | None = None):
+        """``stage``: the Semantic stage whose model tells closeness in meaning (None: never)."""
         self.settings = settings
+        self.stage = stage
 
     def answerable(self, question: Question, results: list) -> bool:
         if not results:
@@ -128,3 +138,9 @@ class SemanticVerdict:
         concepts = question.query.concepts + question.context
         share = max(coverage(concepts, r.text) for r in results[:self.settings.coverage_depth])
         return answerable(share, results[0].semantic_score, self.settings)
+
+    def closeness(self, question: Question, texts: list[str]) -> list[float] | None:
+        """The cosine of each of ``texts`` with the question (None when the model cannot be used)."""
+        if self.stage is None or self.stage.model() is None:
+            return None
+        return [float(c) for c in self.stage.embedder.embed(texts) @ self.stage.question_vector(question)]
