@@ -161,6 +161,61 @@ def held_out(rows, group_of, seeds, folds, at_most=None, log=None):
             "answerable refused": rate(answerable, 2, neg=True)}
 
 
+def answer_lines(corpus, questions):
+    """Of the answerable questions whose top passage (shipped ranking) holds a gold phrase, how many answer lines
+    hold one: chosen lexically (the first of the best) and with both signals (of the best, the closest in meaning).
+    Every question is made to answer here, so that the line is measured whatever the no-answer call says."""
+    index = qa.open_index(corpus, warn=lambda m: None)
+    verdict = index.pipeline.composer.verdict
+    verdict.answerable = lambda question, results: bool(results)
+    closeness = verdict.closeness
+    counts = {"top passage holds gold": 0, "lexical line": 0, "both signals": 0}
+    for q in (q for q in questions if q.get("gold")):
+        lines = []
+        for chooser in (lambda question, texts: None, closeness):
+            verdict.closeness = chooser
+            conversation = index.conversation()
+            for earlier in q.get("previous") or []:
+                conversation.ask(earlier)
+            answer = conversation.ask(q["question"])
+            lines.append(answer)
+        if lines[0].results and is_hit([lines[0].results[0].text], q["gold"], 1):
+            counts["top passage holds gold"] += 1
+            counts["lexical line"] += is_hit([lines[0].answer.text], q["gold"], 1)
+            counts["both signals"] += is_hit([lines[1].answer.text], q["gold"], 1)
+    return counts
+
+
+def classifier(rows, group_of, seeds, folds, weight, depth):
+    """Held-out AUC of a logistic regression (scikit-learn, here only) on the top passage's cosine and the first
+    three's coverage, and of each of these alone (no fitting): can the no-answer call be learned from them?"""
+    from sklearn.linear_model import LogisticRegression
+    x, y = [], []
+    for r in rows:
+        taken = list(range(min(depth, r["listed"]))) + list(range(r["listed"], len(r["lexical"])))
+        score = fuse(r["lexical"][taken], r["cosine"][taken], weight) if taken else np.zeros(0)
+        order = [taken[i] for i in np.argsort(-score, kind="stable")]
+        x.append([r["cosine"][order[0]], max(r["coverage"][i] for i in order[:COVERAGE_DEPTH])] if order else [0, 0])
+        y.append(r["answerable"])
+    x, y = np.array(x), np.array(y)
+
+    def auc(p):
+        pos, neg = p[y][:, None], p[~y][None, :]
+        return float(((pos > neg) + 0.5 * (pos == neg)).mean())
+
+    aucs = []
+    for seed in seeds:
+        unique = sorted(set(group_of))
+        random.Random(seed).shuffle(unique)
+        fold = np.array([{g: i % folds for i, g in enumerate(unique)}[g] for g in group_of])
+        p = np.zeros(len(y))
+        for f in range(folds):
+            model = LogisticRegression(class_weight="balanced").fit(x[fold != f], y[fold != f])
+            p[fold == f] = model.predict_proba(x[fold == f])[:, 1]
+        aucs.append(auc(p))
+    return {"cosine alone": auc(x[:, 0]), "coverage alone": auc(x[:, 1]), "logistic, held-out": float(np.mean(aucs))}
+
+
 def groups(questions):
     """Question index -> group: a follow-up joins the group of the question it follows."""
     by_text, out = {}, []
@@ -180,6 +235,8 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--nearest", type=int, default=Settings().nearest,
                     help="passages closest in meaning over the whole index added to the candidates (0: before)")
+    ap.add_argument("--lines", action="store_true", help="also measure the answer line (lexical vs both signals)")
+    ap.add_argument("--classifier", action="store_true", help="also the held-out AUC of a logistic no-answer call")
     args = ap.parse_args()
     questions = load_questions(args.questions)
     index = qa.open_index(args.corpus, semantic=False)
@@ -207,6 +264,11 @@ def main() -> int:
             f" cos>={t}: {(f := figures(rows, chosen[0], chosen[1], c, t))['unanswerable refused']:.2f}/"
             f"{f['answerable refused']:.2f}" for t in COSINES[:-1]))
     print(f"{'  its figures (tuned, not held-out)':28}" + "".join(f"{v:22.2f}" for v in figures(rows, *chosen).values()))
+    if args.classifier:
+        print("answerable vs unanswerable, AUC:", ", ".join(
+            f"{k} {v:.2f}" for k, v in classifier(rows, group_of, args.seeds, args.folds, *chosen[:2]).items()))
+    if args.lines:
+        print("answer lines holding a gold phrase:", answer_lines(args.corpus, questions))
     return 0
 
 
