@@ -83,7 +83,9 @@ class StoredVectors:
         n = min(n, len(live_pids))
         if n == 0:
             return []
-        cosines = matrix @ query_vector
+        # one thread: a BLAS product this size spreads over the cores and, on a busy machine, waits for them (20-30 ms
+        # measured at 5k-20k passages on 2 loaded cores, against 0.3-2 ms on one)
+        cosines = np.einsum("ij,j->i", matrix, np.asarray(query_vector, dtype=np.float32))
         best = np.argpartition(-cosines, n - 1)[:n]
         return [int(live_pids[i]) for i in best[np.argsort(-cosines[best], kind="stable")]]
 
