@@ -105,10 +105,12 @@ class Semantic:
     def nearest_unlisted(self, query_vector: np.ndarray, candidates: list[Candidate]) -> list[Candidate]:
         """The passages closest in meaning over the whole (small) index that the lexical ranker did not list:
         a question in other words than the passage's may share none of them (lexical score 0)."""
-        if self.stored is None or not self.settings.nearest:
+        # a vector store that cannot search the whole index (a cluster's shards, today) offers no ``nearest``
+        search = getattr(self.stored, "nearest", None)
+        if search is None or not self.settings.nearest:
             return []
         listed = {c.pid for c in candidates}
-        nearest = self.stored.nearest(query_vector, self.settings.nearest, self.settings.whole_index_at_most)
+        nearest = search(query_vector, self.settings.nearest, self.settings.whole_index_at_most)
         return [Candidate(pid, 0.0, {"lexical": 0.0}) for pid in nearest if pid not in listed]
 
     def passage_vectors(self, pids: list[int]) -> np.ndarray:
