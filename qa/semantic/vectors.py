@@ -69,11 +69,16 @@ class StoredVectors:
         vectors or the index holds more than ``at_most`` passages: then only the lexical candidates count)."""
         if self.whole is None:
             total = int(self.parts[-1][1]) if self.parts else 0
-            if total > at_most or any(array is None for *_, array in self.parts):
+            if not 0 < total <= at_most or any(array is None for *_, array in self.parts):
                 return []
             live = np.ones(total, dtype=bool)
             for (first, end, _), seg in zip(self.parts, self.manifest["segments"]):
-                dead = _deleted(self.index_dir, seg)
+                try:
+                    dead = _deleted(self.index_dir, seg)
+                except (storage.IndexDamaged, OSError, ValueError):
+                    return []  # a damaged index: the lexical ranker's checks say so, the candidates stay its own
+                if dead is not None and dead.shape != (end - first,):
+                    return []
                 if dead is not None:
                     live[first:end] = ~dead
             live_pids = np.flatnonzero(live)
