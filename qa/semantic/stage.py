@@ -110,8 +110,14 @@ class Semantic:
         if search is None or not self.settings.nearest:
             return []
         listed = {c.pid for c in candidates}
-        nearest = search(query_vector, self.settings.nearest, self.settings.whole_index_at_most)
-        return [Candidate(pid, 0.0, {"lexical": 0.0}) for pid in nearest if pid not in listed]
+        nearest = [p for p in search(query_vector, self.settings.nearest, self.settings.whole_index_at_most)
+                   if p not in listed]
+        if not candidates and nearest:
+            # no word of the question in the corpus: only passages close enough in meaning to answer it count, so
+            # that a word the corpus never mentions still finds nothing
+            close = self.passage_vectors(nearest) @ query_vector
+            nearest = [p for p, c in zip(nearest, close) if c >= self.settings.answer_cosine]
+        return [Candidate(pid, 0.0, {"lexical": 0.0}) for pid in nearest]
 
     def passage_vectors(self, pids: list[int]) -> np.ndarray:
         """Unit vectors of passages ``pids`` (stored ones when the index has them, else embedded now and kept)."""
