@@ -90,6 +90,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if text[s:e].strip()] or [(0, len(text))]
 
 
+CLOSENESS_TIES = 4  # at most this many equally good sentences embedded to break a tie (the cost stays bounded)
+
+
 def best_sentence(text: str, concepts, weights: dict[str, float], closeness=None) -> tuple[int, int]:
     """(start, end) within ``text`` of the sentence that holds the most of the question; among sentences that hold
     equally much (none of its words, say), the closest in meaning when ``closeness(texts)`` gives scores, else the first."""
@@ -106,7 +109,7 @@ def best_sentence(text: str, concepts, weights: dict[str, float], closeness=None
         if score > best_score + 1e-9:
             best, best_score = (start, end), score
     tied = [span for span, score in scored if score >= best_score - 1e-9]
-    if closeness is not None and len(tied) > 1:
+    if closeness is not None and 1 < len(tied) <= CLOSENESS_TIES:
         close = closeness([text[s:e] for s, e in tied])
         if close is not None:
             best = tied[max(range(len(tied)), key=lambda i: (close[i], -i))]
