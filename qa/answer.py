@@ -100,18 +100,29 @@ def candidate_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
     return (prose_only, True) if prose_only else (quotable or spans, False)
 
 
-def best_sentence(text: str, concepts, weights: dict[str, float]) -> tuple[int, int]:
-    """(start, end) within ``text`` of the sentence that holds the most of the question: a prose
-    sentence when the passage has one, code (a listing's line) only when it has nothing else."""
+CLOSENESS_TIES = 4  # at most this many equally good sentences embedded to break a tie (the cost stays bounded)
+
+
+def best_sentence(text: str, concepts, weights: dict[str, float], closeness=None) -> tuple[int, int]:
+    """(start, end) within ``text`` of the sentence that holds the most of the question: a prose sentence when the
+    passage has one, code (a listing's line) only when it has nothing else; among sentences that hold equally
+    much, the closest in meaning when ``closeness(texts)`` gives scores, else the first."""
     best, best_score = (0, len(text)), -1.0
+    scored = []
     for start, end in candidate_spans(text)[0]:
         tokens = analysis.tokenize(text[start:end])
         present = set(tokens)
         score = sum(c.idf for c in concepts if any(s in present for s in c.stems))
         grams = set(analysis.ngrams(tokens))
         score += sum(0.5 * w for t, w in weights.items() if " " in t and t in grams)
+        scored.append(((start, end), score))
         if score > best_score + 1e-9:
             best, best_score = (start, end), score
+    tied = [span for span, score in scored if score >= best_score - 1e-9]
+    if closeness is not None and 1 < len(tied) <= CLOSENESS_TIES:
+        close = closeness([text[s:e] for s, e in tied])
+        if close is not None:
+            best = tied[max(range(len(tied)), key=lambda i: (close[i], -i))]
     return best
 
 
@@ -133,6 +144,10 @@ class Coverage:
     def answerable(self, question: Question, results: list[Result]) -> bool:
         concepts = question.query.concepts + question.context
         return bool(results) and coverage(concepts, results[0].text) >= ANSWER_COVERAGE
+
+    def closeness(self, question: Question, texts: list[str]) -> None:
+        """No closeness in meaning on the lexical path: of equally good answer lines, the first."""
+        return None
 
 
 class Compose:
@@ -184,7 +199,8 @@ class Compose:
         the next one that has prose (within VERDICT_DEPTH) when the first is a bare code listing."""
         top = next((r for r in results[:VERDICT_DEPTH] if candidate_spans(r.text)[1]), results[0])
         query = question.query
-        s, e = best_sentence(top.text, query.concepts or query.concepts + question.context, query.weights)
+        s, e = best_sentence(top.text, query.concepts or query.concepts + question.context, query.weights,
+                             lambda texts: self.verdict.closeness(question, texts))
         first = top.line_start + line_of(top.text, s)
         last = top.line_start + line_of(top.text, e)
         if self.documents.is_html(top.source):

@@ -113,3 +113,47 @@ def test_paraphrase_found_that_lexical_misses_on_top(seeds_index):
     semantic = seeds_index.ask("Who speaks for the Kremlin?", k=3)
     assert semantic.mode == "semantic"
     assert any("Peskov" in r.text for r in semantic.results)
+
+
+def test_passage_sharing_no_word_with_the_question_is_found_by_meaning(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "budget.txt").write_text("The quarterly budget was approved by the city council on Monday.\n")
+    (corpus / "cat.txt").write_text("A small grey cat slept all afternoon on the rug by the fireplace.\n")
+    (corpus / "bridge.txt").write_text("The new bridge over the river opens to traffic next spring.\n")
+    question = "Which kitty napped on a carpet during the day?"  # no word of it is in the corpus
+    semantic = qa.build_index(corpus, tmp_path / "index", warn=lambda m: None)
+    found = semantic.ask(question, k=3)
+    assert [(r.source, r.lexical_score) for r in found.results] == [("cat.txt", 0.0)] and found.answer is not None
+    lexical = qa.open_index(corpus, tmp_path / "index", semantic=False, warn=lambda m: None)
+    assert lexical.ask(question, k=3).results == []
+    # no word in the corpus and nothing close enough in meaning to answer: nothing, as lexically
+    assert semantic.ask("xylophonetracking quokkapedia", k=3).results == []
+
+
+def test_deleted_file_is_never_found_by_meaning(tmp_path, monkeypatch):
+    from qa import index as store
+    monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # an update marks the file's passages deleted in place
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "cat.txt").write_text("A small grey cat slept all afternoon on the rug by the fireplace.\n")
+    (corpus / "dog.txt").write_text("The old dog barked at the postman every single morning.\n")
+    (corpus / "bridge.txt").write_text("The new bridge over the river opens to traffic next spring.\n")
+    qa.build_index(corpus, tmp_path / "index", warn=lambda m: None)
+    (corpus / "cat.txt").unlink()
+    updated = qa.open_index(corpus, tmp_path / "index", warn=lambda m: None)
+    assert any(s.get("deleted") for s in updated.manifest["segments"])
+    answer = updated.ask("Which kitty napped on a carpet during the day?", k=3)
+    assert "cat.txt" not in {r.source for r in answer.results}
+
+
+def test_answer_line_of_equal_lexical_worth_is_the_closest_in_meaning(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "cat.txt").write_text("The cat ate the fish quickly in the kitchen.\n"
+                                    "Then the cat slept on the warm rug all afternoon.\n")
+    (corpus / "bridge.txt").write_text("The new bridge over the river opens to traffic next spring.\n")
+    (corpus / "budget.txt").write_text("The budget was approved by the council.\n")
+    index = qa.build_index(corpus, tmp_path / "index", warn=lambda m: None)
+    line = index.ask("Where did the cat take a nap?", k=3).answer  # both lines hold "cat", no other word of it
+    assert (line.text, line.source, line.line_start) == ("Then the cat slept on the warm rug all afternoon.", "cat.txt", 2)

@@ -37,7 +37,8 @@ class Semantic:
         self.embedder = None
         self.failed = False
         self.cache: dict[int, np.ndarray] = {}
-        self.verdict = SemanticVerdict(settings)
+        self.last_question: tuple[str, np.ndarray] | None = None
+        self.verdict = SemanticVerdict(settings, self)
 
     def model(self):
         """The loaded embedder, or None (after a one-line note) when it cannot be used."""
@@ -81,16 +82,43 @@ class Semantic:
         return question.but(depth=max(question.depth, self.settings.depth))
 
     def rerank(self, question: Question, candidates: list[Candidate]) -> list[Candidate]:
-        if not candidates or self.model() is None:
+        if self.model() is None:
             return candidates
         if not self.attached:
             self.index_vectors(at_most=EMBED_WHEN_ASKED)
-        query_vector = self.embedder.embed([embedding_text(question)])[0]
+        query_vector = self.question_vector(question)
+        candidates = candidates + self.nearest_unlisted(query_vector, candidates)
+        if not candidates:
+            return candidates
         cosines = self.passage_vectors([c.pid for c in candidates]) @ query_vector
         fused = fuse(np.array([c.score for c in candidates]), cosines, self.settings.lexical_weight)
         out = [Candidate(c.pid, float(f), {**c.scores, "semantic": float(cos)})
                for c, f, cos in zip(candidates, fused, cosines)]
         return sorted(out, key=lambda c: (-c.score, c.pid))
+
+    def question_vector(self, question: Question) -> np.ndarray:
+        """The question's unit vector (the last one kept: the answer line asks for it again)."""
+        text = embedding_text(question)
+        if self.last_question is None or self.last_question[0] != text:
+            self.last_question = text, self.embedder.embed([text])[0]
+        return self.last_question[1]
+
+    def nearest_unlisted(self, query_vector: np.ndarray, candidates: list[Candidate]) -> list[Candidate]:
+        """The passages closest in meaning over the whole (small) index that the lexical ranker did not list:
+        a question in other words than the passage's may share none of them (lexical score 0)."""
+        # a vector store that cannot search the whole index (a cluster's shards, today) offers no ``nearest``
+        search = getattr(self.stored, "nearest", None)
+        if search is None or not self.settings.nearest:
+            return []
+        listed = {c.pid for c in candidates}
+        nearest = [p for p in search(query_vector, self.settings.nearest, self.settings.whole_index_at_most)
+                   if p not in listed]
+        if not candidates and nearest:
+            # no word of the question in the corpus: only passages close enough in meaning to answer it count, so
+            # that a word the corpus never mentions still finds nothing
+            close = self.passage_vectors(nearest) @ query_vector
+            nearest = [p for p, c in zip(nearest, close) if c >= self.settings.answer_cosine]
+        return [Candidate(pid, 0.0, {"lexical": 0.0}) for pid in nearest]
 
     def passage_vectors(self, pids: list[int]) -> np.ndarray:
         """Unit vectors of passages ``pids`` (stored ones when the index has them, else embedded now and kept)."""
@@ -108,8 +136,10 @@ class Semantic:
 class SemanticVerdict:
     """Answerable when the top passage covers enough of the question or is close enough to it in meaning."""
 
-    def __init__(self, settings: Settings = Settings()):
+    def __init__(self, settings: Settings = Settings(), stage: Semantic | None = None):
+        """``stage``: the Semantic stage whose model tells closeness in meaning (None: never)."""
         self.settings = settings
+        self.stage = stage
 
     def answerable(self, question: Question, results: list) -> bool:
         if not results:
@@ -117,3 +147,9 @@ class SemanticVerdict:
         concepts = question.query.concepts + question.context
         share = max(coverage(concepts, r.text) for r in results[:self.settings.coverage_depth])
         return answerable(share, results[0].semantic_score, self.settings)
+
+    def closeness(self, question: Question, texts: list[str]) -> list[float] | None:
+        """The cosine of each of ``texts`` with the question (None when the model cannot be used)."""
+        if self.stage is None or self.stage.model() is None:
+            return None
+        return [float(c) for c in self.stage.embedder.embed(texts) @ self.stage.question_vector(question)]

@@ -61,6 +61,38 @@ class StoredVectors:
                     array = None
             self.parts.append((first, first + int(seg["passages"]), array))
         self.starts = np.array([p[0] for p in self.parts], dtype=np.int64)
+        self.index_dir, self.manifest = index_dir, manifest
+        self.whole: tuple[np.ndarray, np.ndarray] | None = None
+
+    def nearest(self, query_vector: np.ndarray, n: int, at_most: int) -> list[int]:
+        """The ``n`` live passages closest to ``query_vector`` over the whole index ([] when a segment lacks
+        vectors or the index holds more than ``at_most`` passages: then only the lexical candidates count)."""
+        if self.whole is None:
+            total = int(self.parts[-1][1]) if self.parts else 0
+            if not 0 < total <= at_most or any(array is None for *_, array in self.parts):
+                return []
+            live = np.ones(total, dtype=bool)
+            for (first, end, _), seg in zip(self.parts, self.manifest["segments"]):
+                try:
+                    dead = _deleted(self.index_dir, seg)
+                except (storage.IndexDamaged, OSError, ValueError):
+                    return []  # a damaged index: the lexical ranker's checks say so, the candidates stay its own
+                if dead is not None and dead.shape != (end - first,):
+                    return []
+                if dead is not None:
+                    live[first:end] = ~dead
+            live_pids = np.flatnonzero(live)
+            matrix = np.concatenate([array for *_, array in self.parts])[live_pids].astype(np.float32)
+            self.whole = matrix, live_pids  # float32: a float16 product is several times slower in numpy
+        matrix, live_pids = self.whole
+        n = min(n, len(live_pids))
+        if n == 0:
+            return []
+        # one thread: a BLAS product this size spreads over the cores and, on a busy machine, waits for them (20-30 ms
+        # measured at 5k-20k passages on 2 loaded cores, against 0.3-2 ms on one)
+        cosines = np.einsum("ij,j->i", matrix, np.asarray(query_vector, dtype=np.float32))
+        best = np.argpartition(-cosines, n - 1)[:n]
+        return [int(live_pids[i]) for i in best[np.argsort(-cosines[best], kind="stable")]]
 
     def get(self, pids: list[int]) -> np.ndarray | None:
         rows = []
