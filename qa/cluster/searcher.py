@@ -166,6 +166,19 @@ class ClusterSearcher(PassageLookups):
         rows = np.asarray([found[p] for p in pids], dtype=np.float32)
         return rows if rows.ndim == 2 and rows.shape[1] == self.vector_dimension else None
 
+    def nearest(self, query_vector: np.ndarray, n: int, at_most: int) -> list[int]:
+        """The ``n`` live passages closest to ``query_vector`` over all shards, as one machine's ``nearest`` finds
+        them ([] when the index holds more than ``at_most`` passages or a segment lacks vectors)."""
+        total = sum(int(meta["passages"]) for spec in self.shards for meta in spec.segments)
+        if not 0 < total <= at_most or n <= 0:
+            return []
+        parts = self._run(shard.nearest, np.asarray(query_vector, dtype=np.float32), n, self.vector_model)
+        if any(part is None for part in parts):
+            return []
+        self._keep_vectors([rows for _, rows in parts])
+        merged = sorted((hit for hits, _ in parts for hit in hits), key=lambda hit: (-hit[1], hit[0]))
+        return [pid for pid, _ in merged[:n]]
+
     @staticmethod
     def _holds(spec: ShardSpec, pid: int) -> bool:
         return any(first <= pid < first + int(meta["passages"]) for meta, first in zip(spec.segments, spec.offsets))

@@ -175,12 +175,39 @@ def top_vectors(spec: ShardSpec, scoring: Scoring, totals: tuple[int, float], we
     return hits, vectors(spec, [pid for pid, _ in hits], sha256)
 
 
+def nearest(spec: ShardSpec, query_vector: np.ndarray, n: int,
+            sha256: str) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]] | None:
+    """This shard's ``n`` live passages closest to ``query_vector``, as (pid, cosine), and their rows (the
+    stage reranks with them); None when one of its segments lacks the model's vectors (then, as on one
+    machine, only the lexical candidates count)."""
+    from ..semantic.vectors import deleted_flags
+    with _lock:
+        _forget_old(spec)
+    query = np.asarray(query_vector, dtype=np.float32)
+    pids, cosines = [], []
+    for meta, first in zip(spec.segments, spec.offsets):
+        rows = _rows(spec, meta, sha256)
+        if rows is None:
+            return None
+        try:
+            dead = deleted_flags(Path(spec.index_dir), meta)
+        except (IndexDamaged, OSError, ValueError):
+            return None
+        live = np.arange(len(rows)) if dead is None or dead.shape != (len(rows),) else np.flatnonzero(~dead)
+        pids.append(live + first)
+        cosines.append(np.einsum("ij,j->i", rows[live].astype(np.float32), query))
+    pid, cosine = np.concatenate(pids), np.concatenate(cosines)
+    best = [(int(pid[i]), float(cosine[i])) for i in np.argsort(-cosine, kind="stable")[:n]]
+    return best, vectors(spec, [p for p, _ in best], sha256)
+
+
 def ping(*_args) -> bool:
     """No work: what a round trip of the fan-out itself costs (benchmarks/cluster.py times it)."""
     return True
 
 
-CALLS = {"stats": stats, "counts": counts, "top": top, "top_vectors": top_vectors, "vectors": vectors, "ping": ping}
+CALLS = {"stats": stats, "counts": counts, "top": top, "top_vectors": top_vectors, "vectors": vectors,
+         "nearest": nearest, "ping": ping}
 
 
 async def serve(plan: dict[str, list[tuple[int, str, tuple]]], dask_worker=None) -> list[tuple[int, object]]:

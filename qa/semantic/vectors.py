@@ -74,7 +74,7 @@ class StoredVectors:
             live = np.ones(total, dtype=bool)
             for (first, end, _), seg in zip(self.parts, self.manifest["segments"]):
                 try:
-                    dead = _deleted(self.index_dir, seg)
+                    dead = deleted_flags(self.index_dir, seg)
                 except (storage.IndexDamaged, OSError, ValueError):
                     return []  # a damaged index: the lexical ranker's checks say so, the candidates stay its own
                 if dead is not None and dead.shape != (end - first,):
@@ -116,7 +116,7 @@ def embed_missing(index_dir: Path, manifest: dict, embedder, documents, progress
     written: dict[str, dict] = {}
     for first, seg in todo:
         n = int(seg["passages"])
-        dead = _deleted(index_dir, seg)
+        dead = deleted_flags(index_dir, seg)
         try:
             texts = ["" if dead is not None and dead[i] else documents.passage_text(first + i) for i in range(n)]
         except QAError:
@@ -145,7 +145,8 @@ def embed_missing(index_dir: Path, manifest: dict, embedder, documents, progress
     return current
 
 
-def _deleted(index_dir: Path, seg: dict):
+def deleted_flags(index_dir: Path, seg: dict):
+    """The segment's deleted-passage flags (bool), or None when none was deleted."""
     if not seg.get("deleted"):
         return None
     return storage.read_array(index_dir / seg["name"], seg["deleted"], verify=False).astype(bool)
