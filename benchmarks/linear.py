@@ -1,9 +1,18 @@
-"""Times the format readers on adversarial inputs at 4 sizes: each doubling of the input should about double the time (linear)."""
+"""Times the format readers and the chat's wrapping on adversarial inputs at 4 sizes: each doubling of the input
+should about double the time (linear).
+
+Usage: python benchmarks/linear.py [SIZE ...]   (characters; default 12500 25000 50000 100000; the chat wrap
+case runs at SIZE * 200, i.e. 2.5-20 MB by default)"""
+import re
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
-from qa.formats import markdown, pdf
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's qa, not an installed one
+
+from qa.chat.wrap import hang  # noqa: E402
+from qa.formats import markdown, pdf  # noqa: E402
 
 CASES = {
     "md run of spaces": lambda n: "a" + " " * n + "b ##\n",
@@ -11,7 +20,23 @@ CASES = {
     "md unclosed <a": lambda n: "<a" * (n // 2),
     "md unclosed [a](": lambda n: "[a](" * (n // 4),
     "md nested spans": lambda n: "*_" * (n // 2) + "x\n",
+    "md nested emphasis": lambda n: "**" * (n // 4) + "x" + "**" * (n // 4) + "\n",
+    "md <!-- runs": lambda n: "<!--" * (n // 4),
+    "md <!-- a runs": lambda n: "<!-- a " * (n // 7),
+    "md <http: runs": lambda n: "<http:" * (n // 6),
+    "md heading spaces": lambda n: "# a" + " " * n + "b\n",
+    "md heading tabs #": lambda n: "# a" + " \t" * (n // 2) + "b #\n",
 }
+
+
+# the peer: the regexes qa used before (issue #18), quadratic; timed only up to PEER_MAX characters
+PEERS = {
+    "old <!-- regex": (lambda t, sub=re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.S).sub: sub(" ", t),
+                       CASES["md <!-- runs"]),
+    "old heading regex": (re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$").match,
+                          CASES["md heading spaces"]),
+}
+PEER_MAX = 25000
 
 
 def seconds(work) -> float:
@@ -30,6 +55,13 @@ def main(sizes: list[int]) -> None:
     for name, make in CASES.items():
         times = [seconds(lambda t=make(n): markdown.passages(t)) for n in sizes]
         print(f"{name:20}", "  ".join(f"{n}: {t * 1000:8.1f} ms" for n, t in zip(sizes, times)))
+    times = [seconds(lambda t="kettle " + "x" * (n * 200) + " tea": hang([("", "> ")], [("", "  ")], [("", t)], 100))
+             for n in sizes]
+    print(f"{'chat wrap one token':20}", "  ".join(f"{n * 200 / 1e6:.1f}MB: {t * 1000:6.1f} ms" for n, t in zip(sizes, times)))
+    for name, (pattern, make) in PEERS.items():
+        cells = [f"{n}: {seconds(lambda t=make(n), work=pattern: work(t)) * 1000:8.1f} ms"
+                 for n in sizes if n <= PEER_MAX]
+        print(f"{name:20}", "  ".join(cells))
     times = [pdf_split(n // 25) for n in sizes]
     print(f"{'pdf page split':20}", "  ".join(f"{n // 25}p: {t * 1000:6.1f} ms" for n, t in zip(sizes, times)))
 

@@ -128,11 +128,14 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
         if update and manifest.get("params") != asdict(Params()):
             return rebuild("the index was built with other passage settings; rebuilding it")
         if update:
-            current = store.scan(corpus_dir)
+            unreadable: list[str] = []  # told only with a change, not on every question
+            current = store.scan(corpus_dir, unreadable.append)
             to_read, to_drop = store.changes(manifest, current)
             if to_read or to_drop:
                 changed = len(set(to_read) | set(to_drop))
                 warn(f"the corpus changed ({changed} file{'s' if changed > 1 else ''}); updating the index")
+                for message in unreadable:
+                    warn(message)
                 with _writing(index_dir):
                     manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
                                             cluster.builder(semantic, model) if cluster else None)

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 from . import corpus
 from .errors import QAError
 
+Warn = Callable[[str], None]
 
-def list_files(root: Path) -> list[Path]:
-    """The corpus files under ``root``, sorted; hidden folders and symlinked folders are not entered."""
+
+def list_files(root: Path, warn: Warn | None = None) -> list[Path]:
+    """The corpus files under ``root``, sorted; hidden folders and symlinked folders are not entered.
+
+    A sub-folder that cannot be read is skipped, told to ``warn``; an unreadable ``root`` is a QAError."""
     if not root.exists():
         raise QAError(f"corpus folder not found: {root}")
     if not root.is_dir():
@@ -21,8 +26,15 @@ def list_files(root: Path) -> list[Path]:
         try:
             with os.scandir(folder) as entries:
                 children = list(entries)
-        except OSError:
-            continue  # an unreadable folder (or one that vanished) holds nothing qa can read
+        except FileNotFoundError:
+            continue  # deleted since it was listed: it holds nothing now
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            if folder == str(root):
+                raise QAError(f"cannot read the corpus folder {root}: {reason}") from exc
+            if warn:
+                warn(f"skipped {corpus.relative_source(root, Path(folder))}/: {reason}")
+            continue
         for entry in children:
             if entry.name.startswith("."):
                 continue

@@ -41,10 +41,10 @@ def default_index_for(corpus_dir: Path) -> Path:
     return install.cache_index_for(corpus_dir)
 
 
-def scan(root: Path) -> dict[str, tuple[int, int]]:
-    """Current (size, mtime_ns) of each corpus file, by source path."""
+def scan(root: Path, warn: Warn | None = None) -> dict[str, tuple[int, int]]:
+    """Current (size, mtime_ns) of each corpus file, by source path; an unreadable sub-folder is told to ``warn``."""
     found = {}
-    for path in corpus.list_files(root):
+    for path in corpus.list_files(root, warn):
         try:
             st = path.stat()
         except OSError:
@@ -159,7 +159,7 @@ def build(root: Path, index_dir: Path, params: Params = Params(), progress: Prog
     from . import build as builder_module
 
     root = root.resolve()
-    paths = corpus.list_files(root)
+    paths = corpus.list_files(root, warn)
     ownership.claim(index_dir, root)
     builder = builder or LocalBuilder()
     with write_lock(index_dir, warn):

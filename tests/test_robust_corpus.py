@@ -298,8 +298,8 @@ def test_file_deleted_between_listing_and_reading_is_skipped_simulated_in_proces
         (root / f"{word.lower()}.txt").write_text(sentence(word))
     real = corpus.list_files
 
-    def list_then_delete(folder):
-        paths = real(folder)
+    def list_then_delete(folder, warn=None):
+        paths = real(folder, warn)
         (root / "badgers.txt").unlink()
         return paths
     monkeypatch.setattr(corpus, "list_files", list_then_delete)

@@ -66,15 +66,39 @@ def _place(lines: list[StyleAndTextTuples], word: Word, word_width: int, column:
     if column + word_width <= width:
         lines[-1].extend(word)
         return column + word_width
-    # Wider than a whole line: cut it, character by character.
+    # Wider than a whole line: cut it into line-wide pieces (one fragment per piece, not per character:
+    # a 20 MB token as character fragments took 2.6 GB).
     for style, text in word:
-        for char in text:
-            char_width = get_cwidth(char)
-            if column + char_width > width and column:
-                lines.append([])
-                column = 0
-            lines[-1].append((style, char))
-            column += char_width
+        if text.isascii() and text.isprintable():  # one cell a character: cut by slicing
+            at = 0
+            while at < len(text):
+                if column >= width:
+                    lines.append([])
+                    column = 0
+                piece = text[at:at + width - column]
+                lines[-1].append((style, piece))
+                column += len(piece)
+                at += len(piece)
+            continue
+        column = _cut_wide(lines, style, text, column, width)
+    return column
+
+
+def _cut_wide(lines: list[StyleAndTextTuples], style: str, text: str, column: int, width: int) -> int:
+    """Cut ``text`` of characters of any width at the line ends; returns the column after it."""
+    piece: list[str] = []
+    for char in text:
+        char_width = get_cwidth(char)
+        if column + char_width > width and column:
+            if piece:
+                lines[-1].append((style, "".join(piece)))
+                piece = []
+            lines.append([])
+            column = 0
+        piece.append(char)
+        column += char_width
+    if piece:
+        lines[-1].append((style, "".join(piece)))
     return column
 
 

@@ -59,7 +59,10 @@ class Cluster:
         """Worker addresses, sorted: shard i prefers worker i mod their count (asked again after a few seconds)."""
         now = time.monotonic()
         if self._workers is None or now - self._asked > WORKERS_TTL_S:
-            self._workers = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+            info = self.client.scheduler_info(n_workers=-1)
+            if "workers" not in info or self.client.status in ("closing", "closed"):
+                raise QAError(f"lost the Dask scheduler at {self.address} (it stopped, or the network failed)")
+            self._workers = sorted(info["workers"])
             self._asked = now
         if not self._workers:
             self._workers = None
@@ -119,10 +122,15 @@ class Cluster:
     def gather(self, futures, what: str) -> list[Any]:
         try:
             return self.client.gather(futures)
-        except (KeyboardInterrupt, QAError, OSError):
+        except (KeyboardInterrupt, QAError):
             raise
+        except OSError as exc:  # the scheduler went away: CommClosedError is one
+            raise QAError(f"lost the Dask scheduler at {self.address} while running {what}: "
+                          f"{type(exc).__name__}: {exc}") from exc
         except Exception as exc:  # noqa: BLE001 - Dask's own errors (KilledWorker, CommClosedError, ...)
-            raise QAError(f"the Dask cluster at {self.address} failed on {what}: {type(exc).__name__}: {exc}") from exc
+            first_line = (str(exc).strip().splitlines() or [""])[0]  # Dask's messages run on for lines
+            raise QAError(f"the Dask cluster at {self.address} failed on {what}: {type(exc).__name__}: "
+                          f"{first_line}") from exc
 
     def builder(self, semantic: bool | None = False, model=None):
         """Writes segments on the workers; with the semantic stage (``semantic``: as qa.semantic.enabled
@@ -170,7 +178,15 @@ def connect(cluster) -> Cluster:
     if "://" in address and not address.startswith("tcp://"):  # tls:// etc. need settings qa has no flag for
         raise QAError(f"unsupported cluster address {address!r}: give tcp://HOST:PORT of a Dask scheduler, "
                       "or local:N")
+    quiet_dask_logs()
     return Cluster(_client_within(Client, address), address=address)
+
+
+def quiet_dask_logs() -> None:
+    """Keep distributed's client-side loggers off stderr: a scheduler that dies mid-run printed 33 lines of
+    its tracebacks; qa reports the failure itself, in one line."""
+    for name in ("distributed", "distributed.client", "distributed.comm", "distributed.core", "distributed.batched"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def _client_within(client_class, address: str):
@@ -192,5 +208,8 @@ def _client_within(client_class, address: str):
                       "(is it a Dask scheduler's address?)")
     if isinstance(outcome[0], BaseException):
         exc = outcome[0]
+        if not isinstance(exc, (OSError, TimeoutError)):  # it answered with bytes Dask cannot decode
+            raise QAError(f"no Dask scheduler at {address}: what answered there does not speak Dask's "
+                          "protocol") from exc
         raise QAError(f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}: {exc}") from exc
     return outcome[0]

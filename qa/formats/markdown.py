@@ -13,7 +13,7 @@ from ..corpus import Params
 from . import Piece
 from .sections import Block, code_ranges, indexed_body, passages as section_passages, path_text
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")  # the closing #s are cut by atx_title: one pass
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
@@ -98,7 +98,7 @@ def blocks(text: str) -> list[Block]:
             read.add([x for x in lines[i:j + 1] if x.text], code=True)
             i = j
         elif atx:
-            read.heading(len(atx.group(1)), atx.group(2) or "", [ln])
+            read.heading(len(atx.group(1)), atx_title(atx.group(2) or ""), [ln])
         elif _is_setext(raw, read.current):
             title = " ".join(x.text for x in read.current)
             heading_lines = list(read.current) + [ln]
@@ -132,8 +132,8 @@ def _is_list(line: str) -> bool:
 _LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\n]*\)")
 _REF_LINK = re.compile(r"!?\[([^\[\]]*)\]\[[^\[\]]*\]")
 _REF_DEF = re.compile(r"^ {0,3}\[(?!\^)[^\]]+\]:\s*\S+.*$", re.M)  # not a footnote: its words are text
-_AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>|\b(?:https?|ftp)://\S+")
-_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.S)
+_AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^<>\s]*>|\b(?:https?|ftp)://\S+")
+_TAG_OR_COMMENT = re.compile(r"<!--|</?[A-Za-z][^<>]*>")
 _LINE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:#{1,6}[ \t]+|[-*+][ \t]+(?:\[[ xX]\][ \t]+)?|\d{1,9}[.)][ \t]+)?", re.M)
 _CLOSING_HASHES = re.compile(r"(?<![ \t])[ \t]+#+[ \t]*$", re.M)
 _RULES = re.compile(r"^[ \t]*(?:(?:`{3,}|~{3,}).*|=+|-+|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?)[ \t]*$", re.M)
@@ -146,9 +146,38 @@ _DIRECTIVE_MARK = re.compile(r"^[ \t]*(?::::|:[A-Za-z_-]+:|===)(?=[ \t]|$)", re.
 _EMPHASIS = re.compile(r"\*\*|__|~~|(?<!\w)[*_]+|[*_]+(?!\w)|`+")
 
 
+def atx_title(rest: str) -> str:
+    """The title of an ATX heading from the text after its opening #s: without trailing blanks and closing #s.
+    (A regex with a lazy title before an optional closing run took time quadratic in a run of spaces.)"""
+    title = rest.rstrip(" \t")
+    before_closing = title.rstrip("#")
+    if before_closing != title and before_closing.endswith((" ", "\t")):
+        return before_closing.rstrip(" \t")
+    return title
+
+
+def without_tags(text: str) -> str:
+    """``text`` with each HTML tag and closed comment replaced by a space, as ``<!--.*?-->|</?[A-Za-z][^<>]*>``
+    would, in one pass: that regex rescanned to the end from every unclosed ``<!--`` (quadratic on ``<!--`` x 50k)."""
+    kept, at, pos, closer = [], 0, 0, -1  # closer: where the next "-->" is (-1: not looked for yet; None: none)
+    while (found := _TAG_OR_COMMENT.search(text, pos)) is not None:
+        start, stop = found.span()
+        if found.group() == "<!--":
+            if closer is not None and closer < start + 4:
+                closer = text.find("-->", start + 4)
+                closer = None if closer == -1 else closer
+            if closer is None:
+                pos = start + 1
+                continue
+            stop = closer + 3
+        kept += [text[at:start], " "]
+        at = pos = stop
+    return "".join(kept) + text[at:] if kept else text
+
+
 def clean(text: str) -> str:
     """Markdown text without its markup: what is indexed (words, not '**', '#', '|' or link targets)."""
-    text = _TAG.sub(" ", text)
+    text = without_tags(text)
     text = _INCLUDE.sub("", text)
     text = _DIRECTIVE_MARK.sub("", text)
     text = _ATTRIBUTES.sub(" ", text)
