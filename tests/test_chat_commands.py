@@ -307,6 +307,23 @@ def test_the_progress_bar_waits_a_moment_and_holds_warnings_while_shown():
         assert progress.bar is None
 
 
+def test_the_bar_moves_page_by_page_inside_a_pdf_and_counts_whole_files():
+    from prompt_toolkit.formatted_text import to_plain_text
+
+    from qa.chat.startup import WholeFiles
+
+    with create_pipe_input() as pipe:
+        with BuildProgress(print, delay=0, output=DummyOutput(), input=pipe) as progress:
+            progress(0.25, 2)  # a quarter into the first file's pages
+            counter = progress.bar.counters[0]
+            assert counter.percentage == 12.5
+            assert to_plain_text(WholeFiles().format(progress.bar, counter, 20)).strip() == "0/  2"
+            assert any(isinstance(f, WholeFiles) for f in progress.bar.formatters)
+            progress(1.5, 2)
+            assert counter.percentage == 75.0
+            assert to_plain_text(WholeFiles().format(progress.bar, counter, 20)).strip() == "1/  2"
+
+
 def test_no_bar_without_a_terminal():
     with BuildProgress(print, enabled=False, delay=0) as progress:
         progress(1, 2)

@@ -5,11 +5,24 @@ import time
 from typing import Callable
 
 from prompt_toolkit.shortcuts import ProgressBar
+from prompt_toolkit.shortcuts.progress_bar import formatters
 
 import qa
 
 # Opening faster than this shows no bar at all: the prompt just appears.
 DELAY = 0.3
+
+
+class WholeFiles(formatters.Progress):
+    """The "files read/files" count in whole files while the bar and percentage move page by page in a PDF."""
+
+    def format(self, progress_bar, progress, width):
+        return self.template.format(current=int(progress.items_completed), total=progress.total or "?")
+
+
+def bar_formatters() -> list:
+    """prompt_toolkit's default formatters, with the count in whole files."""
+    return [WholeFiles() if isinstance(f, formatters.Progress) else f for f in formatters.create_default_formatters()]
 
 
 class BuildProgress:
@@ -35,10 +48,11 @@ class BuildProgress:
         if self.bar is None:
             if not self.enabled or self.clock() - self._started < self.delay:
                 return
-            self.bar = ProgressBar(title="Indexing the documents", **self.bar_options).__enter__()
+            options = {"formatters": bar_formatters(), **self.bar_options}
+            self.bar = ProgressBar(title="Indexing the documents", **options).__enter__()
             self._counter = self.bar(total=total)
         self._counter.total = total
-        self._counter.items_completed = int(done)  # within a long PDF, done is a fraction of a file
+        self._counter.items_completed = done  # within a long PDF, a fraction of a file: the bar moves page by page
         self.bar.invalidate()
 
     def warn(self, message: str) -> None:
