@@ -1,14 +1,15 @@
 """The semantic stage's costs: model load, passages embedded per second, bytes per passage, a warm question, cold `qa ask`.
 
     python benchmarks/semantic.py [--texts /work/shared/bench/collections/npl/corpus.jsonl] [--passages 2000]
-                                  [--corpus seeds] [--runs 3] [--scale 10k 100k]
+                                  [--corpus seeds] [--runs 3] [--scale 10k 100k] [--question-cost 125k]
 
 Embedding throughput is measured on the first N texts of a corpus.jsonl (the "text" field); the warm
 question cost on the dev questions over the corpus's index, with the stage and without (the peer in
 the same run is qa's own lexical path); cold `qa ask` runs the CLI as a subprocess, median of --runs.
 With --scale, for each size a corpus of real English (the collections' documents in turn) plus the seeds is indexed with the
 stage and without: passages embedded per second inside `qa index` (the build with vectors less the build
-without), and the warm dev question over that index, semantic and lexical.
+without), and the warm dev question over that index, semantic and lexical. --question-cost measures only
+the warm question at that size, over vectors stored without waiting for the model (see RandomRows).
 The machine's CPU is shared: ratios hold, absolute times do not.
 """
 from __future__ import annotations
@@ -23,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -108,6 +111,36 @@ def at_scale(size: int, questions: list[str], seeds: Path, collections: Path, wo
           f"{warm(with_stage, questions):.1f} ms, lexical {warm(without, questions):.1f} ms")
 
 
+class RandomRows:
+    """The real model's name, SHA-256 and dimension, but random unit rows for passages: what a question costs
+    (its own embedding, reading and scoring the candidates' rows) does not depend on the rows' values."""
+
+    def __init__(self, embedder):
+        self.name, self.sha256, self.dimension = embedder.name, embedder.sha256, embedder.dimension
+        self.rng = np.random.default_rng(0)
+
+    def embed(self, texts, progress=None):
+        rows = self.rng.standard_normal((len(texts), self.dimension)).astype(np.float32)
+        if progress:
+            progress(len(texts))
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def question_cost(size: int, questions: list[str], seeds: Path, collections: Path, work: Path, embedder) -> None:
+    """The warm question at ``size`` passages with the stage on stored vectors (random rows, see RandomRows)."""
+    from qa.semantic import vectors
+    corpus = english_corpus(work / f"corpus-{size}", size, collections, seeds)
+    index_dir = work / f"cost-index-{size}"
+    if index_dir.exists():
+        shutil.rmtree(index_dir)
+    lexical = qa.build_index(corpus, index_dir, semantic=False, warn=lambda m: None)
+    vectors.embed_missing(index_dir, lexical.manifest, RandomRows(embedder), lexical.documents)
+    with_stage = qa.open_index(corpus, index_dir, warn=print)
+    print(f"warm question at {with_stage.passage_count} passages ({len(questions)} dev questions, stored vectors of "
+          f"random rows): semantic {warm(with_stage, questions):.1f} ms, lexical {warm(lexical, questions):.1f} ms "
+          f"(load {os.getloadavg()[0]:.1f})")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--texts", type=Path, default=Path("/work/shared/bench/collections/npl/corpus.jsonl"))
@@ -116,7 +149,9 @@ def main() -> int:
     ap.add_argument("--questions", type=Path, default=REPO / "tests" / "data" / "seed_questions_dev.jsonl")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--scale", type=parse_size, nargs="*", default=[],
-                    help="synthetic corpus sizes (10k, 100k) indexed with vectors and without")
+                    help="corpus sizes (10k, 100k) indexed with vectors and without")
+    ap.add_argument("--question-cost", type=parse_size, nargs="*", default=[],
+                    help="sizes (100k) whose warm question is measured on stored random rows (no embedding wait)")
     ap.add_argument("--collections", type=Path, default=REPO.parent / "shared" / "bench" / "collections",
                     help="the IR collections whose documents make the --scale corpora's passages")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qa-semantic-scale",
@@ -149,6 +184,9 @@ def main() -> int:
         print(f"cold qa ask on {args.corpus.name} (median of {args.runs}): semantic {semantic_cold:.2f} s, "
               f"--lexical {lexical_cold:.2f} s")
     questions = [json.loads(line)["question"] for line in open(args.questions, encoding="utf-8") if line.strip()]
+    for size in args.question_cost:
+        args.work.mkdir(parents=True, exist_ok=True)
+        question_cost(size, questions, args.corpus, args.collections, args.work, embedder)
     for size in args.scale:
         args.work.mkdir(parents=True, exist_ok=True)
         at_scale(size, questions, args.corpus, args.collections, args.work)
