@@ -106,7 +106,7 @@ class Semantic:
     def nearest_unlisted(self, query_vector: np.ndarray, candidates: list[Candidate]) -> list[Candidate]:
         """The passages closest in meaning over the whole (small) index that the lexical ranker did not list:
         a question in other words than the passage's may share none of them (lexical score 0)."""
-        # a vector store that cannot search the whole index (a cluster's shards, today) offers no ``nearest``
+        # a vector store that cannot search the whole index offers no ``nearest`` (a cluster's shards do: each its own)
         search = getattr(self.stored, "nearest", None)
         if search is None or not self.settings.nearest:
             return []
