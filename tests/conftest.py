@@ -37,5 +37,13 @@ def run_qa(*args, input=None, env=None, cwd=None, timeout=120):
                           text=True, env=full_env, cwd=cwd or REPO, timeout=timeout)
 
 
+def one_file_corpus(tmp_path: Path, text: str) -> Path:
+    """A corpus folder ``docs`` holding one file, a.txt, with ``text``."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(text)
+    return corpus
+
+
 def json_lines(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.strip()]

@@ -2,7 +2,7 @@
 import fcntl
 import os
 
-from conftest import run_qa
+from conftest import one_file_corpus, run_qa
 
 
 def _held_lock(index):
@@ -12,10 +12,7 @@ def _held_lock(index):
 
 
 def _corpus(tmp_path):
-    corpus = tmp_path / "docs"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("The kettle boils water for tea.\n")
-    return corpus
+    return one_file_corpus(tmp_path, "The kettle boils water for tea.\n")
 
 
 def test_ask_answers_from_the_current_index_while_another_writer_holds_the_lock(tmp_path):

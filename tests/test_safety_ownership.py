@@ -1,14 +1,11 @@
 """qa writes an index only into an empty folder or one it marked as its own, never over the corpus."""
 import json
 
-from conftest import run_qa
+from conftest import one_file_corpus, run_qa
 
 
 def _corpus(tmp_path):
-    corpus = tmp_path / "docs"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("The kettle boils water for tea in the kitchen.\n")
-    return corpus
+    return one_file_corpus(tmp_path, "The kettle boils water for tea in the kitchen.\n")
 
 
 def test_foreign_folder_is_refused_and_left_intact(tmp_path):
