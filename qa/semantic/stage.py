@@ -6,7 +6,8 @@ import re
 
 import numpy as np
 
-from ..answer import coverage
+from ..answer import coverage, sentences
+from ..expected import expected, holds
 from ..pipeline import Candidate, Question
 from .fusion import Settings, answerable, fuse
 
@@ -145,8 +146,19 @@ class SemanticVerdict:
         if not results:
             return False
         concepts = question.query.concepts + question.context
-        share = max(coverage(concepts, r.text) for r in results[:self.settings.coverage_depth])
-        return answerable(share, results[0].semantic_score, self.settings)
+        leading = results[:self.settings.coverage_depth]
+        share = max(coverage(concepts, r.text) for r in leading)
+        return (answerable(share, results[0].semantic_score, self.settings)
+                and self.states_expected(question, concepts, leading))
+
+    def states_expected(self, question: Question, concepts, leading: list) -> bool:
+        """True unless the question asks for a quantity that no sentence about it in ``leading`` states: "how many
+        missiles..." is not answered by a passage about the missiles that gives no number."""
+        wanted = expected(_AFTER.split(question.query.text)[0])
+        if wanted is None:
+            return True
+        return any(coverage(concepts, r.text[s:e]) >= self.settings.quantity_coverage
+                   for r in leading for s, e in sentences(r.text) if holds(wanted, r.text[s:e]))
 
     def closeness(self, question: Question, texts: list[str]) -> list[float] | None:
         """The cosine of each of ``texts`` with the question (None when the model cannot be used)."""
