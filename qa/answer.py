@@ -103,13 +103,16 @@ def candidate_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
 CLOSENESS_TIES = 4  # at most this many equally good sentences embedded to break a tie (the cost stays bounded)
 
 
-def best_sentence(text: str, concepts, weights: dict[str, float], closeness=None) -> tuple[int, int]:
+def best_sentence(text: str, concepts, weights: dict[str, float], closeness=None, states=None) -> tuple[int, int]:
     """(start, end) within ``text`` of the sentence that holds the most of the question: a prose sentence when the
     passage has one, code (a listing's line) only when it has nothing else; among sentences that hold equally
-    much, the closest in meaning when ``closeness(texts)`` gives scores, else the first."""
+    much, the closest in meaning when ``closeness(texts)`` gives scores, else the first. ``states(sentence)``:
+    when some sentences state what the question asks for (a quantity), the line is one of them."""
     best, best_score = (0, len(text)), -1.0
     scored = []
-    for start, end in candidate_spans(text)[0]:
+    spans = candidate_spans(text)[0]
+    stating = [sp for sp in spans if states is not None and states(text[sp[0]:sp[1]])]
+    for start, end in stating or spans:
         tokens = analysis.tokenize(text[start:end])
         present = set(tokens)
         score = sum(c.idf for c in concepts if any(s in present for s in c.stems))
@@ -147,6 +150,10 @@ class Coverage:
 
     def closeness(self, question: Question, texts: list[str]) -> None:
         """No closeness in meaning on the lexical path: of equally good answer lines, the first."""
+        return None
+
+    def states(self, question: Question) -> None:
+        """No kind of answer is looked for on the lexical path."""
         return None
 
 
@@ -200,7 +207,7 @@ class Compose:
         top = next((r for r in results[:VERDICT_DEPTH] if candidate_spans(r.text)[1]), results[0])
         query = question.query
         s, e = best_sentence(top.text, query.concepts or query.concepts + question.context, query.weights,
-                             lambda texts: self.verdict.closeness(question, texts))
+                             lambda texts: self.verdict.closeness(question, texts), self.verdict.states(question))
         first = top.line_start + line_of(top.text, s)
         last = top.line_start + line_of(top.text, e)
         if self.documents.is_html(top.source):

@@ -78,6 +78,10 @@ class Verdict(Protocol):
 
     def answerable(self, question: Question, results: list) -> bool: ...
 
+    def closeness(self, question: Question, texts: list[str]) -> list[float] | None: ...
+
+    def states(self, question: Question): ...  # a test of the sentences that state what is asked for, or None
+
 
 class Composer(Protocol):
     """Candidates -> the Answer: results, near-duplicates folded, the answer line (answer.Compose)."""

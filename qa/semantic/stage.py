@@ -154,11 +154,18 @@ class SemanticVerdict:
     def states_expected(self, question: Question, concepts, leading: list) -> bool:
         """True unless the question asks for a quantity that no sentence about it in ``leading`` states: "how many
         missiles..." is not answered by a passage about the missiles that gives no number."""
+        states = self.states(question, concepts)
+        return states is None or any(states(r.text[s:e]) for r in leading for s, e in sentences(r.text))
+
+    def states(self, question: Question, concepts=None):
+        """For a question asking for a quantity: whether a sentence states one and holds quantity_coverage of the
+        question (the answer line is then one of those); None for any other question."""
         wanted = expected(_AFTER.split(question.query.text)[0])
         if wanted is None:
-            return True
-        return any(coverage(concepts, r.text[s:e]) >= self.settings.quantity_coverage
-                   for r in leading for s, e in sentences(r.text) if holds(wanted, r.text[s:e]))
+            return None
+        concepts = question.query.concepts + question.context if concepts is None else concepts
+        return lambda sentence: (holds(wanted, sentence)
+                                 and coverage(concepts, sentence) >= self.settings.quantity_coverage)
 
     def closeness(self, question: Question, texts: list[str]) -> list[float] | None:
         """The cosine of each of ``texts`` with the question (None when the model cannot be used)."""
