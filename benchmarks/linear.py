@@ -12,6 +12,7 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's qa, not an installed one
 
 from qa.chat.wrap import hang  # noqa: E402
+from qa.expected import KINDS, Expected, holds  # noqa: E402
 from qa.formats import markdown, pdf  # noqa: E402
 
 CASES = {
@@ -38,6 +39,14 @@ PEERS = {
 }
 PEER_MAX = 25000
 
+# the quantity check's sentences (qa/expected.py): number runs that a regex would re-scan from every digit
+SENTENCES = {
+    "quantity 1,1,1..x": lambda n: "1," * (n // 2) + "1x",
+    "quantity 1.1.1..": lambda n: "1." * (n // 2) + "x",
+    "quantity 12 12 ..": lambda n: "12 " * (n // 3),
+    "quantity one one ..": lambda n: "one " * (n // 4),
+}
+
 
 def seconds(work) -> float:
     start = time.perf_counter()
@@ -62,6 +71,9 @@ def main(sizes: list[int]) -> None:
         cells = [f"{n}: {seconds(lambda t=make(n), work=pattern: work(t)) * 1000:8.1f} ms"
                  for n in sizes if n <= PEER_MAX]
         print(f"{name:20}", "  ".join(cells))
+    for name, make in SENTENCES.items():
+        times = [seconds(lambda t=make(n): [holds(Expected(k, ("missil",)), t) for k in KINDS]) for n in sizes]
+        print(f"{name:20}", "  ".join(f"{n}: {t * 1000:8.1f} ms" for n, t in zip(sizes, times)))
     times = [pdf_split(n // 25) for n in sizes]
     print(f"{'pdf page split':20}", "  ".join(f"{n // 25}p: {t * 1000:6.1f} ms" for n, t in zip(sizes, times)))
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from . import analysis
 
 COUNT, AMOUNT, PERCENT, LENGTH, DURATION, AGE = "count", "amount", "percent", "length", "duration", "age"
+KINDS = (COUNT, AMOUNT, PERCENT, LENGTH, DURATION, AGE)
 
 _MEASURE_NOUNS = ("population|number|amount|cost|price|value|size|area|length|distance|height|weight|age|"
                   "percentage|proportion|share|rate|toll|total|budget|salary|temperature|speed|capacity")
@@ -29,30 +30,24 @@ _KINDS = [
     (AGE, re.compile(r"\bhow old\b")),
 ]
 
-_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-                 "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-                 "hundreds?|thousands?|millions?|billions?|trillions?|dozens?|scores of|a few|several|half|"
-                 "a third|a quarter")
-_NUMBER = r"(?:\d[\d,.]*\d|\d|(?:" + _NUMBER_WORDS + r"))"
-_TIME_UNITS = r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centur(?:y|ies)|ms|s)"
-_LENGTH_UNITS = (r"(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|m|cm|mm|ft|feet|foot|inch(?:es)?|yards?|"
-                 r"nautical miles?|light[- ]years?)")
-_HOLDS = {
-    COUNT: re.compile(r"\b" + _NUMBER + r"\b", re.I),
-    AMOUNT: re.compile(r"(?:[$€£¥₴₽]\s?\d|\b" + _NUMBER + r"\b)", re.I),
-    PERCENT: re.compile(r"\d\s?%|\b" + _NUMBER + r"\s+(?:per ?cent|percent|percentage points?)\b"
-                        r"|\b(?:half|a third|a quarter|two[- ]thirds|three[- ]quarters|majority|minority)\b", re.I),
-    LENGTH: re.compile(r"\b" + _NUMBER + r"[\s-]?" + _LENGTH_UNITS + r"\b", re.I),
-    DURATION: re.compile(r"\b" + _NUMBER + r"(?:st|nd|rd|th)?[\s-]?" + _TIME_UNITS + r"\b|\bsince\b|\buntil\b"
-                         r"|\b" + _NUMBER + r"[\s-](?:year|month|week|day)[\s-]old\b", re.I),
-    AGE: re.compile(r"\b" + _NUMBER + r"[\s-](?:years?[\s-]old|years? of age)\b|\baged?\s+\d", re.I),
-}
-_YEAR = re.compile(r"^(?:1[5-9]|20)\d\d$")
+_NUMBER_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand
+thousands million millions billion billions trillion trillions dozen dozens several few""".split())
+_SHARE_WORDS = frozenset("half halves third thirds quarter quarters majority minority".split())
+_PERCENT_WORDS = frozenset("percent pct".split())
+_TIME_UNITS = frozenset("""second seconds minute minutes hour hours day days night nights week weeks month months year
+years decade decades century centuries ms s sec secs min mins hr hrs""".split())
+_LENGTH_UNITS = frozenset("""km kilometre kilometres kilometer kilometers mile miles metre metres meter meters m cm mm
+ft feet foot inch inches yard yards""".split())
+_CURRENCY = frozenset("$€£¥₴₽")
+_ORDINAL = frozenset("st nd rd th".split())
+_TOKEN = re.compile(r"\d+(?:[,.]\d+)*|[^\W\d_]+|\S")  # a number, a word or one other character: each read once
+_YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
+_COUNT_NEAR = 3  # a count counts the asked thing when that thing's word is at most this many words after the number
 
 
 _COUNTED = re.compile(r"\bhow many ((?:[\w'-]+ ){0,4}?)(?=" + _AUX + r"\b|of\b|in\b|on\b|at\b|for\b|from\b|to\b|"
                       r"did\b|do\b|does\b|were\b|[?,.;:]|$)")
-_COUNT_NEAR = 3  # a count counts the asked thing when that thing's word is at most this many words after the number
 
 
 @dataclass(frozen=True)
@@ -80,13 +75,41 @@ def _counted(text: str) -> tuple[str, ...]:
 
 def holds(expected_: Expected, sentence: str) -> bool:
     """Whether ``sentence`` states an answer of the expected kind: a count (of the thing counted, when the question
-    names it), an amount, a share, a length, a time, an age. A bare year ("in 2022") is a date, not a number."""
-    for m in _HOLDS[expected_.kind].finditer(sentence):
-        if expected_.kind in (COUNT, AMOUNT) and _YEAR.match(m.group(0)):
-            continue
-        if expected_.kind == COUNT and expected_.counted:
-            after = analysis.tokenize(" ".join(sentence[m.end():].split()[:_COUNT_NEAR]))
-            if not set(expected_.counted) & set(after):
-                continue
+    names it), an amount, a share, a length, a time, an age. A bare year ("in 2022") is a date, not a number.
+    One pass over the sentence's tokens (linear in its length, whatever it holds)."""
+    tokens = [t.lower() for t in _TOKEN.findall(sentence)]
+    kind = expected_.kind
+    if kind == DURATION and ("since" in tokens or "until" in tokens):
         return True
+    if kind == PERCENT and (_SHARE_WORDS & set(tokens)):
+        return True
+    counted = set(expected_.counted)
+    for i, token in enumerate(tokens):
+        digits = token[0].isdigit()
+        if not (digits or token in _NUMBER_WORDS):
+            continue
+        before = tokens[i - 1] if i else ""
+        if digits and _YEAR.fullmatch(token) and kind in (COUNT, AMOUNT) and before not in _CURRENCY:
+            continue
+        after = [t for t in tokens[i + 1:i + 2 + 2 * _COUNT_NEAR] if t != "-"]
+        if digits and after and after[0] in _ORDINAL:
+            after = after[1:]
+        if _states(kind, after, before, counted):
+            return True
     return False
+
+
+def _states(kind: str, after: list[str], before: str, counted: set[str]) -> bool:
+    """Whether a number, with the tokens ``after`` it and the one ``before`` it, is an answer of ``kind``."""
+    nxt = after[0] if after else ""
+    if kind == COUNT:
+        return not counted or bool(counted & set(analysis.tokenize(" ".join(after[:_COUNT_NEAR]))))
+    if kind == AMOUNT:
+        return True
+    if kind == PERCENT:
+        return nxt == "%" or nxt in _PERCENT_WORDS or after[:2] == ["per", "cent"]
+    if kind == LENGTH:
+        return nxt in _LENGTH_UNITS
+    if kind == DURATION:
+        return nxt in _TIME_UNITS
+    return kind == AGE and (nxt in ("year", "years") and after[1:2] in (["old"], ["of"]) or before in ("aged", "age"))

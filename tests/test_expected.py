@@ -109,3 +109,13 @@ def test_the_answer_line_of_a_quantity_question_states_the_quantity(tmp_path):
     # the same passage asked about without a quantity: the line holding the most of the question
     code, answer = ask_json(corpus, tmp_path / "index", "Will the new bridge carry cars?")
     assert answer["answer"]["text"] == "The new bridge will carry cars in wide lanes beside the new tram line."
+
+
+def test_long_number_runs_are_read_once():
+    """A sentence of 200,000 characters of digits and commas (a data dump in a passage) is read in one pass: a regex
+    that re-scanned the run from every digit took minutes here (benchmarks/linear.py shows the times)."""
+    from qa.expected import Expected
+    assert holds(Expected(COUNT, ("missil",)), "1," * 100_000 + "1x") is False
+    assert holds(Expected(PERCENT), "1." * 100_000 + "5 %") is True
+    assert holds(Expected(LENGTH), "12 " * 70_000 + "km") is True
+    assert expected("how many " * 20_000 + "missiles?").kind == COUNT
