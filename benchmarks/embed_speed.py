@@ -7,7 +7,8 @@ corpus.jsonl (its documents are written one file each under --work). The folder 
 --passages of its passages (spread evenly over the index) are embedded by each variant in turn, the variants
 interleaved for --rounds rounds (the machine is shared: ratios hold, absolute times do not). For each variant:
 passages/s and word pieces/s (median round), the ratio to the peer "before" (the embedder as it was before this
-benchmark: batches of 32 sorted by characters, onnxruntime's defaults with 2 threads) and the least cosine of a
+benchmark: batches of 32 sorted by characters, onnxruntime's defaults with 2 threads, the model's graph as it is;
+"graph..." variants run it without its softmax NaN guards, see qa/semantic/graph.py) and the least cosine of a
 passage's vector to the peer's (same vectors: >= 0.999). Word pieces count [CLS] and [SEP], cut at MAX_PIECES.
 """
 from __future__ import annotations
@@ -28,11 +29,19 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import qa  # noqa: E402
 import _corpora  # noqa: E402
-from qa.semantic.embedder import BATCH, MAX_PIECES, Embedder, default_files  # noqa: E402
+from qa.semantic.embedder import BATCH, MAX_PIECES, Embedder, default_files, faster_graph  # noqa: E402
 
-BEFORE = {"batch": 32, "sort": "chars", "threads": 2, "options": {}, "config": {}}
+BEFORE = {"batch": 32, "sort": "chars", "threads": 2, "options": {}, "config": {}, "graph": False}
+GRAPH = dict(BEFORE, sort="pieces", graph=True)  # what qa.semantic.embedder does now
 VARIANTS = {
     "before": BEFORE,
+    "graph": dict(BEFORE, graph=True),
+    "graph8": dict(GRAPH, batch=8),
+    "graph16": dict(GRAPH, batch=16),
+    "graph32": GRAPH,
+    "graph64": dict(GRAPH, batch=64),
+    "graph-threads1": dict(GRAPH, threads=1),
+    "graph-nospin": dict(GRAPH, config={"session.intra_op.allow_spinning": "0"}),
     "pieces32": dict(BEFORE, sort="pieces"),
     "pieces8": dict(BEFORE, sort="pieces", batch=8),
     "pieces16": dict(BEFORE, sort="pieces", batch=16),
@@ -81,7 +90,9 @@ def session_for(spec: dict):
         setattr(options, name, value)
     for key, value in spec["config"].items():
         options.add_session_config_entry(key, value)
-    return onnxruntime.InferenceSession(str(default_files()[0]), options, providers=["CPUExecutionProvider"])
+    model = default_files()[0].read_bytes()
+    model = faster_graph(model) if spec["graph"] else model
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 def pooled(session, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -94,6 +105,7 @@ def pooled(session, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def embed_by_chars(session, tokenizer, texts: list[str], batch: int) -> np.ndarray:
     """The embedder before: batches of texts sorted by characters, each tokenized and padded to its longest."""
+    tokenizer = tokenizer_padded(tokenizer)
     out = np.zeros((len(texts), 384), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     for start in range(0, len(order), batch):
@@ -121,6 +133,14 @@ def embed_by_pieces(session, tokenizer, texts: list[str], batch: int) -> np.ndar
             mask[r, :len(pieces[i])] = 1
         out[rows] = pooled(session, ids, mask)
     return out
+
+
+def tokenizer_padded(tokenizer):
+    from tokenizers import Tokenizer
+    padded = Tokenizer.from_str(tokenizer.to_str())
+    padded.enable_padding()
+    padded.enable_truncation(MAX_PIECES)
+    return padded
 
 
 def tokenizer_unpadded(tokenizer):
@@ -170,19 +190,22 @@ def main() -> int:
           f"shipped batch {BATCH}; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared)")
     runners = {name: runner(name, embedder) for name in dict.fromkeys(["before", *args.variants])}
     seconds = {name: [] for name in runners}
+    cpu = {name: [] for name in runners}
     vectors = {}
     for _round in range(args.rounds):
         for name, embed in runners.items():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             vectors[name] = embed(texts)
             seconds[name].append(time.perf_counter() - t)
+            cpu[name].append(time.process_time() - c)
     base = statistics.median(seconds["before"])
     for name in runners:
         s = statistics.median(seconds[name])
         cosine = float(np.min(np.sum(vectors[name] * vectors["before"], axis=1)))
         print(f"{name:>10}: {len(texts) / s:6.1f} passages/s, {lengths.sum() / s:7.0f} word pieces/s, "
               f"x{base / s:.2f} of before, least cosine to before {cosine:.5f} "
-              f"(rounds {', '.join(f'{x:.1f}' for x in seconds[name])} s)")
+              f"(rounds {', '.join(f'{x:.1f}' for x in seconds[name])} s, "
+              f"CPU {statistics.median(cpu[name]) / statistics.median(cpu['before']):.2f} of before's)")
     print(f"load {os.getloadavg()[0]:.1f} at the end")
     return 0
 

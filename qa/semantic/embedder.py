@@ -4,6 +4,8 @@ The default model is all-MiniLM-L6-v2 as int8 ONNX from the installed package ``
 (its model.onnx pinned by SHA-256), with the upstream tokenizer.json vendored beside this module
 (pinned too). ``--model DIR`` or $QA_MODEL names another folder holding model.onnx + tokenizer.json.
 Vectors: mean of the last hidden state over the attention mask, L2-normalised; at most 256 word pieces.
+Texts are batched by word-piece count (each batch padded to its own longest) and the graph is run without its
+softmax NaN guards (graph.py): the same vectors, faster (benchmarks/embed_speed.py).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import QAError
+from .graph import without_nan_guards
 
 DEFAULT_NAME = "all-MiniLM-L6-v2-int8"
 DEFAULT_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -21,6 +24,7 @@ DEFAULT_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa
 MODEL_ENV = "QA_MODEL"
 MAX_PIECES = 256
 BATCH = 32
+WINDOW = 1024  # texts tokenized at once, then batched by word-piece count
 
 
 class ModelUnavailable(Exception):
@@ -78,33 +82,48 @@ class Embedder:
             pins = {}
             self.name = path.resolve().name
         try:
-            self.sha256 = sha256_file(model_path)
+            model_bytes = model_path.read_bytes()
         except OSError as exc:
             raise ModelUnavailable(f"the semantic model {model_path} cannot be read ({exc.strerror or exc})") from exc
+        self.sha256 = hashlib.sha256(model_bytes).hexdigest()
         for path, pinned in pins.items():
             actual = self.sha256 if path == model_path else sha256_file(path)
             if actual != pinned:
                 raise ModelUnavailable(f"the semantic model file {path} is not the pinned one (SHA-256 differs)")
-        self.session, self.tokenizer = _load(model_path, tokenizer_path)
+        self.session, self.tokenizer = _load(model_bytes, model_path, tokenizer_path)
         self.inputs = {i.name for i in self.session.get_inputs()}
 
     def embed(self, texts: list[str], progress=None) -> np.ndarray:
         """Unit vectors (float32, one row per text), in batches of BATCH; ``progress(n)`` after each."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # like lengths together: less padding
-        for start in range(0, len(order), BATCH):
-            rows = order[start:start + BATCH]
-            out[rows] = self.embed_batch([texts[i] for i in rows])
-            if progress:
-                progress(len(rows))
+        for window in range(0, len(texts), WINDOW):
+            pieces = self.pieces(texts[window:window + WINDOW])
+            order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # like lengths together: no padding
+            for start in range(0, len(order), BATCH):
+                rows = order[start:start + BATCH]
+                out[[window + i for i in rows]] = self.run([pieces[i] for i in rows])
+                if progress:
+                    progress(len(rows))
         return out
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` run as one batch."""
+        return self.run(self.pieces(texts))
+
+    def pieces(self, texts: list[str]) -> list[np.ndarray]:
+        """Each text's word-piece ids, [CLS] and [SEP] included, at most MAX_PIECES."""
         # a lone surrogate (a file name or question that is not valid UTF-8) cannot cross into the tokenizer
         texts = [t.encode("utf-8", "replace").decode("utf-8") if t.strip() else "." for t in texts]
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        return [np.array(e.ids, dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
+
+    def run(self, pieces: list[np.ndarray]) -> np.ndarray:
+        """The model on one batch padded to its own longest text; mean pooling over the real pieces."""
+        width = max(len(p) for p in pieces)
+        ids = np.zeros((len(pieces), width), dtype=np.int64)
+        mask = np.zeros((len(pieces), width), dtype=np.int64)
+        for row, piece in enumerate(pieces):
+            ids[row, :len(piece)] = piece
+            mask[row, :len(piece)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
@@ -118,7 +137,7 @@ class Embedder:
         return int(self.session.get_outputs()[0].shape[-1] or 384)
 
 
-def _load(model_path: Path, tokenizer_path: Path):
+def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path):
     try:
         import onnxruntime
         from tokenizers import Tokenizer
@@ -127,13 +146,21 @@ def _load(model_path: Path, tokenizer_path: Path):
     try:
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         tokenizer.enable_truncation(MAX_PIECES)
-        tokenizer.enable_padding()
+        tokenizer.no_padding()  # tokenizer.json may pad every text to a fixed length; run() pads a batch itself
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(faster_graph(model_bytes), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
         raise ModelUnavailable(f"the semantic model in {model_path.parent} cannot be loaded "
                                f"({exc.__class__.__name__})") from exc
     return session, tokenizer
+
+
+def faster_graph(model_bytes: bytes) -> bytes:
+    """The model with its softmax NaN guards taken out (same outputs, see graph.py); as it is if that fails."""
+    try:
+        return without_nan_guards(model_bytes)[0]
+    except (ValueError, IndexError, UnicodeDecodeError):  # not protobuf as expected: onnxruntime says why
+        return model_bytes
