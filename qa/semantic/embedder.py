@@ -23,7 +23,7 @@ DEFAULT_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab0
 DEFAULT_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MODEL_ENV = "QA_MODEL"
 MAX_PIECES = 256
-BATCH = 32
+BATCH = 8  # small batches keep each layer's activations in cache: faster than 16, 32, 64 (benchmarks/README.md)
 WINDOW = 1024  # texts tokenized at once, then batched by word-piece count
 
 
