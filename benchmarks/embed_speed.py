@@ -1,15 +1,18 @@
 """Passages embedded per second: qa's own passages of a real corpus, ways of running the same model side by side.
 
-    python benchmarks/embed_speed.py SOURCE [--passages 2000] [--rounds 3] [--variants shipped before ...]
+    python benchmarks/embed_speed.py SOURCE [--passages 2000] [--rounds 3] [--variants before shipped ...]
 
 SOURCE is a folder of documents (e.g. /work/shared/bench/docs/rust-book) or an IR collection folder holding
 corpus.jsonl (its documents are written one file each under --work). The folder is indexed lexically, then
 --passages of its passages (spread evenly over the index) are embedded by each variant in turn, the variants
-interleaved for --rounds rounds (the machine is shared: ratios hold, absolute times do not). For each variant:
-passages/s and word pieces/s (median round), the ratio to the peer "before" (the embedder as it was before this
-benchmark: batches of 32 sorted by characters, onnxruntime's defaults with 2 threads, the model's graph as it is;
-"graph..." variants run it without its softmax NaN guards, see qa/semantic/graph.py) and the least cosine of a
-passage's vector to the peer's (same vectors: >= 0.999). Word pieces count [CLS] and [SEP], cut at MAX_PIECES.
+interleaved for --rounds rounds (the machine is shared: ratios hold, absolute times do not). The peer is
+"before": the embedder as it was before this benchmark (batches of 32 sorted by characters, onnxruntime's
+defaults with 2 threads, the model's graph as it is). "shipped" is qa's Embedder; "graph..." variants run the
+graph without its softmax NaN guards (qa/semantic/graph.py), batched by word pieces. For each variant:
+passages/s and word pieces/s of the median round, its ratio to the peer's (of the median and of the fastest
+round: the fastest is the least disturbed by other jobs), the process's CPU time against the peer's, and the
+least cosine of a passage's vector to the peer's (same vectors: >= 0.999). Word pieces count [CLS] and [SEP],
+cut at MAX_PIECES.
 """
 from __future__ import annotations
 
@@ -204,12 +207,13 @@ def main() -> int:
             vectors[name] = embed(texts)
             seconds[name].append(time.perf_counter() - t)
             cpu[name].append(time.process_time() - c)
-    base = statistics.median(seconds["before"])
+    base, base_best = statistics.median(seconds["before"]), min(seconds["before"])
     for name in runners:
-        s = statistics.median(seconds[name])
+        s, best = statistics.median(seconds[name]), min(seconds[name])
         cosine = float(np.min(np.sum(vectors[name] * vectors["before"], axis=1)))
         print(f"{name:>10}: {len(texts) / s:6.1f} passages/s, {lengths.sum() / s:7.0f} word pieces/s, "
-              f"x{base / s:.2f} of before, least cosine to before {cosine:.5f} "
+              f"x{base / s:.2f} of before (fastest rounds x{base_best / best:.2f}; {len(texts) / best:.1f} passages/s), "
+              f"least cosine to before {cosine:.5f} "
               f"(rounds {', '.join(f'{x:.1f}' for x in seconds[name])} s, "
               f"CPU {statistics.median(cpu[name]) / statistics.median(cpu['before']):.2f} of before's)")
     print(f"load {os.getloadavg()[0]:.1f} at the end")
