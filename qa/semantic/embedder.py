@@ -151,6 +151,8 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path):
         options.intra_op_num_threads = min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # the model is given as bytes (graph.py's edit): a model.onnx with external weights finds them here
+        options.add_session_config_entry("session.model_external_initializers_file_folder_path", str(model_path.parent))
         session = onnxruntime.InferenceSession(faster_graph(model_bytes), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
         raise ModelUnavailable(f"the semantic model in {model_path.parent} cannot be loaded "
