@@ -32,8 +32,9 @@ def cluster():
     import dask
     from qa.cluster import connect
     # after a worker is killed, its old address is still tried once (Client.run) before the calls go to the
-    # live workers: Dask's 30 s connect timeout was most of this module's time; 10 s is still ample on localhost
-    with dask.config.set({"distributed.comm.timeouts.connect": "10s"}):
+    # live workers: Dask's 30 s connect timeout was most of this module's time. 5 s is ample on localhost, and a
+    # live worker slower than that only sends its calls the fallback way (Dask tasks), to the same answers
+    with dask.config.set({"distributed.comm.timeouts.connect": "5s"}):
         c = connect("local:2")
         yield c
         c.close()
