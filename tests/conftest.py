@@ -28,6 +28,15 @@ def seeds_index(tmp_path_factory):
     return qa.build_index(SEEDS, folder, warn=lambda m: None)
 
 
+@pytest.fixture
+def seeds_index_copy(seeds_index, tmp_path) -> Path:
+    """A private copy of the session's seeds index folder (the default, semantic build), safe to write to:
+    a test of something else than the first build need not pay for embedding the seeds again."""
+    dest = tmp_path / "seeds-index"
+    shutil.copytree(seeds_index.path, dest)
+    return dest
+
+
 def run_qa(*args, input=None, env=None, cwd=None, timeout=120):
     """Run the real command line in a subprocess; returns CompletedProcess with text output."""
     full_env = dict(os.environ)

@@ -8,6 +8,7 @@ CITATION = re.compile(r"\b\d{3}_[0-9a-f]{16}\.txt:\d+(?:-\d+)?\b")
 
 
 def test_ask_prints_answer_line_and_cited_passages(tmp_path):
+    # a new index folder: the first question builds the index (the other tests ask a copy of a built one)
     out = run_qa("ask", "Who is the Kremlin spokesman?", "--index", tmp_path)
     assert out.returncode == 0, out.stderr
     assert "Peskov" in out.stdout or "spokesman" in out.stdout
@@ -16,8 +17,8 @@ def test_ask_prints_answer_line_and_cited_passages(tmp_path):
     assert "\x1b[" not in out.stdout  # not a terminal: no colour
 
 
-def test_json_contract(tmp_path):
-    out = run_qa("ask", "--json", "-k", "4", "When did Russia annex Crimea?", "--index", tmp_path)
+def test_json_contract(seeds_index_copy):
+    out = run_qa("ask", "--json", "-k", "4", "When did Russia annex Crimea?", "--index", seeds_index_copy)
     assert out.returncode == 0
     [obj] = json_lines(out.stdout)
     assert obj["question"] == "When did Russia annex Crimea?"
@@ -33,8 +34,8 @@ def test_json_contract(tmp_path):
     assert ans["text"] in "\n".join(file_lines[ans["line_start"] - 1:ans["line_end"]])
 
 
-def test_questions_from_stdin_one_per_line(tmp_path):
-    out = run_qa("ask", "--json", "--index", tmp_path,
+def test_questions_from_stdin_one_per_line(seeds_index_copy):
+    out = run_qa("ask", "--json", "--index", seeds_index_copy,
                  input="nuclear doctrine\n\nWhat is the population of Kherson?\nATACMS\n")
     assert out.returncode == 0
     objs = json_lines(out.stdout)
@@ -43,34 +44,34 @@ def test_questions_from_stdin_one_per_line(tmp_path):
     assert objs[0]["answer"] and objs[2]["answer"]
 
 
-def test_parallel_answers_equal_one_at_a_time_in_order(tmp_path):
+def test_parallel_answers_equal_one_at_a_time_in_order(seeds_index_copy):
     questions = [json.loads(line)["question"] for line in DEV_QUESTIONS.open()]
     stdin = "\n".join(questions * 2) + "\n"
-    one = run_qa("ask", "--json", "-k", "5", "-j", "1", "--index", tmp_path, input=stdin)
-    many = run_qa("ask", "--json", "-k", "5", "-j", "3", "--index", tmp_path, input=stdin)
+    one = run_qa("ask", "--json", "-k", "5", "-j", "1", "--index", seeds_index_copy, input=stdin)
+    many = run_qa("ask", "--json", "-k", "5", "-j", "3", "--index", seeds_index_copy, input=stdin)
     assert many.returncode == one.returncode == 0, many.stderr
     assert many.stdout == one.stdout
     assert [o["question"] for o in json_lines(many.stdout)] == questions * 2
-    text = run_qa("ask", "-j", "2", "--index", tmp_path, input="nuclear doctrine\nATACMS\n")
+    text = run_qa("ask", "-j", "2", "--index", seeds_index_copy, input="nuclear doctrine\nATACMS\n")
     assert text.stdout.startswith("? nuclear doctrine\n") and "\n? ATACMS\n" in text.stdout
 
 
-def test_parallel_long_question_is_cut_with_a_notice(tmp_path):
-    out = run_qa("ask", "-j", "2", "--json", "--index", tmp_path, input="ATACMS\n" + "nuclear " * 2000 + "\n")
+def test_parallel_long_question_is_cut_with_a_notice(seeds_index_copy):
+    out = run_qa("ask", "-j", "2", "--json", "--index", seeds_index_copy, input="ATACMS\n" + "nuclear " * 2000 + "\n")
     assert out.returncode == 0 and len(json_lines(out.stdout)) == 2
     assert out.stderr.strip().endswith("qa: question cut to its first 10000 characters")
     assert "Traceback" not in out.stderr
 
 
-def test_chat_mode_follows_up(tmp_path):
-    out = run_qa("ask", "--json", "--chat", "--index", tmp_path,
+def test_chat_mode_follows_up(seeds_index_copy):
+    out = run_qa("ask", "--json", "--chat", "--index", seeds_index_copy,
                  input="What did Peskov say about Qatar?\nWhy was it praised?\n")
     second = json_lines(out.stdout)[1]
     assert any("mediat" in r["text"] for r in second["results"])
 
 
-def test_exit_1_when_nothing_relevant(tmp_path):
-    out = run_qa("ask", "What is the population of Kherson?", "--index", tmp_path)
+def test_exit_1_when_nothing_relevant(seeds_index_copy):
+    out = run_qa("ask", "What is the population of Kherson?", "--index", seeds_index_copy)
     assert out.returncode == 1
     assert "closest matches" in out.stdout
 
@@ -84,10 +85,10 @@ def test_usage_errors_are_one_line_exit_2(tmp_path):
         assert "Traceback" not in out.stderr
 
 
-def test_color_only_when_asked_or_on_terminal(tmp_path):
-    out = run_qa("ask", "--color", "always", "nuclear doctrine", "--index", tmp_path)
+def test_color_only_when_asked_or_on_terminal(seeds_index_copy):
+    out = run_qa("ask", "--color", "always", "nuclear doctrine", "--index", seeds_index_copy)
     assert "\x1b[" in out.stdout
-    out = run_qa("ask", "--color", "auto", "nuclear doctrine", "--index", tmp_path, env={"NO_COLOR": "1"})
+    out = run_qa("ask", "--color", "auto", "nuclear doctrine", "--index", seeds_index_copy, env={"NO_COLOR": "1"})
     assert "\x1b[" not in out.stdout
 
 
@@ -123,7 +124,7 @@ def test_edit_triggers_rebuild_note(seeds_copy, tmp_path):
     assert any("Oman" in r["text"] for r in json_lines(out.stdout)[0]["results"])
 
 
-def test_sources_lists_documents(tmp_path):
-    out = run_qa("sources", "--json", "--index", tmp_path)
+def test_sources_lists_documents(seeds_index_copy):
+    out = run_qa("sources", "--json", "--index", seeds_index_copy)
     rows = json_lines(out.stdout)
     assert len(rows) == 5 and all(r["passages"] > 0 for r in rows)

@@ -81,7 +81,7 @@ def test_failed_build_leaves_previous_index(seeds_copy, tmp_path, monkeypatch):
 
 def test_index_of_another_corpus_is_refused_not_overwritten(seeds_copy, tmp_path):
     idx_dir = tmp_path / "idx"
-    qa.build_index(SEEDS, idx_dir, warn=quiet)
+    qa.build_index(SEEDS, idx_dir, warn=quiet, semantic=False)
     with pytest.raises(qa.QAError, match="belongs to the corpus"):
         qa.open_index(seeds_copy, idx_dir, warn=quiet)
     assert json.loads((idx_dir / "manifest.json").read_text())["corpus"] == str(SEEDS.resolve())
@@ -102,7 +102,7 @@ def test_damaged_array_is_detected_and_rebuilt(tmp_path):
 
 def test_newer_format_is_refused(tmp_path):
     idx_dir = tmp_path / "idx"
-    qa.build_index(SEEDS, idx_dir, warn=quiet)
+    qa.build_index(SEEDS, idx_dir, warn=quiet, semantic=False)
     manifest = json.loads((idx_dir / "manifest.json").read_text())
     manifest["format"] = storage.FORMAT + 1
     (idx_dir / "manifest.json").write_text(json.dumps(manifest))
@@ -134,15 +134,16 @@ def _answers(idx, questions):
     return [[(r.source, r.line_start, r.line_end, round(r.score, 4)) for r in idx.ask(q, 5).results] for q in questions]
 
 
-@pytest.mark.parametrize("merge_bytes", [8 << 20, 0])
-def test_updates_one_file_at_a_time_leave_one_small_segment(seeds_copy, tmp_path, monkeypatch, merge_bytes):
+# merging (the default) on the default semantic path, no merging (five segments) with the stage off
+@pytest.mark.parametrize("merge_bytes, semantic", [(8 << 20, None), (0, False)])
+def test_updates_one_file_at_a_time_leave_one_small_segment(seeds_copy, tmp_path, monkeypatch, merge_bytes, semantic):
     """Each update re-indexes the files of the earlier updates' segments with its own (up to MERGE_BYTES):
     five edits leave one segment more than the build, not five; answers equal a full rebuild's either way."""
     from qa import index as store
     monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # updates in place, not rebuilds, on this small corpus
     monkeypatch.setattr(store, "MERGE_BYTES", merge_bytes)
     idx_dir = tmp_path / "idx"
-    built = len(qa.open_index(seeds_copy, idx_dir, warn=quiet).manifest["segments"])
+    built = len(qa.open_index(seeds_copy, idx_dir, warn=quiet, semantic=semantic).manifest["segments"])
     facts = ["The zeppelin festival of Omsk drew ninety thousand visitors to the river banks.",
              "Beekeepers in Lyon reported a record honey harvest after the warm spring.",
              "A lighthouse keeper in Tromso counted four hundred orcas in one winter.",
@@ -152,14 +153,14 @@ def test_updates_one_file_at_a_time_leave_one_small_segment(seeds_copy, tmp_path
     for fact, source in zip(facts, sources):
         path = seeds_copy / source
         path.write_text((path.read_text(encoding="utf-8") if path.exists() else "") + f"\n{fact}\n", encoding="utf-8")
-        idx = qa.open_index(seeds_copy, idx_dir, warn=quiet)
+        idx = qa.open_index(seeds_copy, idx_dir, warn=quiet, semantic=semantic)
         hit = idx.ask(fact, 1)
         assert hit.answer and hit.results[0].source == source
     segments = idx.manifest["segments"]
     assert len(segments) == (built + 1 if merge_bytes else built + len(facts))
     assert all(idx.manifest["files"][s]["segment"] in {seg["name"] for seg in segments} for s in sources)
     questions = [f.split(" in ")[0] for f in facts] + ["What did Peskov say about Qatar?", "nuclear doctrine"]
-    rebuilt = qa.build_index(seeds_copy, tmp_path / "rebuilt", warn=quiet)
+    rebuilt = qa.build_index(seeds_copy, tmp_path / "rebuilt", warn=quiet, semantic=semantic)
     assert _answers(idx, questions) == _answers(rebuilt, questions)
 
 
@@ -167,7 +168,7 @@ def test_updates_one_file_at_a_time_leave_one_small_segment(seeds_copy, tmp_path
 def test_document_frequencies_after_deletions_equal_a_rebuild(tmp_path, monkeypatch, read_dead):
     """Passages deleted by updates (runs of them in a block) do not count in a term's df, whether a
     term's postings are read (_READ_DEAD large) or searched for the runs' bounds (0): the same dfs as
-    a rebuild."""
+    a rebuild. Lexical: the semantic stage plays no part in a df."""
     from qa import analysis, search
     from qa import index as store
     monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)
@@ -184,11 +185,11 @@ def test_document_frequencies_after_deletions_equal_a_rebuild(tmp_path, monkeypa
     for f in range(6):
         write(f"f{f}.txt", f)
     idx_dir = tmp_path / "idx"
-    qa.open_index(corpus, idx_dir, warn=quiet)
+    qa.open_index(corpus, idx_dir, warn=quiet, semantic=False)
     write("f1.txt", 11, 40)  # edited: its old passages deleted
     (corpus / "f5.txt").unlink()  # deleted: a run of deleted passages to the end of its block
-    idx = qa.open_index(corpus, idx_dir, warn=quiet)
+    idx = qa.open_index(corpus, idx_dir, warn=quiet, semantic=False)
     assert any(seg.deleted is not None and seg.deleted.any() for seg in idx.searcher.segments)
     terms = analysis.analyze("harbour town boats cargo rare zircon day " + " ".join(words))
-    rebuilt = qa.build_index(corpus, tmp_path / "rebuilt", warn=quiet)
+    rebuilt = qa.build_index(corpus, tmp_path / "rebuilt", warn=quiet, semantic=False)
     assert idx.searcher.dfs(terms).tolist() == rebuilt.searcher.dfs(terms).tolist()

@@ -144,9 +144,10 @@ def test_part_cuts():
 
 
 def test_blocks_cut_at_the_passage_limit_answer_as_one(tmp_path, monkeypatch):
-    whole = qa.build_index(SEEDS, tmp_path / "whole")
+    # lexical: blocks cut the postings; the semantic stage reranks the same candidates either way
+    whole = qa.build_index(SEEDS, tmp_path / "whole", semantic=False)
     monkeypatch.setattr(build, "MAX_BLOCK_PASSAGES", 16)
-    cut = qa.build_index(SEEDS, tmp_path / "cut")
+    cut = qa.build_index(SEEDS, tmp_path / "cut", semantic=False)
     [seg] = cut.manifest["segments"]
     blocks = np.load(tmp_path / "cut" / seg["name"] / "blocks.npy")
     sizes = np.diff(blocks)
@@ -160,14 +161,15 @@ def test_blocks_cut_at_the_passage_limit_answer_as_one(tmp_path, monkeypatch):
 
 
 def test_one_spelling_table_a_build_kept_through_updates(tmp_path, monkeypatch):
-    """A build keeps one spelling table, in its first segment, which stays when its files are gone."""
+    """A build keeps one spelling table, in its first segment, which stays when its files are gone (lexical: the
+    semantic stage plays no part in spelling)."""
     import shutil
     from qa import index as store
     monkeypatch.setattr(build, "plan_segments", lambda paths, target=0: [paths[:2], paths[2:]])
     monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # updates, not rebuilds, on this small corpus
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
-    ix = qa.build_index(corpus, tmp_path / "ix")
+    ix = qa.build_index(corpus, tmp_path / "ix", semantic=False)
     first, *rest = ix.manifest["segments"]
     assert first["spelling"] == "build" and first["arrays"]["vocab_keys"]["shape"][0] > 500
     assert all(s["arrays"]["vocab_keys"]["shape"] == [0] and "spelling" not in s for s in rest)
@@ -176,7 +178,7 @@ def test_one_spelling_table_a_build_kept_through_updates(tmp_path, monkeypatch):
     for source in first["sources"]:
         (corpus / source).unlink()
     ix.close()
-    ix = qa.open_index(corpus, tmp_path / "ix")
+    ix = qa.open_index(corpus, tmp_path / "ix", semantic=False)
     assert ix.manifest["segments"][0]["name"] == first["name"]  # all its passages deleted, the table kept
     assert all(s not in ix.manifest["files"] for s in first["sources"])
     answer = ix.ask(typo)

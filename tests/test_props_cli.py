@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from qa import cli
@@ -56,9 +57,26 @@ def check_contract(answer: dict, question: str, k: int) -> None:
         assert results[0]["line_start"] <= a["line_start"] <= a["line_end"] <= results[0]["line_end"]
 
 
+@pytest.fixture(scope="module")
+def model_loaded_once():
+    """The real semantic model loaded once for the module's in-process examples, as a long-lived process (the chat,
+    a cluster worker) keeps it: creating its ONNX session was four fifths of each example's time."""
+    from qa.semantic import embedder
+    real, loaded = embedder.Embedder, {}
+
+    def load_once(folder=None):
+        if folder not in loaded:
+            loaded[folder] = real(folder)
+        return loaded[folder]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(embedder, "Embedder", load_once)
+        yield
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(question=QUESTIONS, k=st.integers(1, 12))
-def test_any_question_gives_exit_0_or_1_and_the_contract_json_in_process(seeds_index, capsys, question, k):
+def test_any_question_gives_exit_0_or_1_and_the_contract_json_in_process(seeds_index, model_loaded_once, capsys,
+                                                                         question, k):
     code = cli.main(["ask", "--json", "-k", str(k), "--corpus", str(SEEDS), "--index", str(seeds_index.path),
                      "--", question])
     out, err = capsys.readouterr()

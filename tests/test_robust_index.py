@@ -20,9 +20,11 @@ QUESTION = "Who is the Kremlin spokesman?"
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
+    """(index folder, its top 5 on the default semantic path, its top 5 with the stage off)."""
     folder = tmp_path_factory.mktemp("pristine") / "idx"
     idx = qa.build_index(SEEDS, folder, warn=lambda m: None)
-    return folder, [r.to_dict() for r in idx.ask(QUESTION, 5).results]
+    lexical = qa.open_index(SEEDS, folder, update=False, semantic=False)
+    return folder, [r.to_dict() for r in idx.ask(QUESTION, 5).results], [r.to_dict() for r in lexical.ask(QUESTION, 5).results]
 
 
 @pytest.fixture
@@ -99,17 +101,23 @@ DAMAGE = {
 }
 
 
-@pytest.mark.parametrize("case", list(DAMAGE))
-def test_damage_is_reported_in_one_message_and_rebuilt(pristine, index_copy, case):
+# damage to the lexical arrays and the manifest is checked with the semantic stage off (a rebuild with it on
+# embeds every passage again); these cases also run on the default path
+ON_THE_SEMANTIC_PATH = {"flipped byte in the data", "missing segment folder", "manifest of binary junk"}
+
+
+@pytest.mark.parametrize("semantic, case", [(False, case) for case in DAMAGE]
+                         + [(None, case) for case in sorted(ON_THE_SEMANTIC_PATH)])
+def test_damage_is_reported_in_one_message_and_rebuilt(pristine, index_copy, case, semantic):
     damage, words = DAMAGE[case]
     damage(index_copy)
     messages = []
-    idx = qa.open_index(SEEDS, index_copy, warn=messages.append)
+    idx = qa.open_index(SEEDS, index_copy, warn=messages.append, semantic=semantic)
     assert len(messages) == 1 and words in messages[0] and messages[0].endswith("rebuilding the index"), messages
     assert "\n" not in messages[0]
-    assert [r.to_dict() for r in idx.ask(QUESTION, 5).results] == pristine[1]
+    assert [r.to_dict() for r in idx.ask(QUESTION, 5).results] == pristine[1 if semantic is None else 2]
     # the rebuilt index is whole: it opens without update and passes its checksums
-    qa.open_index(SEEDS, index_copy, update=False, warn=messages.append)
+    qa.open_index(SEEDS, index_copy, update=False, warn=messages.append, semantic=semantic)
     assert len(messages) == 1
 
 
@@ -259,17 +267,19 @@ def test_manifest_pointing_an_array_outside_the_index_is_rebuilt(pristine, index
     set_array_meta(file=target, bytes=outside.stat().st_size, crc32=storage.crc32_file(outside),
                    dtype="uint32", shape=[3])(index_copy)
     messages = []
-    idx = qa.open_index(SEEDS, index_copy, warn=messages.append)
+    idx = qa.open_index(SEEDS, index_copy, warn=messages.append, semantic=False)
     assert len(messages) == 1 and "not a plain .npy name" in messages[0]
-    assert [r.to_dict() for r in idx.ask(QUESTION, 5).results] == pristine[1]
+    assert [r.to_dict() for r in idx.ask(QUESTION, 5).results] == pristine[2]
 
 
-@pytest.mark.parametrize("change", [
-    {"segment_name": "../evil"}, {"segment_name": "/tmp"}, {"source": "../../../../etc/passwd"},
-    {"source": "/etc/passwd"}, {"file_key": "../secret.txt"},
-])
+OUTSIDE = [{"segment_name": "../evil"}, {"segment_name": "/tmp"}, {"source": "../../../../etc/passwd"},
+           {"source": "/etc/passwd"}, {"file_key": "../secret.txt"}]
+
+
+# the default (semantic) path also writes vectors after the rebuild: it runs on the first case
+@pytest.mark.parametrize("semantic, change", [(False, change) for change in OUTSIDE] + [(None, OUTSIDE[0])])
 def test_manifest_naming_folders_or_sources_outside_is_rebuilt_and_nothing_is_written_there(
-        pristine, index_copy, tmp_path, change):
+        pristine, index_copy, tmp_path, change, semantic):
     m = manifest_of(index_copy)
     if "segment_name" in change:
         m["segments"][0]["name"] = change["segment_name"]
@@ -281,9 +291,9 @@ def test_manifest_naming_folders_or_sources_outside_is_rebuilt_and_nothing_is_wr
     save_manifest(index_copy, m)
     before = sorted(p.name for p in tmp_path.iterdir())
     messages = []
-    idx = qa.open_index(SEEDS, index_copy, warn=messages.append)
+    idx = qa.open_index(SEEDS, index_copy, warn=messages.append, semantic=semantic)
     assert len(messages) == 1 and "damaged" in messages[0], messages
-    assert [r.to_dict() for r in idx.ask(QUESTION, 5).results] == pristine[1]
+    assert [r.to_dict() for r in idx.ask(QUESTION, 5).results] == pristine[1 if semantic is None else 2]
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert not (tmp_path / "evil").exists()
 

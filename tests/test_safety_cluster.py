@@ -51,7 +51,7 @@ def test_garbage_sending_endpoint_is_one_line(tmp_path, kind):
     server = GarbageServer(GARBAGE[kind])
     try:
         result = run_qa("ask", "--lexical", "--cluster", f"tcp://127.0.0.1:{server.port}", "--corpus", SEEDS,
-                        "--index", tmp_path / "index", "glaciers", env={"QA_CLUSTER_TIMEOUT": "5"}, timeout=60)
+                        "--index", tmp_path / "index", "glaciers", env={"QA_CLUSTER_TIMEOUT": "2"}, timeout=60)
     finally:
         server.close()
     assert result.returncode == 2, result.stderr
@@ -89,9 +89,11 @@ def test_scheduler_killed_between_questions_is_one_line(tmp_path):
         index = tmp_path / "index"
         built = run_qa("index", "--lexical", "--cluster", address, "--corpus", SEEDS, "--index", index)
         assert built.returncode == 0, built.stderr
+        # the client tries to reconnect to a lost scheduler for QA_CLUSTER_TIMEOUT (default 10 s) before it gives up
         asking = subprocess.Popen([sys.executable, "-m", "qa", "ask", "--lexical", "--cluster", address,
                                    "--corpus", SEEDS, "--index", index], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=dict(os.environ, QA_CLUSTER_TIMEOUT="3"))
         asking.stdin.write("glaciers in the Alps\n")
         asking.stdin.flush()
         first = asking.stdout.readline()  # the first answer came from the cluster

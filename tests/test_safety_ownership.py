@@ -45,23 +45,24 @@ def test_index_inside_corpus_refused_unless_hidden_and_corpus_inside_index_refus
 
 
 def test_new_and_empty_folders_get_a_marker_and_can_be_rebuilt(tmp_path):
+    # --lexical here and below: the marker is the same either way, and the model need not load six times
     corpus = _corpus(tmp_path)
     empty = tmp_path / "empty"
     empty.mkdir()
     for folder in (empty, tmp_path / "new" / "deeper"):
-        assert run_qa("index", "--corpus", corpus, "--index", folder).returncode == 0
+        assert run_qa("index", "--lexical", "--corpus", corpus, "--index", folder).returncode == 0
         assert (folder / ".qa-index").is_file()
-        assert run_qa("index", "--corpus", corpus, "--index", folder).returncode == 0
-        assert run_qa("ask", "kettle", "--corpus", corpus, "--index", folder).returncode == 0
+        assert run_qa("index", "--lexical", "--corpus", corpus, "--index", folder).returncode == 0
+        assert run_qa("ask", "--lexical", "kettle", "--corpus", corpus, "--index", folder).returncode == 0
 
 
 def test_index_made_before_the_marker_is_still_ours(tmp_path):
     corpus = _corpus(tmp_path)
     index = tmp_path / "old"
-    assert run_qa("index", "--corpus", corpus, "--index", index).returncode == 0
+    assert run_qa("index", "--lexical", "--corpus", corpus, "--index", index).returncode == 0
     (index / ".qa-index").unlink()
     assert json.loads((index / "manifest.json").read_text())["segments"]
     (corpus / "b.txt").write_text("A teapot keeps the tea warm.\n")
-    result = run_qa("index", "--corpus", corpus, "--index", index)
+    result = run_qa("index", "--lexical", "--corpus", corpus, "--index", index)
     assert result.returncode == 0, result.stderr
     assert (index / ".qa-index").is_file()

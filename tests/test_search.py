@@ -51,7 +51,7 @@ def test_lazy_top_equals_brute_force(tmp_path, monkeypatch, block):
     corpus = tmp_path / "c"
     corpus.mkdir()
     make_corpus(corpus)
-    idx = qa.build_index(corpus, tmp_path / "i", warn=lambda m: None)
+    idx = qa.build_index(corpus, tmp_path / "i", warn=lambda m: None, semantic=False)
     # an update adds a segment and deletes passages in the first: rankings must stay exact
     (corpus / "f000.txt").write_text("The omega harbour tower omega market valley river bridge castle.",
                                      encoding="utf-8")
@@ -94,7 +94,7 @@ def test_a_passage_scores_the_same_whatever_the_terms_read(tmp_path, monkeypatch
     corpus = tmp_path / "c"
     corpus.mkdir()
     make_corpus(corpus, n_files=60, seed=3)
-    searcher = qa.build_index(corpus, tmp_path / "i", warn=lambda m: None).searcher
+    searcher = qa.build_index(corpus, tmp_path / "i", warn=lambda m: None, semantic=False).searcher
     rng = random.Random(2)
     for _ in range(150):
         words = rng.sample(WORDS, rng.randint(2, 8))
