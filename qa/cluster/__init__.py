@@ -172,6 +172,7 @@ def connect(cluster) -> Cluster:
             raise QAError(f"bad cluster address {address!r}: local:N takes N from 1 to 64 worker processes")
         local = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
                              dashboard_address=":0", silence_logs=logging.ERROR)
+        quiet_dask_logs()  # its scheduler runs in this process: a worker dying logged "broadcast ... failed" here
         return Cluster(Client(local), owned=local, address=address)
     if not address:
         raise QAError("empty cluster address: give tcp://HOST:PORT of a Dask scheduler, or local:N")
@@ -183,9 +184,10 @@ def connect(cluster) -> Cluster:
 
 
 def quiet_dask_logs() -> None:
-    """Keep distributed's client-side loggers off stderr: a scheduler that dies mid-run printed 33 lines of
-    its tracebacks; qa reports the failure itself, in one line."""
-    for name in ("distributed", "distributed.client", "distributed.comm", "distributed.core", "distributed.batched"):
+    """Keep distributed's loggers in this process off stderr (the client's; for local:N the scheduler's too): a
+    scheduler that dies mid-run printed 33 lines of its tracebacks; qa reports the failure itself, in one line."""
+    for name in ("distributed", "distributed.client", "distributed.comm", "distributed.core", "distributed.batched",
+                 "distributed.scheduler", "distributed.nanny", "distributed.deploy"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
