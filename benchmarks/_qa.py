@@ -33,6 +33,7 @@ def qa_ready() -> str | None:
 def open_index(
     corpus: Path, index: Path, *, params: Any = None, scoring: Any = None,
     rebuild: bool = False, warn: Callable[[str], None] | None = None, semantic: bool | None = None,
+    int8: bool | None = None,
 ):
     """Open (building or updating as needed) the index of `corpus` in `index`.
 
@@ -49,6 +50,8 @@ def open_index(
         kwargs["scoring"] = scoring
     if semantic is not None:  # the semantic stage on or off (None: qa's default)
         kwargs["semantic"] = semantic
+    if int8:  # vectors made with int8 products (qa index --int8)
+        kwargs["int8"] = True
     if not rebuild:
         idx = qa.open_index(corpus, index, **kwargs)
         if params is None or _built_with(idx, params):

@@ -1,10 +1,12 @@
 """Documentation benchmark: hit@1/hit@3, answer lines that are headings or markup, no-answer on answerable questions.
 
-Usage: python benchmarks/docs.py [--lexical] [--show] [--code-terms=prose|once|none] DOCS_FOLDER QUESTIONS.tsv [MORE.tsv ...]
+Usage: python benchmarks/docs.py [--lexical] [--int8] [--show] [--code-terms=prose|once|none]
+                                 DOCS_FOLDER QUESTIONS.tsv [MORE.tsv ...]
 Each tsv line: question<TAB>file that answers it (relative to DOCS_FOLDER; a folder prefix matches, a|b gives
 alternatives)[<TAB>words of the answering section's title]; lines starting with '#' are comments.
 "section@1" counts the questions with a section whose answer line comes from that section (case-insensitive words).
---lexical: without the semantic stage; --show: print every answer line with its citation;
+--lexical: without the semantic stage; --int8: vectors made with int8 products (qa index --int8);
+--show: print every answer line with its citation;
 --code-terms: how code blocks' words are indexed (qa.formats.sections.CODE_TERMS; default: the product's).
 The index is built in a temporary folder; bm25s over the same passages is printed alongside when installed.
 """
@@ -88,7 +90,7 @@ def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     code_terms = [f.split("=", 1)[1] for f in flags if f.startswith("--code-terms=")]
     flags -= {f"--code-terms={c}" for c in code_terms}
-    if len(args) < 2 or flags - {"--lexical", "--show"} or not set(code_terms) <= {"prose", "once", "none"}:
+    if len(args) < 2 or flags - {"--lexical", "--int8", "--show"} or not set(code_terms) <= {"prose", "once", "none"}:
         print(__doc__, file=sys.stderr)
         return 2
     if code_terms:
@@ -96,7 +98,7 @@ def main(argv: list[str]) -> int:
     folder, questions = Path(args[0]), read_questions(args[1:])
     semantic = False if "--lexical" in flags else None
     with tempfile.TemporaryDirectory() as tmp:
-        index = qa.build_index(folder, Path(tmp) / "index", semantic=semantic, progress=None)
+        index = qa.build_index(folder, Path(tmp) / "index", semantic=semantic, progress=None, int8="--int8" in flags)
         h1 = h3 = markup = unanswered = section_hits = with_section = rr = miscited = 0
         for question, expected, section in questions:
             answer = index.ask(question, k=10)

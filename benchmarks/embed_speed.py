@@ -8,8 +8,10 @@ corpus.jsonl (its documents are written one file each under --work). The folder 
 interleaved for --rounds rounds (the machine is shared: ratios hold, absolute times do not). The peer is
 "before": the embedder as it was before this benchmark (batches of 32 sorted by characters, onnxruntime's
 defaults with 2 threads, the model's graph as it is). "shipped" is qa's Embedder; "graph..." variants run the
-graph without its softmax NaN guards (qa/semantic/graph.py), batched by word pieces. For each variant:
-passages/s and word pieces/s of the median round, its ratio to the peer's (of the median and of the fastest
+graph without its softmax NaN guards (qa/semantic/graph.py), batched by word pieces, with float products
+(as "shipped"); "int8-..." variants multiply its int8 weights as int8; "shipped-int8" is qa's Embedder with
+int8 products (qa index --int8): texts one at a time, two sessions of one thread each side by side.
+For each variant: passages/s and word pieces/s of the median round, its ratio to the peer's (of the median and of the fastest
 round: the fastest is the least disturbed by other jobs), the process's CPU time against the peer's, and the
 least cosine of a passage's vector to the peer's (same vectors: >= 0.999). Word pieces count [CLS] and [SEP],
 cut at MAX_PIECES.
@@ -47,6 +49,10 @@ VARIANTS = {
     "graph32": GRAPH,
     "graph64": dict(GRAPH, batch=64),
     "graph-threads1": dict(GRAPH, threads=1),
+    # int8 products (graph.py): batches of 8 (a text's vector then depends on its batch), one text at a time
+    "int8-8": dict(GRAPH, batch=8, int8=True),
+    "int8-1": dict(GRAPH, batch=1, int8=True),
+    "int8-1-threads1": dict(GRAPH, batch=1, int8=True, threads=1),
     "graph-nospin": dict(GRAPH, config={"session.intra_op.allow_spinning": "0"}),
     "graph64-nospin": dict(GRAPH, batch=64, config={"session.intra_op.allow_spinning": "0"}),
     "graph-noarena": dict(GRAPH, options={"enable_cpu_mem_arena": False}),
@@ -100,7 +106,7 @@ def session_for(spec: dict):
     for key, value in spec["config"].items():
         options.add_session_config_entry(key, value)
     model = default_files()[0].read_bytes()
-    model = faster_graph(model) if spec["graph"] else model
+    model = faster_graph(model, int8=spec.get("int8", False)) if spec["graph"] else model
     return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
@@ -163,6 +169,9 @@ def tokenizer_unpadded(tokenizer):
 def runner(name: str, embedder: Embedder):
     if name == "shipped":
         return lambda texts: embedder.embed(texts)
+    if name == "shipped-int8":  # qa index --int8
+        int8 = Embedder(int8=True)
+        return lambda texts: int8.embed(texts)
     spec = VARIANTS[name]
     session = session_for(spec)
     embed = embed_by_pieces if spec["sort"] == "pieces" else embed_by_chars
@@ -181,10 +190,10 @@ def main() -> int:
     ap.add_argument("--passages", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--variants", nargs="+", default=["before", "shipped"],
-                    help=f"'shipped' (qa's Embedder) and any of: {', '.join(VARIANTS)}")
+                    help=f"'shipped' (qa's Embedder), 'shipped-int8' (qa index --int8) and any of: {', '.join(VARIANTS)}")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qa-embed-speed")
     args = ap.parse_args()
-    unknown = [v for v in args.variants if v != "shipped" and v not in VARIANTS]
+    unknown = [v for v in args.variants if v not in ("shipped", "shipped-int8") and v not in VARIANTS]
     if unknown or not args.source.is_dir():
         ap.error(f"unknown variant {', '.join(unknown)}" if unknown else f"{args.source}: not a folder")
     args.work.mkdir(parents=True, exist_ok=True)

@@ -112,7 +112,7 @@ def run_collection(
         t0 = time.perf_counter()
         index = _qa.open_index(
             docs_dir, _index_folder(index_dir or base / "index", on), params=params, scoring=scoring,
-            warn=lambda m, name=name: log(f"{col.name}: {name}: {m}"), semantic=on,
+            warn=lambda m, name=name: log(f"{col.name}: {name}: {m}"), semantic=on, int8=INT8 and on,
         )
         if wrap is not None:
             index = wrap(index)
@@ -138,9 +138,12 @@ def run_collection(
     return {"docs": len(col.docs), "queries": len(qids), "systems": systems}
 
 
+INT8 = False  # --int8: qa+semantic's vectors made with int8 products (qa index --int8)
+
+
 def _index_folder(folder: Path, semantic: bool) -> Path:
     """The lexical index in ``folder``, the one with passage vectors beside it."""
-    return folder.with_name(folder.name + "-semantic") if semantic else folder
+    return folder.with_name(folder.name + ("-semantic-int8" if INT8 else "-semantic")) if semantic else folder
 
 
 def run_seeds(
@@ -158,7 +161,7 @@ def run_seeds(
             continue
         index = _qa.open_index(
             seeds_dir, _index_folder(index_dir or Path(out_dir) / "seeds" / "index", on), params=params,
-            scoring=scoring, warn=lambda m, name=name: log(f"seeds: {name}: {m}"), semantic=on,
+            scoring=scoring, warn=lambda m, name=name: log(f"seeds: {name}: {m}"), semantic=on, int8=INT8 and on,
         )
         if wrap is not None:
             index = wrap(index)
@@ -334,6 +337,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-qa", action="store_true", help="skip qa (baselines only)")
     p.add_argument("--semantic", action="store_true",
                    help="also qa with the semantic stage (qa+semantic; qa alone is then lexical)")
+    p.add_argument("--int8", action="store_true", help="with --semantic: vectors made with int8 products (qa index --int8)")
     p.add_argument("--no-seeds", action="store_true", help="skip the seed questions")
     p.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="corpus of the seed questions (default: seeds/)")
     p.add_argument("--seed-questions", type=Path, default=ROOT / "tests" / "data" / "seed_questions_dev.jsonl",
@@ -346,6 +350,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    global INT8
+    INT8 = args.int8
     only = [n.strip() for n in args.only.split(",") if n.strip()]
     peers, qa = not args.no_peers, not args.no_qa
 

@@ -1,7 +1,7 @@
 """The semantic stage's costs: model load, passages embedded per second, bytes per passage, a warm question, cold `qa ask`.
 
     python benchmarks/semantic.py [--texts /work/shared/bench/collections/npl/corpus.jsonl] [--passages 2000]
-                                  [--corpus seeds] [--runs 3] [--scale 10k 100k] [--question-cost 125k]
+                                  [--corpus seeds] [--runs 3] [--scale 10k 100k] [--int8] [--question-cost 125k]
 
 Embedding throughput is measured on the first N texts of a corpus.jsonl (the "text" field); the warm
 question cost on the dev questions over the corpus's index, with the stage and without (the peer in
@@ -91,8 +91,9 @@ def english_corpus(folder: Path, size: int, collections: Path, seeds: Path) -> P
     return folder
 
 
-def at_scale(size: int, questions: list[str], seeds: Path, collections: Path, work: Path) -> None:
-    """Index ``size`` passages of English plus the seeds with vectors and without; print the costs."""
+def at_scale(size: int, questions: list[str], seeds: Path, collections: Path, work: Path, int8: bool = False) -> None:
+    """Index ``size`` passages of English plus the seeds with vectors (int8 products given ``int8``: qa index
+    --int8) and without; print the costs."""
     corpus = english_corpus(work / f"corpus-{size}", size, collections, seeds)
     for old in work.glob(f"*-index-{size}"):
         shutil.rmtree(old)
@@ -100,11 +101,12 @@ def at_scale(size: int, questions: list[str], seeds: Path, collections: Path, wo
     without = qa.build_index(corpus, work / f"lexical-index-{size}", semantic=False, warn=lambda m: None)
     lexical_build = time.perf_counter() - t
     t = time.perf_counter()
-    with_stage = qa.build_index(corpus, work / f"semantic-index-{size}", warn=lambda m: None)
+    with_stage = qa.build_index(corpus, work / f"semantic-index-{size}", warn=lambda m: None, int8=int8)
     semantic_build = time.perf_counter() - t
     n = with_stage.passage_count
     rate = n / max(semantic_build - lexical_build, 1e-9)
-    print(f"{n} passages: qa index {semantic_build:.0f} s with vectors, {lexical_build:.0f} s without: "
+    command = "qa index --int8" if int8 else "qa index"
+    print(f"{n} passages: {command} {semantic_build:.0f} s with vectors, {lexical_build:.0f} s without: "
           f"{rate:.0f} passages embedded a second, 100k in {100_000 / rate / 60:.0f} min "
           f"(load {os.getloadavg()[0]:.1f})")
     print(f"warm question at {n} passages ({len(questions)} dev questions): semantic "
@@ -112,11 +114,12 @@ def at_scale(size: int, questions: list[str], seeds: Path, collections: Path, wo
 
 
 class RandomRows:
-    """The real model's name, SHA-256 and dimension, but random unit rows for passages: what a question costs
+    """The real model's name, SHA-256, form and dimension, but random unit rows for passages: what a question costs
     (its own embedding, reading and scoring the candidates' rows) does not depend on the rows' values."""
 
     def __init__(self, embedder):
         self.name, self.sha256, self.dimension = embedder.name, embedder.sha256, embedder.dimension
+        self.form, self.maker = embedder.form, embedder.maker
         self.rng = np.random.default_rng(0)
 
     def embed(self, texts, progress=None):
@@ -148,6 +151,7 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=REPO / "seeds")
     ap.add_argument("--questions", type=Path, default=REPO / "tests" / "data" / "seed_questions_dev.jsonl")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--int8", action="store_true", help="--scale: index with int8 products (qa index --int8)")
     ap.add_argument("--scale", type=parse_size, nargs="*", default=[],
                     help="corpus sizes (10k, 100k) indexed with vectors and without")
     ap.add_argument("--question-cost", type=parse_size, nargs="*", default=[],
@@ -189,7 +193,7 @@ def main() -> int:
         question_cost(size, questions, args.corpus, args.collections, args.work, embedder)
     for size in args.scale:
         args.work.mkdir(parents=True, exist_ok=True)
-        at_scale(size, questions, args.corpus, args.collections, args.work)
+        at_scale(size, questions, args.corpus, args.collections, args.work, args.int8)
     return 0
 
 

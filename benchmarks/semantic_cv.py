@@ -278,12 +278,13 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--nearest", type=int, default=Settings().nearest,
                     help="passages closest in meaning over the whole index added to the candidates (0: before)")
+    ap.add_argument("--int8", action="store_true", help="vectors made with int8 products (qa index --int8)")
     ap.add_argument("--lines", action="store_true", help="also measure the answer line (lexical vs both signals)")
     ap.add_argument("--classifier", action="store_true", help="also the held-out AUC of a logistic no-answer call")
     args = ap.parse_args()
     questions = load_questions(args.questions)
     index = qa.open_index(args.corpus, semantic=False)
-    rows = features(index, Embedder(), questions, args.nearest)
+    rows = features(index, Embedder(int8=args.int8), questions, args.nearest)
     group_of = groups(questions)
     names = ["hit@1", "hit@3", "para@3", "unanswerable refused", "answerable refused"]
     print(f"{len(rows)} questions, {args.folds} folds grouped by conversation, seeds {args.seeds}")

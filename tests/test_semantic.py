@@ -8,6 +8,7 @@ import pytest
 
 import qa
 from qa.semantic import embedder
+from qa.semantic.graph import without_nan_guards
 from conftest import SEEDS, json_lines, run_qa
 
 pytest.importorskip("onnxruntime")
@@ -75,6 +76,51 @@ def test_unusable_model_falls_back_to_lexical_with_a_note(tmp_path, damage):
     assert "Traceback" not in done.stderr
     answer = json_lines(done.stdout)[0]
     assert answer["mode"] == "lexical" and all(r["semantic_score"] is None for r in answer["results"])
+
+
+def test_vectors_of_another_model_are_made_again_with_a_note(seeds_index_copy, tmp_path):
+    """The same network in another file (its NaN guards taken out: another SHA-256) is another model: the index's
+    vectors are re-embedded with one note, then kept; the default model's again makes them anew."""
+    model = tmp_path / "other-model"
+    model.mkdir()
+    shutil.copy(embedder.default_files()[1], model / "tokenizer.json")
+    (model / "model.onnx").write_bytes(without_nan_guards(embedder.default_files()[0].read_bytes())[0])
+    before = vector_entries(seeds_index_copy)
+    done = run_qa("ask", "--json", "--index", seeds_index_copy, "--model", model, QUESTIONS[0])
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if line]
+    assert len(notes) == 1 and "vectors were made by another model (all-MiniLM-L6-v2-int8)" in notes[0]
+    assert notes[0].endswith("with other-model") and json_lines(done.stdout)[0]["mode"] == "semantic"
+    after = vector_entries(seeds_index_copy)
+    assert all(e["model"] == "other-model" and e["sha256"] != before[name]["sha256"] for name, e in after.items())
+    again = run_qa("ask", "--json", "--index", seeds_index_copy, "--model", model, QUESTIONS[0])
+    assert again.returncode == 0 and again.stderr == "" and vector_entries(seeds_index_copy) == after
+    back = run_qa("ask", "--json", "--index", seeds_index_copy, QUESTIONS[0])
+    assert "made by another model (other-model)" in back.stderr
+    assert vector_entries(seeds_index_copy).keys() == before.keys()
+    assert all(e["sha256"] == before[n]["sha256"] and "form" not in e for n, e in vector_entries(seeds_index_copy).items())
+
+
+def test_int8_vectors_are_followed_by_questions_and_made_again_when_float_is_asked(tmp_path):
+    """qa index --int8 records the form with the vectors; questions are then embedded alike without being told; the
+    API asking for float products makes the vectors again, with a note."""
+    index_dir = tmp_path / "index"
+    built = run_qa("index", "--int8", "--index", index_dir)
+    assert built.returncode == 0, built.stderr
+    assert all(e["form"] == "int8-matmul" for e in vector_entries(index_dir).values())
+    files = vector_files(index_dir)
+    done = run_qa("ask", "--json", "-k", "3", "--index", index_dir, QUESTIONS[0])
+    assert done.returncode == 0 and done.stderr == "" and vector_files(index_dir) == files
+    answer = json_lines(done.stdout)[0]
+    assert answer["mode"] == "semantic" and "Peskov" in answer["results"][0]["text"]
+    index = qa.open_index(SEEDS, index_dir, semantic=True)
+    assert index.semantic.int8 and index.ask(QUESTIONS[0]).mode == "semantic"
+    notes = []
+    as_float = qa.open_index(SEEDS, index_dir, int8=False, warn=notes.append)
+    as_float.ask(QUESTIONS[0])
+    assert notes == ["note: the index's vectors were made by all-MiniLM-L6-v2-int8 run in another form (int8-matmul); "
+                     "embedding 45 passages with all-MiniLM-L6-v2-int8"]
+    assert all("form" not in e for e in vector_entries(index_dir).values())
 
 
 def test_model_flag_that_is_no_model_folder_is_exit_2(tmp_path):

@@ -132,12 +132,12 @@ class Cluster:
             raise QAError(f"the Dask cluster at {self.address} failed on {what}: {type(exc).__name__}: "
                           f"{first_line}") from exc
 
-    def builder(self, semantic: bool | None = False, model=None):
+    def builder(self, semantic: bool | None = False, model=None, int8: bool = False):
         """Writes segments on the workers; with the semantic stage (``semantic``: as qa.semantic.enabled
-        takes it), the workers embed their segments' passages too."""
+        takes it), the workers embed their segments' passages too (with int8 products given ``int8``)."""
         from .builder import ClusterBuilder
         from .embedding import model_for_workers
-        return ClusterBuilder(self, *model_for_workers(semantic, model))
+        return ClusterBuilder(self, *model_for_workers(semantic, model), int8)
 
     def searcher(self, index_dir, manifest: dict, segments: list, n_features: int, scoring, verify: bool):
         from .searcher import ClusterSearcher

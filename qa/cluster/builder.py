@@ -35,22 +35,23 @@ def split(paths: list[Path], parts: int) -> list[list[Path]]:
 
 
 def _build_segment(root: Path, group: list[Path], index_dir: Path, params: Params, common: frozenset,
-                   embed: bool = False, model: str | None = None):
-    """One segment written on a worker, its passages embedded there when ``embed`` (with ``model``)."""
+                   embed: bool = False, model: str | None = None, int8: bool = False):
+    """One segment written on a worker, its passages embedded there when ``embed`` (with ``model``, ``int8``)."""
     result = segment_builder.build_segment(root, group, index_dir, params, common, None)
     if embed:
         from .embedding import embed_segment
-        embed_segment(root, index_dir, result, model)
+        embed_segment(root, index_dir, result, model, int8)
     return result
 
 
 class ClusterBuilder:
     """Builds and updates segments on a cluster's workers (see qa.index.LocalBuilder for the interface)."""
 
-    def __init__(self, cluster, embed: bool = False, model: str | None = None):
-        """``embed``: the workers embed each segment's passages with ``model`` (a folder, None: the default)."""
+    def __init__(self, cluster, embed: bool = False, model: str | None = None, int8: bool = False):
+        """``embed``: the workers embed each segment's passages with ``model`` (a folder, None: the default),
+        with int8 products given ``int8``."""
         self.cluster = cluster
-        self.embedding = (embed, model)
+        self.embedding = (embed, model, int8)
 
     def build(self, root: Path, paths: list[Path], index_dir: Path, params: Params, progress, warn):
         from dask.distributed import as_completed

@@ -18,9 +18,9 @@ from ..documents import Documents
 from ..errors import QAError
 from ..passages import PassageLookups, PassageTable
 from ..search import Segment
-from ..semantic.vectors import KEY
+from ..semantic.vectors import KEY, vectors_entry
 
-_embedders: dict = {}  # model folder (None: the default) -> its Embedder, or why it cannot be used, per worker
+_embedders: dict = {}  # (model folder (None: the default), int8) -> its Embedder, or why it cannot be used, per worker
 
 
 def model_for_workers(semantic: bool | None, model) -> tuple[bool, str | None]:
@@ -33,16 +33,16 @@ def model_for_workers(semantic: bool | None, model) -> tuple[bool, str | None]:
     return True, (str(Path(folder).expanduser().resolve()) if folder is not None else None)
 
 
-def worker_embedder(model: str | None):
+def worker_embedder(model: str | None, int8: bool = False):
     """This worker's loaded model (kept for its next segments), or the one-line reason it cannot be used."""
     from ..semantic.embedder import Embedder, ModelUnavailable
-    held = _embedders.get(model)
+    held = _embedders.get((model, int8))
     if held is None:
         try:
-            held = Embedder(model)
+            held = Embedder(model, int8)
         except ModelUnavailable as exc:
             held = str(exc)
-        _embedders[model] = held
+        _embedders[(model, int8)] = held
     return held
 
 
@@ -51,10 +51,10 @@ class _OneSegment(PassageLookups):
         self.table = PassageTable([segment], np.zeros(1, dtype=np.int64))
 
 
-def embed_segment(root: Path, index_dir: Path, result, model: str | None) -> None:
+def embed_segment(root: Path, index_dir: Path, result, model: str | None, int8: bool = False) -> None:
     """Embed the passages of the segment just built (``result``: a build.SegmentResult), store the rows and
     name them in ``result.meta``; when the model cannot be used here, a note, and the client embeds them."""
-    embedder = worker_embedder(model)
+    embedder = worker_embedder(model, int8)
     if isinstance(embedder, str):
         result.warnings.append(f"note: {embedder} on a worker; the passages are embedded by the client")
         return
@@ -67,4 +67,4 @@ def embed_segment(root: Path, index_dir: Path, result, model: str | None) -> Non
         return  # a file changed while it was read: as on one machine, the next opening re-indexes it
     rows = embedder.embed(texts).astype(np.float16)
     array = storage.write_array(folder, f"vectors-{time.time_ns()}", rows)
-    meta[KEY] = {"model": embedder.name, "sha256": embedder.sha256, "array": array}
+    meta[KEY] = vectors_entry(embedder, array)

@@ -45,7 +45,7 @@ class ClusterSearcher(PassageLookups):
         self.offsets = np.cumsum([0] + [s.size for s in segments])[:-1].astype(np.int64)
         self.table = PassageTable(segments, self.offsets)
         self._counted: dict[tuple[str, str], int] = {}  # (kind, term or word) -> count over the shards
-        self.vector_model: str | None = None  # the SHA-256 of the semantic stage's model, once it asks for vectors
+        self.vector_model: str | None = None  # what made the semantic stage's vectors (Embedder.maker), once asked
         self.vector_dimension = 0
         self._vectors: dict[int, np.ndarray] = {}  # passage id -> its stored row, as the shards sent it
         self.n_features, self.verify = n_features, verify
@@ -146,7 +146,7 @@ class ClusterSearcher(PassageLookups):
         """The semantic stage's ``vector_store`` hook on a cluster: passage vectors of ``embedder``'s model come
         from the shards (``manifest`` may name vectors the client has just stored)."""
         self._specs(index_dir, manifest)
-        self.vector_model, self.vector_dimension = embedder.sha256, embedder.dimension
+        self.vector_model, self.vector_dimension = embedder.maker, embedder.dimension
         self._vectors.clear()
         return self
 

@@ -135,11 +135,12 @@ def top(spec: ShardSpec, scoring: Scoring, totals: tuple[int, float], weights: d
     return _searcher(spec, scoring, totals).top(weights, k, dfs)
 
 
-def _rows(spec: ShardSpec, meta: dict, sha256: str) -> np.ndarray | None:
-    """A segment's passage vectors made by the model ``sha256``, held in memory; None when it has none
-    (or they are damaged: the client embeds those passages itself, as one machine does)."""
+def _rows(spec: ShardSpec, meta: dict, made_by: str) -> np.ndarray | None:
+    """A segment's passage vectors made by ``made_by`` (``Embedder.maker``), held in memory; None when it has
+    none (or they are damaged: the client embeds those passages itself, as one machine does)."""
+    from ..semantic.vectors import maker
     entry = meta.get("vectors")
-    if not isinstance(entry, dict) or entry.get("sha256") != sha256 or not isinstance(entry.get("array"), dict):
+    if maker(entry) != made_by:
         return None
     key = (spec.index_dir, meta["name"], str(entry["array"].get("file")))
     rows = _vectors_held.get(key)
@@ -155,28 +156,28 @@ def _rows(spec: ShardSpec, meta: dict, sha256: str) -> np.ndarray | None:
     return rows
 
 
-def vectors(spec: ShardSpec, pids: list[int], sha256: str) -> dict[int, np.ndarray]:
+def vectors(spec: ShardSpec, pids: list[int], made_by: str) -> dict[int, np.ndarray]:
     """The stored rows (float16) of those of ``pids`` in this shard whose segment has the model's vectors."""
     with _lock:
         _forget_old(spec)
     out = {}
     for meta, first in zip(spec.segments, spec.offsets):
         mine = [p for p in pids if first <= p < first + int(meta["passages"])]
-        rows = _rows(spec, meta, sha256) if mine else None
+        rows = _rows(spec, meta, made_by) if mine else None
         if rows is not None:
             out.update((p, rows[p - first].copy()) for p in mine)
     return out
 
 
 def top_vectors(spec: ShardSpec, scoring: Scoring, totals: tuple[int, float], weights: dict[str, float], k: int,
-                dfs: dict[str, int], sha256: str) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
+                dfs: dict[str, int], made_by: str) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
     """``top``, and the vectors of those passages (what the client's semantic stage reranks them with)."""
     hits = top(spec, scoring, totals, weights, k, dfs)
-    return hits, vectors(spec, [pid for pid, _ in hits], sha256)
+    return hits, vectors(spec, [pid for pid, _ in hits], made_by)
 
 
 def nearest(spec: ShardSpec, query_vector: np.ndarray, n: int,
-            sha256: str) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]] | None:
+            made_by: str) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]] | None:
     """This shard's ``n`` live passages closest to ``query_vector``, as (pid, cosine), and their rows (the
     stage reranks with them); None when one of its segments lacks the model's vectors (then, as on one
     machine, only the lexical candidates count)."""
@@ -186,7 +187,7 @@ def nearest(spec: ShardSpec, query_vector: np.ndarray, n: int,
     query = np.asarray(query_vector, dtype=np.float32)
     pids, cosines = [], []
     for meta, first in zip(spec.segments, spec.offsets):
-        rows = _rows(spec, meta, sha256)
+        rows = _rows(spec, meta, made_by)
         if rows is None:
             return None
         try:
@@ -198,7 +199,7 @@ def nearest(spec: ShardSpec, query_vector: np.ndarray, n: int,
         cosines.append(np.einsum("ij,j->i", rows[live].astype(np.float32), query))
     pid, cosine = np.concatenate(pids), np.concatenate(cosines)
     best = [(int(pid[i]), float(cosine[i])) for i in np.argsort(-cosine, kind="stable")[:n]]
-    return best, vectors(spec, [p for p, _ in best], sha256)
+    return best, vectors(spec, [p for p, _ in best], made_by)
 
 
 def ping(*_args) -> bool:

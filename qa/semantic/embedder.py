@@ -4,19 +4,26 @@ The default model is all-MiniLM-L6-v2 as int8 ONNX from the installed package ``
 (its model.onnx pinned by SHA-256), with the upstream tokenizer.json vendored beside this module
 (pinned too). ``--model DIR`` or $QA_MODEL names another folder holding model.onnx + tokenizer.json.
 Vectors: mean of the last hidden state over the attention mask, L2-normalised; at most 256 word pieces.
-Texts are batched by word-piece count (each batch padded to its own longest) and the graph is run without its
-softmax NaN guards (graph.py): the same vectors, faster (benchmarks/embed_speed.py).
+The graph is run without its softmax NaN guards (graph.py: the same vectors, faster); texts are batched by
+word-piece count, each batch padded to its own longest (benchmarks/embed_speed.py). Given ``int8`` (qa index
+--int8), int8 weights are multiplied as int8 (graph.py: about 1.6 times as fast, slightly less exact). Those
+products quantize a batch's activations with one scale, so that a text's vector would depend on the texts
+batched with it: int8 texts are run one at a time, on two sessions of one thread each side by side when there
+are many (int8 products of one text use a second thread poorly).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import QAError
-from .graph import without_nan_guards
+from . import INT8_FORM
+from .graph import with_int8_matmuls, without_nan_guards
 
 DEFAULT_NAME = "all-MiniLM-L6-v2-int8"
 DEFAULT_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -25,6 +32,7 @@ MODEL_ENV = "QA_MODEL"
 MAX_PIECES = 256
 BATCH = 8  # small batches keep each layer's activations in cache: faster than 16, 32, 64 (benchmarks/README.md)
 WINDOW = 1024  # texts tokenized at once, then batched by word-piece count
+SIDE_BY_SIDE_AT = 64  # int8 texts embedded at once from which sessions of one thread each run side by side
 
 
 class ModelUnavailable(Exception):
@@ -33,6 +41,10 @@ class ModelUnavailable(Exception):
 
 class BadModelFolder(QAError):
     """``--model DIR`` names no model folder (exit 2)."""
+
+
+def vectors_maker(sha256: str, form: str = "") -> str:
+    return f"{sha256}+{form}" if form else sha256
 
 
 def sha256_file(path: Path) -> str:
@@ -66,8 +78,9 @@ def check_model_folder(folder) -> Path:
 class Embedder:
     """A loaded model: ``embed(texts)`` -> float32 unit vectors, one row per text."""
 
-    def __init__(self, folder=None):
-        """``folder``: a model folder, $QA_MODEL when None and set, else the pinned default."""
+    def __init__(self, folder=None, int8: bool = False):
+        """``folder``: a model folder, $QA_MODEL when None and set, else the pinned default; ``int8``: its int8
+        weights multiplied as int8 (when it has any: faster, vectors within a cosine of about 0.99)."""
         folder = folder if folder is not None else os.environ.get(MODEL_ENV) or None
         if folder is None:
             model_path, tokenizer_path = default_files()
@@ -90,25 +103,61 @@ class Embedder:
             actual = self.sha256 if path == model_path else sha256_file(path)
             if actual != pinned:
                 raise ModelUnavailable(f"the semantic model file {path} is not the pinned one (SHA-256 differs)")
-        self.session, self.tokenizer = _load(model_bytes, model_path, tokenizer_path)
+        self.session, self.tokenizer, self.form, self.new_session = _load(model_bytes, model_path, tokenizer_path, int8)
         self.inputs = {i.name for i in self.session.get_inputs()}
+        self.batch = 1 if self.form == INT8_FORM else BATCH
+        self.side_by_side: list | None = None  # the one-thread sessions, made when first needed
 
     def embed(self, texts: list[str], progress=None) -> np.ndarray:
-        """Unit vectors (float32, one row per text), in batches of BATCH; ``progress(n)`` after each."""
+        """Unit vectors (float32, one row per text), in batches of ``self.batch``; ``progress(n)`` after each."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for window in range(0, len(texts), WINDOW):
             pieces = self.pieces(texts[window:window + WINDOW])
             order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # like lengths together: no padding
-            for start in range(0, len(order), BATCH):
-                rows = order[start:start + BATCH]
-                out[[window + i for i in rows]] = self.run([pieces[i] for i in rows])
+            batches = [order[start:start + self.batch] for start in range(0, len(order), self.batch)]
+            for rows, vectors in self.run_all(batches, pieces):
+                out[[window + i for i in rows]] = vectors
                 if progress:
                     progress(len(rows))
         return out
 
-    def embed_batch(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of ``texts`` run as one batch."""
-        return self.run(self.pieces(texts))
+    def run_all(self, batches: list[list[int]], pieces: list[np.ndarray]):
+        """(rows, their vectors) of each batch of ``pieces``, as they are done."""
+        sessions = self.sessions(len(pieces))
+        if len(sessions) == 1:
+            for rows in batches:
+                yield rows, self.run([pieces[i] for i in rows])
+            return
+        done: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def work(session, share):
+            try:
+                for rows in share:
+                    if stop.is_set():
+                        return
+                    done.put((rows, self.run([pieces[i] for i in rows], session)))
+            except BaseException as exc:  # raised again by the caller's thread
+                done.put(exc)
+
+        for k, session in enumerate(sessions):
+            threading.Thread(target=work, args=(session, batches[k::len(sessions)]), daemon=True).start()
+        try:
+            for _ in batches:
+                got = done.get()
+                if isinstance(got, BaseException):
+                    raise got
+                yield got
+        finally:
+            stop.set()
+
+    def sessions(self, texts: int) -> list:
+        """The sessions that embed ``texts`` texts: two of one thread each for many int8 texts, else the one."""
+        if self.form != INT8_FORM or texts < SIDE_BY_SIDE_AT or (os.cpu_count() or 1) < 2:
+            return [self.session]
+        if self.side_by_side is None:
+            self.side_by_side = [self.new_session(1), self.new_session(1)]
+        return self.side_by_side
 
     def pieces(self, texts: list[str]) -> list[np.ndarray]:
         """Each text's word-piece ids, [CLS] and [SEP] included, at most MAX_PIECES."""
@@ -116,8 +165,9 @@ class Embedder:
         texts = [t.encode("utf-8", "replace").decode("utf-8") if t.strip() else "." for t in texts]
         return [np.array(e.ids, dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
 
-    def run(self, pieces: list[np.ndarray]) -> np.ndarray:
-        """The model on one batch padded to its own longest text; mean pooling over the real pieces."""
+    def run(self, pieces: list[np.ndarray], session=None) -> np.ndarray:
+        """The model (``session``, else the main one) on one batch padded to its own longest text; mean pooling
+        over the real pieces."""
         width = max(len(p) for p in pieces)
         ids = np.zeros((len(pieces), width), dtype=np.int64)
         mask = np.zeros((len(pieces), width), dtype=np.int64)
@@ -127,17 +177,22 @@ class Embedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0]
+        hidden = (session or self.session).run(None, feeds)[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    @property
+    def maker(self) -> str:
+        """What made a vector: the weights' SHA-256, and how they were run when not as the file says."""
+        return vectors_maker(self.sha256, self.form)
 
     @property
     def dimension(self) -> int:
         return int(self.session.get_outputs()[0].shape[-1] or 384)
 
 
-def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path):
+def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool):
     try:
         import onnxruntime
         from tokenizers import Tokenizer
@@ -147,22 +202,47 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path):
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         tokenizer.enable_truncation(MAX_PIECES)
         tokenizer.no_padding()  # tokenizer.json may pad every text to a fixed length; run() pads a batch itself
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        # the model is given as bytes (graph.py's edit): a model.onnx with external weights finds them here
-        options.add_session_config_entry("session.model_external_initializers_file_folder_path", str(model_path.parent))
-        session = onnxruntime.InferenceSession(faster_graph(model_bytes), options, providers=["CPUExecutionProvider"])
+
+        def new_session(graph: bytes, threads: int):
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            # the model is given as bytes (graph.py's edits): a model.onnx with external weights finds them here
+            options.add_session_config_entry("session.model_external_initializers_file_folder_path",
+                                             str(model_path.parent))
+            return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+
+        plain = faster_graph(model_bytes, int8=False)
+        graph, form = run_form(plain) if int8 else (plain, "")
+        threads = min(2, os.cpu_count() or 1)
+        try:
+            session = new_session(graph, threads)
+        except Exception:  # an onnxruntime without DynamicQuantizeMatMul, or weights it rejects: float products
+            if not form:
+                raise
+            graph, form = plain, ""
+            session = new_session(graph, threads)
     except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
         raise ModelUnavailable(f"the semantic model in {model_path.parent} cannot be loaded "
                                f"({exc.__class__.__name__})") from exc
-    return session, tokenizer
+    return session, tokenizer, form, lambda threads: new_session(graph, threads)
 
 
-def faster_graph(model_bytes: bytes) -> bytes:
-    """The model with its softmax NaN guards taken out (same outputs, see graph.py); as it is if that fails."""
+def faster_graph(model_bytes: bytes, int8: bool = True) -> bytes:
+    """The model with its softmax NaN guards taken out (same outputs) and, given ``int8``, its int8 weights
+    multiplied as int8 (graph.py); as it is if that fails."""
     try:
-        return without_nan_guards(model_bytes)[0]
+        model_bytes = without_nan_guards(model_bytes)[0]
     except (ValueError, IndexError, UnicodeDecodeError):  # not protobuf as expected: onnxruntime says why
         return model_bytes
+    return run_form(model_bytes)[0] if int8 else model_bytes
+
+
+def run_form(model_bytes: bytes) -> tuple[bytes, str]:
+    """The model with its int8 weights multiplied as int8, and INT8_FORM; (as it is, "") when it has none."""
+    try:
+        edited, changed = with_int8_matmuls(model_bytes)
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return model_bytes, ""
+    return (edited, INT8_FORM) if changed else (model_bytes, "")

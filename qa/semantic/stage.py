@@ -23,13 +23,15 @@ def embedding_text(question: Question) -> str:
 class Semantic:
     """Expand stage (asks for ``settings.depth`` candidates) and rerank stage (fuses lexical and cosine scores)."""
 
-    def __init__(self, documents, settings: Settings = Settings(), model=None, warn=None, index_dir=None, manifest=None):
+    def __init__(self, documents, settings: Settings = Settings(), model=None, warn=None, index_dir=None, manifest=None,
+                 int8: bool = False):
         """``model``: a model folder or None (default); ``warn``: prints a one-line note (the fallback to
         lexical); ``index_dir``, ``manifest``: the index whose stored passage vectors are used (None: passages
-        embedded when first met)."""
+        embedded when first met); ``int8``: vectors made with int8 products (faster; qa index --int8)."""
         self.documents = documents
         self.settings = settings
         self.model_folder = model
+        self.int8 = int8
         self.index_dir, self.manifest = index_dir, manifest
         self.stored = None
         self.vector_store = None  # hook: (index_dir, manifest, embedder) -> .get(pids); a cluster's shards serve them
@@ -50,7 +52,7 @@ class Semantic:
         if self.embedder is None and not self.failed:
             from .embedder import Embedder, ModelUnavailable
             try:
-                self.embedder = Embedder(self.model_folder)
+                self.embedder = Embedder(self.model_folder, self.int8)
                 self.loaded_in = os.getpid()
             except ModelUnavailable as exc:
                 self.failed = True
@@ -69,8 +71,9 @@ class Semantic:
         lacking = vectors.missing(self.manifest, self.embedder)
         if lacking and (at_most is None or lacking <= at_most):
             if other and self.warn:
-                self.warn(f"note: the index's vectors were made by another model ({other}); "
-                          f"embedding {lacking} passages with {self.embedder.name}")
+                form = f" ({self.embedder.form})" if self.embedder.form else ""
+                self.warn(f"note: the index's vectors were made by {other}; "
+                          f"embedding {lacking} passages with {self.embedder.name}{form}")
             try:
                 self.manifest = vectors.embed_missing(self.index_dir, self.manifest, self.embedder, self.documents,
                                                       progress)

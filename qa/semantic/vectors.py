@@ -1,8 +1,10 @@
 """Passage vectors in the index: one float16 array per segment, written through qa/storage.py, tied to the model.
 
-A segment's manifest entry gains ``"vectors": {"model": NAME, "sha256": SHA, "array": <array meta>}``.
+A segment's manifest entry gains ``"vectors": {"model": NAME, "sha256": SHA, "form": FORM, "array": <array meta>}``
+(FORM, how the model was run, only when not as its file says: "int8-matmul", see embedder.py).
 Segments never change once written, so an update embeds only its new segments; the vectors of the others
-are kept. Vectors made by another model (another SHA-256) are not used: re-embedded with a note.
+are kept. Vectors made by another model (another SHA-256) or another form of it are not used: re-embedded
+with a note.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import numpy as np
 
 from .. import storage
 from ..errors import QAError
+from .embedder import vectors_maker
 
 KEY = "vectors"
 
@@ -26,9 +29,21 @@ def offsets(manifest: dict) -> list[int]:
     return out
 
 
+def vectors_entry(embedder, array: dict) -> dict:
+    """A segment's vectors entry: what made its rows, and their array."""
+    return {"model": embedder.name, "sha256": embedder.sha256, **({"form": embedder.form} if embedder.form else {}),
+            "array": array}
+
+
+def maker(entry) -> str | None:
+    """What made the rows of a vectors entry (as ``Embedder.maker`` says it), None when it is no entry."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("array"), dict):
+        return None
+    return vectors_maker(str(entry.get("sha256")), str(entry.get("form") or ""))
+
+
 def belongs(seg: dict, embedder) -> bool:
-    entry = seg.get(KEY)
-    return isinstance(entry, dict) and entry.get("sha256") == embedder.sha256 and isinstance(entry.get("array"), dict)
+    return maker(seg.get(KEY)) == embedder.maker
 
 
 def missing(manifest: dict, embedder) -> int:
@@ -37,11 +52,16 @@ def missing(manifest: dict, embedder) -> int:
 
 
 def other_model(manifest: dict, embedder) -> str | None:
-    """The name of another model whose vectors the index holds, if any."""
+    """What else made vectors the index holds ("another model (NAME)", or the same model run in another
+    form), if anything."""
     for seg in manifest["segments"]:
-        entry = seg.get(KEY)
-        if isinstance(entry, dict) and entry.get("sha256") != embedder.sha256:
-            return str(entry.get("model"))
+        made = maker(seg.get(KEY))
+        if made is not None and made != embedder.maker:
+            entry = seg[KEY]
+            form = entry.get("form") or ""
+            if entry.get("sha256") == embedder.sha256:
+                return f"{entry.get('model')} run in another form ({form or 'float products'})"
+            return f"another model ({entry.get('model')}{', ' + form if form else ''})"
     return None
 
 
@@ -130,7 +150,7 @@ def embed_missing(index_dir: Path, manifest: dict, embedder, documents, progress
 
         vectors = embedder.embed(texts, tick).astype(np.float16)
         meta = storage.write_array(index_dir / seg["name"], f"vectors-{time.time_ns()}", vectors)
-        written[seg["name"]] = {"model": embedder.name, "sha256": embedder.sha256, "array": meta}
+        written[seg["name"]] = vectors_entry(embedder, meta)
     with write_lock(index_dir):
         current = storage.read_manifest(index_dir)
         if current is None or current.get("created") != manifest.get("created"):
