@@ -203,3 +203,33 @@ def test_answer_line_of_equal_lexical_worth_is_the_closest_in_meaning(tmp_path):
     index = qa.build_index(corpus, tmp_path / "index", warn=lambda m: None)
     line = index.ask("Where did the cat take a nap?", k=3).answer  # both lines hold "cat", no other word of it
     assert (line.text, line.source, line.line_start) == ("Then the cat slept on the warm rug all afternoon.", "cat.txt", 2)
+
+
+def test_ctrl_c_while_int8_vectors_are_made_is_one_line_and_exit_130(tmp_path):
+    """Ctrl-C while two sessions embed side by side: the threads stop after their text, the process says so in
+    one line and exits 130 (a process leaving onnxruntime running in a thread aborts instead), and the index
+    still answers."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in range(40):
+        (corpus / f"doc{f}.txt").write_text("\n\n".join(
+            f"Report {f}.{p} tells how the river keepers of town {f} counted {p} boats passing the old stone "
+            f"bridge at dawn, and why the harbour master wrote their numbers in a green ledger." for p in range(40)))
+    index_dir = tmp_path / "index"
+    proc = subprocess.Popen([sys.executable, "-m", "qa", "index", "--int8", "--corpus", corpus, "--index", index_dir],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while proc.poll() is None and not list(index_dir.glob("seg-*")):  # the lexical segments are being written
+        time.sleep(0.05)
+    time.sleep(0.5)  # embedding has begun (or the whole build is done: then exit 0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 130), err
+    assert "terminate called" not in err and "Traceback" not in err
+    if proc.returncode == 130:
+        assert err.strip().splitlines()[-1] == "qa: interrupted"
+    done = run_qa("ask", "--json", "--lexical", "--corpus", corpus, "--index", index_dir, "green ledger harbour master")
+    assert done.returncode == 0 and json_lines(done.stdout)[0]["results"], done.stderr

@@ -140,8 +140,10 @@ class Embedder:
             except BaseException as exc:  # raised again by the caller's thread
                 done.put(exc)
 
-        for k, session in enumerate(sessions):
-            threading.Thread(target=work, args=(session, batches[k::len(sessions)]), daemon=True).start()
+        threads = [threading.Thread(target=work, args=(session, batches[k::len(sessions)]), daemon=True)
+                   for k, session in enumerate(sessions)]
+        for thread in threads:
+            thread.start()
         try:
             for _ in batches:
                 got = done.get()
@@ -149,7 +151,11 @@ class Embedder:
                     raise got
                 yield got
         finally:
+            # on Ctrl-C too: each thread ends after its current text; a process exiting while onnxruntime still
+            # runs in a thread aborts ("terminate called without an active exception")
             stop.set()
+            for thread in threads:
+                thread.join()
 
     def sessions(self, texts: int) -> list:
         """The sessions that embed ``texts`` texts: two of one thread each for many int8 texts, else the one."""
