@@ -106,6 +106,7 @@ class Embedder:
         self.session, self.tokenizer, self.form, self.new_session = _load(model_bytes, model_path, tokenizer_path, int8)
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.batch = 1 if self.form == INT8_FORM else BATCH
+        self.int8_weights = bool(pins)  # the default's weights are int8 (another model's file is not looked into)
         self.side_by_side: list | None = None  # the one-thread sessions, made when first needed
 
     def embed(self, texts: list[str], progress=None) -> np.ndarray:

@@ -12,6 +12,7 @@ from ..pipeline import Candidate, Question
 from .fusion import Settings, answerable, fuse
 
 EMBED_WHEN_ASKED = 5000  # passages lacking vectors embedded and stored at the first question; more: candidates only
+INT8_HINT_AT = 20000  # passages to embed with float products from which a note tells of qa index --int8
 _AFTER = re.compile(r"\s*\[after: ")
 
 
@@ -74,6 +75,9 @@ class Semantic:
                 form = f" ({self.embedder.form})" if self.embedder.form else ""
                 self.warn(f"note: the index's vectors were made by {other}; "
                           f"embedding {lacking} passages with {self.embedder.name}{form}")
+            elif self.warn and lacking >= INT8_HINT_AT and not self.embedder.form and self.embedder.int8_weights:
+                self.warn(f"note: embedding {lacking:,} passages; 'qa index --int8' embeds them about 1.6 times as "
+                          "fast, a little less exactly")
             try:
                 self.manifest = vectors.embed_missing(self.index_dir, self.manifest, self.embedder, self.documents,
                                                       progress)
