@@ -220,7 +220,7 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool
                                              str(model_path.parent))
             return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
-        plain = faster_graph(model_bytes, int8=False)
+        plain = faster_graph(model_bytes)
         graph, form = run_form(plain) if int8 else (plain, "")
         threads = min(2, os.cpu_count() or 1)
         try:
@@ -236,7 +236,7 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool
     return session, tokenizer, form, lambda threads: new_session(graph, threads)
 
 
-def faster_graph(model_bytes: bytes, int8: bool = True) -> bytes:
+def faster_graph(model_bytes: bytes, int8: bool = False) -> bytes:
     """The model with its softmax NaN guards taken out (same outputs) and, given ``int8``, its int8 weights
     multiplied as int8 (graph.py); as it is if that fails."""
     try:

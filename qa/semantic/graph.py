@@ -139,9 +139,10 @@ def int8_matmuls(nodes: list[Node], graph_outputs: set[str], initializers: dict)
             continue
         weight, scale = nodes[scaled].inputs
         cast = producer.get(weight)
-        kind, dims = initializers.get(nodes[cast].inputs[0], (0, ())) if cast is not None else (0, ())
-        if (cast is None or nodes[cast].op != "Cast" or uses[weight] != 1 or initializers.get(scale, (0,))[0] != FLOAT
-                or kind != INT8 or len(dims) != 2 or dims[0] > dims[1] or weight in graph_outputs):
+        if cast is None or nodes[cast].op != "Cast" or uses[weight] != 1 or weight in graph_outputs:
+            continue
+        kind, dims = initializers.get(nodes[cast].inputs[0], (0, ()))
+        if kind != INT8 or len(dims) != 2 or dims[0] > dims[1] or initializers.get(scale, (0, ()))[0] != FLOAT:
             continue
         dropped[cast] = dropped[scaled] = ""
         replaced[i] = (node.inputs[0], nodes[cast].inputs[0], scale)
