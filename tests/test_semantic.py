@@ -237,7 +237,8 @@ def test_ctrl_c_while_int8_vectors_are_made_is_one_line_and_exit_130(tmp_path):
 
 def test_many_passages_to_embed_in_float_bring_a_note_of_int8(seeds_copy, tmp_path, monkeypatch):
     import importlib
-    monkeypatch.setattr(importlib.import_module("qa.semantic.stage"), "INT8_HINT_AT", 40)  # 20,000 in earnest: the seeds' 45 passages stand in
+    # 20,000 in earnest: the seeds' 45 passages stand in
+    monkeypatch.setattr(importlib.import_module("qa.semantic.stage"), "INT8_HINT_AT", 40)
     notes = []
     qa.build_index(seeds_copy, tmp_path / "float", warn=notes.append)
     assert notes == ["note: embedding 45 passages; 'qa index --int8' embeds them about 1.6 times as fast, "
