@@ -1,7 +1,7 @@
 """The semantic stage's costs: model load, passages embedded per second, bytes per passage, a warm question, cold `qa ask`.
 
     python benchmarks/semantic.py [--texts /work/shared/bench/collections/npl/corpus.jsonl] [--passages 2000]
-                                  [--corpus seeds] [--runs 3] [--scale 10k 100k] [--int8] [--question-cost 125k]
+                                  [--corpus seeds] [--runs 3] [--scale 10k 100k] [--int8 | --float] [--question-cost 125k]
 
 Embedding throughput is measured on the first N texts of a corpus.jsonl (the "text" field); the warm
 question cost on the dev questions over the corpus's index, with the stage and without (the peer in
@@ -91,9 +91,10 @@ def english_corpus(folder: Path, size: int, collections: Path, seeds: Path) -> P
     return folder
 
 
-def at_scale(size: int, questions: list[str], seeds: Path, collections: Path, work: Path, int8: bool = False) -> None:
+def at_scale(size: int, questions: list[str], seeds: Path, collections: Path, work: Path,
+             int8: bool | None = None) -> None:
     """Index ``size`` passages of English plus the seeds with vectors (int8 products given ``int8``: qa index
-    --int8) and without; print the costs."""
+    --int8, float given False: qa index --float; None: as qa index chooses) and without; print the costs."""
     corpus = english_corpus(work / f"corpus-{size}", size, collections, seeds)
     for old in work.glob(f"*-index-{size}"):
         shutil.rmtree(old)
@@ -105,8 +106,10 @@ def at_scale(size: int, questions: list[str], seeds: Path, collections: Path, wo
     semantic_build = time.perf_counter() - t
     n = with_stage.passage_count
     rate = n / max(semantic_build - lexical_build, 1e-9)
-    command = "qa index --int8" if int8 else "qa index"
-    print(f"{n} passages: {command} {semantic_build:.0f} s with vectors, {lexical_build:.0f} s without: "
+    command = {True: "qa index --int8", False: "qa index --float", None: "qa index"}[int8]
+    forms = {s["vectors"].get("form", "float") for s in with_stage.manifest["segments"] if s.get("vectors")}
+    print(f"{n} passages: {command} ({', '.join(sorted(forms))} products) {semantic_build:.0f} s with vectors, "
+          f"{lexical_build:.0f} s without: "
           f"{rate:.0f} passages embedded a second, 100k in {100_000 / rate / 60:.0f} min "
           f"(load {os.getloadavg()[0]:.1f})")
     print(f"warm question at {n} passages ({len(questions)} dev questions): semantic "
@@ -151,7 +154,11 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=REPO / "seeds")
     ap.add_argument("--questions", type=Path, default=REPO / "tests" / "data" / "seed_questions_dev.jsonl")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--int8", action="store_true", help="--scale: index with int8 products (qa index --int8)")
+    products = ap.add_mutually_exclusive_group()
+    products.add_argument("--int8", dest="int8", action="store_const", const=True, default=None,
+                          help="--scale: index with int8 products (qa index --int8; default: as qa index chooses)")
+    products.add_argument("--float", dest="int8", action="store_const", const=False,
+                          help="--scale: index with float products (qa index --float)")
     ap.add_argument("--scale", type=parse_size, nargs="*", default=[],
                     help="corpus sizes (10k, 100k) indexed with vectors and without")
     ap.add_argument("--question-cost", type=parse_size, nargs="*", default=[],

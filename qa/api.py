@@ -70,8 +70,8 @@ def build_index(corpus=None, index=None, *, params: Params | None = None, scorin
     """Index every file of ``corpus`` into ``index`` from scratch and open it.
 
     ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client, to build and answer there;
-    ``int8``: passage vectors made with int8 products (about 1.6 times as fast, slightly less exact)."""
-    int8 = bool(int8)
+    ``int8``: passage vectors made with int8 products (about 1.6 times as fast, slightly less exact); None: so when
+    they are qa.semantic.INT8_AT (20,000) or more with the default model, else float."""
     corpus_dir, index_dir = _resolve(corpus, index)
     cluster = _connect(cluster)
     with _writing(index_dir):
@@ -106,7 +106,8 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
     """The index of ``corpus`` (default: the seeds), built when missing or damaged, updated when the files changed.
 
     ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client: update and answer there;
-    ``int8``: passage vectors made with int8 products (None: as the index's vectors were made)."""
+    ``int8``: passage vectors made with int8 products (None: as the index's vectors were made; when it has
+    none, as build_index chooses)."""
     corpus_dir, index_dir = _resolve(corpus, index)
     scoring = scoring or Scoring()
     cluster = _connect(cluster)
@@ -142,10 +143,10 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                 warn(f"the corpus changed ({changed} file{'s' if changed > 1 else ''}); updating the index")
                 for message in unreadable:
                     warn(message)
+                int8 = int8_products(int8, manifest)  # the new vectors as the old were made (even if none stay)
                 with _writing(index_dir):
                     manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
-                                            cluster.builder(semantic, model, int8_products(int8, manifest))
-                                            if cluster else None)
+                                            cluster.builder(semantic, model, int8) if cluster else None)
                     if cluster is None and semantic is not False:  # the new segments' vectors, now
                         manifest = Index(corpus_dir, index_dir, manifest, scoring, None, semantic=semantic,
                                          model=model, warn=warn, int8=int8).embed_passages(progress).manifest
@@ -171,7 +172,8 @@ class Index:
         """``cluster``: a qa.cluster.Cluster whose workers score the questions (None: this process);
         ``semantic``: the sentence-embedding stage (None: on when installed);
         ``model``: its model folder (None: $QA_MODEL, else the default);
-        ``int8``: its vectors made with int8 products (None: as the index's vectors were made)."""
+        ``int8``: its vectors made with int8 products (None: as the index's vectors were made; when it has none,
+        by their number when they are made, as build_index chooses)."""
         self.corpus = corpus_dir
         self.path = index_dir
         self.manifest = manifest

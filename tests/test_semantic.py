@@ -235,14 +235,32 @@ def test_ctrl_c_while_int8_vectors_are_made_is_one_line_and_exit_130(tmp_path):
     assert done.returncode == 0 and json_lines(done.stdout)[0]["results"], done.stderr
 
 
-def test_many_passages_to_embed_in_float_bring_a_note_of_int8(seeds_copy, tmp_path, monkeypatch):
-    import importlib
-    # 20,000 in earnest: the seeds' 45 passages stand in
-    monkeypatch.setattr(importlib.import_module("qa.semantic.stage"), "INT8_HINT_AT", 40)
+def test_many_passages_are_embedded_with_int8_products_unless_float_is_asked(seeds_copy, tmp_path, monkeypatch):
+    """The first vectors of 20,000 passages or more are made with int8 products, with a note; a smaller index, or
+    float asked, keeps float products; questions and updates then follow the index's vectors."""
+    import qa.semantic
+    monkeypatch.setattr(qa.semantic, "INT8_AT", 46)  # 20,000 in earnest: the seeds' 45 passages stand in
     notes = []
-    qa.build_index(seeds_copy, tmp_path / "float", warn=notes.append)
-    assert notes == ["note: embedding 45 passages; 'qa index --int8' embeds them about 1.6 times as fast, "
-                     "a little less exactly"]
+    small = qa.build_index(seeds_copy, tmp_path / "small", warn=notes.append)
+    assert notes == [] and "form" not in small.manifest["segments"][0]["vectors"]
+    monkeypatch.setattr(qa.semantic, "INT8_AT", 45)
+    big = qa.build_index(seeds_copy, tmp_path / "big", warn=notes.append)
+    assert notes == ["note: embedding 45 passages with int8 products, about 1.6 times as fast as float and a "
+                     "little less exact; 'qa index --float' embeds them with float products"]
+    assert all(s["vectors"]["form"] == "int8-matmul" for s in big.manifest["segments"])
+    asked = qa.build_index(seeds_copy, tmp_path / "asked", warn=lambda message: None, int8=True)
+    question = "What does Russia want before agreeing to a ceasefire?"
+    want = [(r.citation, r.score) for r in asked.ask(question).results]
+    assert [(r.citation, r.score) for r in big.ask(question).results] == want
     notes.clear()
-    qa.build_index(seeds_copy, tmp_path / "int8", warn=notes.append, int8=True)
-    assert notes == []
+    reopened = qa.open_index(seeds_copy, tmp_path / "big", warn=notes.append)
+    assert [(r.citation, r.score) for r in reopened.ask(question).results] == want
+    assert reopened.semantic.embedder.form == "int8-matmul" and notes == []
+    (seeds_copy / "added.txt").write_text("The harbour master keeps a green ledger of the boats.\n")
+    updated = qa.open_index(seeds_copy, tmp_path / "big", warn=notes.append)
+    assert all(s["vectors"]["form"] == "int8-matmul" for s in updated.manifest["segments"])
+    assert notes == ["the corpus changed (1 file); updating the index"]
+    floated = run_qa("index", "--float", "--corpus", seeds_copy, "--index", tmp_path / "floated")
+    assert floated.returncode == 0 and "int8" not in floated.stderr, floated.stderr
+    manifest = json.loads((tmp_path / "floated" / "manifest.json").read_text())
+    assert all("form" not in s["vectors"] for s in manifest["segments"])

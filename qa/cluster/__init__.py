@@ -132,9 +132,10 @@ class Cluster:
             raise QAError(f"the Dask cluster at {self.address} failed on {what}: {type(exc).__name__}: "
                           f"{first_line}") from exc
 
-    def builder(self, semantic: bool | None = False, model=None, int8: bool = False):
+    def builder(self, semantic: bool | None = False, model=None, int8: bool | None = False):
         """Writes segments on the workers; with the semantic stage (``semantic``: as qa.semantic.enabled
-        takes it), the workers embed their segments' passages too (with int8 products given ``int8``)."""
+        takes it), the workers embed their segments' passages too (with int8 products given ``int8``; None: by
+        their number, qa.semantic.auto_int8)."""
         from .builder import ClusterBuilder
         from .embedding import model_for_workers
         return ClusterBuilder(self, *model_for_workers(semantic, model), int8)

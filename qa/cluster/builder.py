@@ -44,12 +44,20 @@ def _build_segment(root: Path, group: list[Path], index_dir: Path, params: Param
     return result
 
 
+def _embed_built(root: Path, index_dir: Path, result, model: str | None, int8: bool):
+    """The passages of a segment built before embedded on a worker (the form chosen once all were counted)."""
+    from .embedding import embed_segment
+    embed_segment(root, index_dir, result, model, int8)
+    return result
+
+
 class ClusterBuilder:
     """Builds and updates segments on a cluster's workers (see qa.index.LocalBuilder for the interface)."""
 
-    def __init__(self, cluster, embed: bool = False, model: str | None = None, int8: bool = False):
+    def __init__(self, cluster, embed: bool = False, model: str | None = None, int8: bool | None = False):
         """``embed``: the workers embed each segment's passages with ``model`` (a folder, None: the default),
-        with int8 products given ``int8``."""
+        with int8 products given ``int8`` (None: chosen by the number of passages once all are built, as on one
+        machine: qa.semantic.auto_int8)."""
         self.cluster = cluster
         self.embedding = (embed, model, int8)
 
@@ -61,7 +69,10 @@ class ClusterBuilder:
         for shard, files in enumerate(split(paths, len(workers))):
             jobs.extend((shard, group) for group in segment_builder.plan_segments(files, SEGMENT_BYTES) if group)
         client = self.cluster.client
-        futures = [client.submit(_build_segment, root, group, index_dir, params, frozenset(), *self.embedding, pure=False,
+        embed, model, int8 = self.embedding
+        choose_later = embed and int8 is None  # the form is chosen by the number of passages, known at the end
+        embedding = (False, model, False) if choose_later else self.embedding
+        futures = [client.submit(_build_segment, root, group, index_dir, params, frozenset(), *embedding, pure=False,
                                  workers=[workers[shard % len(workers)]], allow_other_workers=True)
                    for shard, group in jobs]
         position = {f.key: i for i, f in enumerate(futures)}
@@ -75,6 +86,14 @@ class ClusterBuilder:
             done += len(jobs[i][1])
             if progress:
                 progress(done, len(paths))
+        if choose_later:
+            from ..semantic import auto_int8, auto_int8_note
+            passages = sum(int(r.meta["passages"]) for r in results)
+            int8 = auto_int8(passages, model is None)
+            if int8 and warn:
+                warn(auto_int8_note(passages))
+            results = self.cluster.run(_embed_built, [(root, index_dir, r, model, int8) for r in results],
+                                       prefer=[shard for shard, _ in jobs], what="embedding a segment")
         segments, files = [], {}
         said = set()  # a note from every worker's every segment (the model missing there, say) is said once
         for (shard, _), result in zip(jobs, results):
@@ -102,7 +121,8 @@ class ClusterBuilder:
         order = list(groups)
         keys = list(dict.fromkeys(shard_key(s) for s in manifest["segments"]))  # as the searcher numbers them
         common = frozenset(manifest.get("common_lines", []))
-        results = self.cluster.run(_build_segment, [(root, groups[s], index_dir, params, common, *self.embedding)
+        embed, model, int8 = self.embedding  # an update follows the index's vectors (None: it has none yet)
+        results = self.cluster.run(_build_segment, [(root, groups[s], index_dir, params, common, embed, model, bool(int8))
                                                         for s in order],
                                    prefer=[keys.index(s) if s in keys else 0 for s in order], what="updating a shard")
         for shard, result in zip(order, results):

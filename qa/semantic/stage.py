@@ -9,10 +9,10 @@ import numpy as np
 from ..answer import coverage, sentences
 from ..expected import expected, holds
 from ..pipeline import Candidate, Question
+from . import auto_int8, auto_int8_note
 from .fusion import Settings, answerable, fuse
 
 EMBED_WHEN_ASKED = 5000  # passages lacking vectors embedded and stored at the first question; more: candidates only
-INT8_HINT_AT = 20000  # passages to embed with float products from which a note tells of qa index --int8
 _AFTER = re.compile(r"\s*\[after: ")
 
 
@@ -25,10 +25,11 @@ class Semantic:
     """Expand stage (asks for ``settings.depth`` candidates) and rerank stage (fuses lexical and cosine scores)."""
 
     def __init__(self, documents, settings: Settings = Settings(), model=None, warn=None, index_dir=None, manifest=None,
-                 int8: bool = False):
+                 int8: bool | None = False):
         """``model``: a model folder or None (default); ``warn``: prints a one-line note (the fallback to
         lexical); ``index_dir``, ``manifest``: the index whose stored passage vectors are used (None: passages
-        embedded when first met); ``int8``: vectors made with int8 products (faster; qa index --int8)."""
+        embedded when first met); ``int8``: vectors made with int8 products (faster; qa index --int8), None:
+        float until the index's vectors are first made, then int8 when they are INT8_AT passages or more."""
         self.documents = documents
         self.settings = settings
         self.model_folder = model
@@ -53,7 +54,7 @@ class Semantic:
         if self.embedder is None and not self.failed:
             from .embedder import Embedder, ModelUnavailable
             try:
-                self.embedder = Embedder(self.model_folder, self.int8)
+                self.embedder = Embedder(self.model_folder, bool(self.int8))
                 self.loaded_in = os.getpid()
             except ModelUnavailable as exc:
                 self.failed = True
@@ -71,13 +72,17 @@ class Semantic:
         other = vectors.other_model(self.manifest, self.embedder)
         lacking = vectors.missing(self.manifest, self.embedder)
         if lacking and (at_most is None or lacking <= at_most):
-            if other and self.warn:
+            if self.int8 is None:  # the index's first vectors: their form is chosen now, for good
+                self.int8 = auto_int8(lacking, self.embedder.int8_weights)
+                if self.int8:
+                    from .embedder import Embedder
+                    self.embedder = Embedder(self.model_folder, True)
+                    if self.warn:
+                        self.warn(auto_int8_note(lacking))
+            elif other and self.warn:
                 form = f" ({self.embedder.form})" if self.embedder.form else ""
                 self.warn(f"note: the index's vectors were made by {other}; "
                           f"embedding {lacking} passages with {self.embedder.name}{form}")
-            elif self.warn and lacking >= INT8_HINT_AT and not self.embedder.form and self.embedder.int8_weights:
-                self.warn(f"note: embedding {lacking:,} passages; 'qa index --int8' embeds them about 1.6 times as "
-                          "fast, a little less exactly")
             try:
                 self.manifest = vectors.embed_missing(self.index_dir, self.manifest, self.embedder, self.documents,
                                                       progress)
