@@ -260,6 +260,9 @@ def test_many_passages_are_embedded_with_int8_products_unless_float_is_asked(see
     updated = qa.open_index(seeds_copy, tmp_path / "big", warn=notes.append)
     assert all(s["vectors"]["form"] == "int8-matmul" for s in updated.manifest["segments"])
     assert notes == ["the corpus changed (1 file); updating the index"]
+    notes.clear()
+    asked_float = qa.build_index(seeds_copy, tmp_path / "asked-float", warn=notes.append, int8=False)
+    assert notes == [] and all("form" not in s["vectors"] for s in asked_float.manifest["segments"])
     floated = run_qa("index", "--float", "--corpus", seeds_copy, "--index", tmp_path / "floated")
     assert floated.returncode == 0 and "int8" not in floated.stderr, floated.stderr
     manifest = json.loads((tmp_path / "floated" / "manifest.json").read_text())
