@@ -102,6 +102,15 @@ def _safe_stdio() -> None:
             pass  # not a text file (a test's capture, None): leave it as it is
 
 
+def _ignore_further_interrupts() -> None:
+    """Once interrupted, the process only says so and exits 130: a second SIGINT (or one still pending) during
+    that, or during the interpreter's shutdown, would otherwise kill it by the signal instead."""
+    import signal
+    import threading
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _safe_stdio()
@@ -111,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except KeyboardInterrupt:
+        _ignore_further_interrupts()
         print("qa: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
