@@ -143,13 +143,13 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                 warn(f"the corpus changed ({changed} file{'s' if changed > 1 else ''}); updating the index")
                 for message in unreadable:
                     warn(message)
-                int8 = int8_products(int8, manifest)  # the new vectors as the old were made (even if none stay)
+                follow = int8_products(int8, manifest)  # the new vectors as the old were made (even if none stay)
                 with _writing(index_dir):
                     manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
-                                            cluster.builder(semantic, model, int8) if cluster else None)
+                                            cluster.builder(semantic, model, follow) if cluster else None)
                     if cluster is None and semantic is not False:  # the new segments' vectors, now
                         manifest = Index(corpus_dir, index_dir, manifest, scoring, None, semantic=semantic,
-                                         model=model, warn=warn, int8=int8).embed_passages(progress).manifest
+                                         model=model, warn=warn, int8=follow).embed_passages(progress).manifest
         try:
             index = Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn,
                           int8=int8)
