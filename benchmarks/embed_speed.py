@@ -10,7 +10,9 @@ interleaved for --rounds rounds (the machine is shared: ratios hold, absolute ti
 defaults with 2 threads, the model's graph as it is). "shipped" is qa's Embedder; "graph..." variants run the
 graph without its softmax NaN guards (qa/semantic/graph.py), batched by word pieces, with float products
 (as "shipped"); "int8-..." variants multiply its int8 weights as int8; "shipped-int8" is qa's Embedder with
-int8 products (qa index --int8): texts one at a time, two sessions of one thread each side by side.
+int8 products (qa index --int8): texts one at a time, two sessions of one thread each side by side;
+"shipped-fused" and "shipped-int8-fused" are the same with every fusion of onnxruntime's (qa's Embedder before
+2026-12-04 turned SkipLayerNormFusion off: SLOWER_FUSIONS).
 For each variant: passages/s and word pieces/s of the median round, its ratio to the peer's (of the median and of the fastest
 round: the fastest is the least disturbed by other jobs), the process's CPU time against the peer's, and the
 least cosine of a passage's vector to the peer's (same vectors: >= 0.999). Word pieces count [CLS] and [SEP],
@@ -36,6 +38,7 @@ import qa  # noqa: E402
 import _corpora  # noqa: E402
 from qa.semantic.embedder import BATCH, MAX_PIECES, Embedder, default_files, faster_graph  # noqa: E402
 
+SHIPPED = ("shipped", "shipped-int8", "shipped-fused", "shipped-int8-fused")
 BEFORE = {"batch": 32, "sort": "chars", "threads": 2, "options": {}, "config": {}, "graph": False}
 GRAPH = dict(BEFORE, sort="pieces", graph=True)  # what qa.semantic.embedder does now
 VARIANTS = {
@@ -172,6 +175,14 @@ def runner(name: str, embedder: Embedder):
     if name == "shipped-int8":  # qa index --int8
         int8 = Embedder(int8=True)
         return lambda texts: int8.embed(texts)
+    if name in ("shipped-fused", "shipped-int8-fused"):  # the same with onnxruntime's every fusion (before 2026-12-04)
+        shipped = qa.semantic.embedder.SLOWER_FUSIONS
+        qa.semantic.embedder.SLOWER_FUSIONS = ()
+        try:
+            fused = Embedder(int8=name == "shipped-int8-fused")
+        finally:
+            qa.semantic.embedder.SLOWER_FUSIONS = shipped
+        return lambda texts: fused.embed(texts)
     spec = VARIANTS[name]
     session = session_for(spec)
     embed = embed_by_pieces if spec["sort"] == "pieces" else embed_by_chars
@@ -190,10 +201,11 @@ def main() -> int:
     ap.add_argument("--passages", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--variants", nargs="+", default=["before", "shipped"],
-                    help=f"'shipped' (qa's Embedder), 'shipped-int8' (qa index --int8) and any of: {', '.join(VARIANTS)}")
+                    help=f"'shipped' (qa's Embedder), 'shipped-int8' (qa index --int8), 'shipped-fused' and "
+                         f"'shipped-int8-fused' (the same with every onnxruntime fusion) and any of: {', '.join(VARIANTS)}")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qa-embed-speed")
     args = ap.parse_args()
-    unknown = [v for v in args.variants if v not in ("shipped", "shipped-int8") and v not in VARIANTS]
+    unknown = [v for v in args.variants if v not in SHIPPED and v not in VARIANTS]
     if unknown or not args.source.is_dir():
         ap.error(f"unknown variant {', '.join(unknown)}" if unknown else f"{args.source}: not a folder")
     args.work.mkdir(parents=True, exist_ok=True)

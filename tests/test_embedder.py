@@ -83,3 +83,16 @@ def test_batch_vectors_equal_each_text_alone():
     assert np.allclose(together, np.tile(alone, (10, 1)), atol=1e-5)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
     assert [len(p) for p in model.pieces(TEXTS)] == [3, 6, 18, embedder.MAX_PIECES, 41]
+
+
+def test_float_vectors_are_those_of_onnxruntime_with_every_fusion():
+    """The fusions qa turns off for speed (SLOWER_FUSIONS) leave what the model computes as it was."""
+    assert embedder.SLOWER_FUSIONS
+    model = embedder.Embedder()
+    fused = session(embedder.faster_graph(embedder.default_files()[0].read_bytes()))
+    for text, vector in zip(TEXTS, model.embed(TEXTS)):
+        ids = model.pieces([text])[0][None, :]
+        hidden = fused.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                  "token_type_ids": np.zeros_like(ids)})[0][0]
+        expected = hidden.mean(axis=0) / np.linalg.norm(hidden.mean(axis=0))
+        assert np.allclose(vector, expected, atol=1e-5)

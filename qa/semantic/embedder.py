@@ -33,6 +33,9 @@ MAX_PIECES = 256
 BATCH = 8  # small batches keep each layer's activations in cache: faster than 16, 32, 64 (benchmarks/README.md)
 WINDOW = 1024  # texts tokenized at once, then batched by word-piece count
 SIDE_BY_SIDE_AT = 64  # int8 texts embedded at once from which sessions of one thread each run side by side
+# onnxruntime's fusion of Add + LayerNormalization into SkipLayerNormalization: here the fused kernel is slower than
+# the two it replaces (float vectors the same, 8-15 % more passages a second: benchmarks/README.md)
+SLOWER_FUSIONS = ("SkipLayerNormFusion",)
 
 
 class ModelUnavailable(Exception):
@@ -209,6 +212,7 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         tokenizer.enable_truncation(MAX_PIECES)
         tokenizer.no_padding()  # tokenizer.json may pad every text to a fixed length; run() pads a batch itself
+        disabled = list(SLOWER_FUSIONS)  # as at load time: sessions made later run the same graph
 
         def new_session(graph: bytes, threads: int):
             options = onnxruntime.SessionOptions()
@@ -218,7 +222,8 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool
             # the model is given as bytes (graph.py's edits): a model.onnx with external weights finds them here
             options.add_session_config_entry("session.model_external_initializers_file_folder_path",
                                              str(model_path.parent))
-            return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+            return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"],
+                                                disabled_optimizers=disabled)
 
         plain = faster_graph(model_bytes)
         graph, form = run_form(plain) if int8 else (plain, "")
