@@ -55,8 +55,9 @@ def parser() -> argparse.ArgumentParser:
                                                        "~/.cache/qa/NAME-HASH for another corpus)")
         sp.add_argument("--lexical", action="store_true",
                         help="TF-IDF only: no sentence-embedding stage (on 'index': no vectors)")
-        sp.add_argument("--model", metavar="DIR", help="a sentence-transformers ONNX folder (model.onnx + tokenizer.json) "
-                                                     "for the semantic stage (default: $QA_MODEL, else all-MiniLM-L6-v2)")
+        sp.add_argument("--model", metavar="DIR",
+                        help="a sentence-transformers ONNX export (model.onnx or onnx/model.onnx, tokenizer.json) "
+                             "for the semantic stage (default: $QA_MODEL, else all-MiniLM-L6-v2)")
         if cluster:
             sp.add_argument("--cluster", metavar="ADDRESS", help="index or answer on a Dask cluster: tcp://HOST:PORT "
                                                                  "of its scheduler, or local:N (needs Dask)")

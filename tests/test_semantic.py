@@ -118,7 +118,7 @@ def test_int8_vectors_are_followed_by_questions_and_made_again_when_float_is_ask
     notes = []
     as_float = qa.open_index(SEEDS, index_dir, int8=False, warn=notes.append)
     as_float.ask(QUESTIONS[0])
-    assert notes == ["note: the index's vectors were made by all-MiniLM-L6-v2-int8 run in another form (int8-matmul); "
+    assert notes == ["note: the index's vectors were made by all-MiniLM-L6-v2-int8 run in another form (int8 products); "
                      "embedding 45 passages with all-MiniLM-L6-v2-int8"]
     assert all("form" not in e for e in vector_entries(index_dir).values())
 

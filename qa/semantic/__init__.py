@@ -28,7 +28,7 @@ def int8_products(int8: bool | None, manifest: dict | None) -> bool | None:
     made = [seg["vectors"] for seg in (manifest or {}).get("segments", []) if isinstance(seg.get("vectors"), dict)]
     if not made:
         return None
-    return any(entry.get("form") == INT8_FORM for entry in made)
+    return any(INT8_FORM in str(entry.get("form") or "").split("+") for entry in made)
 
 
 def auto_int8(passages: int, default_model: bool) -> bool:

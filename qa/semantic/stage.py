@@ -113,7 +113,7 @@ class Semantic:
         """The question's unit vector (the last one kept: the answer line asks for it again)."""
         text = embedding_text(question)
         if self.last_question is None or self.last_question[0] != text:
-            self.last_question = text, self.embedder.embed([text])[0]
+            self.last_question = text, self.embedder.embed_question(text)
         return self.last_question[1]
 
     def nearest_unlisted(self, query_vector: np.ndarray, candidates: list[Candidate]) -> list[Candidate]:

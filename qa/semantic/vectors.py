@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import storage
 from ..errors import QAError
+from . import INT8_FORM
 from .embedder import vectors_maker
 
 KEY = "vectors"
@@ -60,9 +61,24 @@ def other_model(manifest: dict, embedder) -> str | None:
             entry = seg[KEY]
             form = entry.get("form") or ""
             if entry.get("sha256") == embedder.sha256:
-                return f"{entry.get('model')} run in another form ({form or 'float products'})"
+                return f"{entry.get('model')} run in another form ({form_change(form, embedder.form)})"
             return f"another model ({entry.get('model')}{', ' + form if form else ''})"
     return None
+
+
+def form_change(old: str, new: str) -> str:
+    """How vectors of form ``old`` were made where form ``new`` differs, in words ("int8 products", "mean pooling")."""
+    def aspects(form: str) -> tuple[str, str, str]:
+        parts = form.split("+") if form else []
+        pooling = next((p.removesuffix("-pooling") for p in parts if p.endswith("-pooling")), "mean")
+        prompt = next((p for p in parts if p.startswith("prompt-")), "")
+        return "int8 products" if INT8_FORM in parts else "float products", f"{pooling} pooling", prompt
+    was, now = aspects(old), aspects(new)
+    words = [w for w, n in zip(was[:2], now[:2]) if w != n]
+    if was[2] != now[2]:
+        words.append("another document prompt" if was[2] and now[2] else
+                     "a document prompt" if was[2] else "no document prompt")
+    return ", ".join(words) or old
 
 
 class StoredVectors:
