@@ -107,14 +107,17 @@ def test_vectors_of_another_pooling_are_made_again_with_a_note(seeds_index_copy,
     ({}, "none"),
     ("not json", "cannot be read"),
 ])
-def test_a_pooling_qa_cannot_run_is_one_line_and_exit_2_or_a_note_from_the_environment(
-        seeds_index_copy, tmp_path, config, says):
+def test_a_pooling_qa_cannot_run_is_one_line_and_exit_2(seeds_index_copy, tmp_path, config, says):
     folder = model_folder(tmp_path, pooling={})
     (folder / "1_Pooling" / "config.json").write_text(config if isinstance(config, str) else json.dumps(config))
     done = run_qa("ask", "--index", seeds_index_copy, "--model", folder, QUESTION)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("qa: ") and says in done.stderr
-    from_env = run_qa("ask", "--json", "--index", seeds_index_copy, QUESTION, env={"QA_MODEL": str(folder)})
-    assert from_env.returncode == 0 and "Traceback" not in from_env.stderr
-    assert from_env.stderr.count("\n") == 1 and from_env.stderr.endswith("answering lexically\n")
-    assert json_lines(from_env.stdout)[0]["mode"] == "lexical"
+
+
+def test_a_pooling_qa_cannot_run_named_by_the_environment_is_a_note_and_lexical_answers(seeds_index_copy, tmp_path):
+    folder = model_folder(tmp_path, pooling={"pooling_mode_weightedmean_tokens": True})
+    done = run_qa("ask", "--json", "--index", seeds_index_copy, QUESTION, env={"QA_MODEL": str(folder)})
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.endswith("answering lexically\n")
+    assert "pooling_mode_weightedmean_tokens" in done.stderr and json_lines(done.stdout)[0]["mode"] == "lexical"
