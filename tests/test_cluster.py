@@ -382,6 +382,10 @@ def test_without_dask_the_hint_names_the_extra(tmp_path):
                              "local:2", "Kremlin"], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip() == f"qa: --cluster needs Dask: {install_hint('cluster')}"
+    # a mistyped address is told before Dask is looked for (and imported: the answer comes at once)
+    mistyped = subprocess.run([sys.executable, "-c", code, "ask", "--index", str(tmp_path / "i"), "--cluster",
+                               "local:many", "Kremlin"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert mistyped.returncode == 2 and "bad cluster address 'local:many'" in mistyped.stderr
 
 
 def test_single_machine_path_imports_no_dask(seeds_index):

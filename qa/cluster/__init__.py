@@ -160,28 +160,38 @@ def connect(cluster) -> Cluster:
     """A Cluster from a scheduler address (``tcp://host:8786``), ``local:N``, a dask Client or a Cluster."""
     if isinstance(cluster, Cluster):
         return cluster
+    address = cluster.strip() if isinstance(cluster, str) else None
+    if address is not None:
+        check_address(address)  # before Dask's import: a mistyped flag is told at once
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise QAError(f"--cluster needs Dask: {install_hint('cluster')}") from None
     if isinstance(cluster, Client):
         return Cluster(cluster, address=str(cluster.scheduler.address), own_client=False)
-    address = str(cluster).strip()
+    if address is None:
+        address = str(cluster).strip()
+        check_address(address)
+    if address.startswith("local:"):
+        local = LocalCluster(n_workers=int(address[len("local:"):]), threads_per_worker=1, processes=True,
+                             dashboard_address=":0", silence_logs=logging.ERROR)
+        quiet_dask_logs()  # its scheduler runs in this process: a worker dying logged "broadcast ... failed" here
+        return Cluster(Client(local), owned=local, address=address)
+    quiet_dask_logs()
+    return Cluster(_client_within(Client, address), address=address)
+
+
+def check_address(address: str) -> None:
+    """QAError unless ``address`` is local:N (N from 1 to 64) or a scheduler's tcp://HOST:PORT (or HOST:PORT)."""
     if address.startswith("local:"):
         count = address[len("local:"):]
         if not count.isdigit() or not 1 <= int(count) <= 64:
             raise QAError(f"bad cluster address {address!r}: local:N takes N from 1 to 64 worker processes")
-        local = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
-                             dashboard_address=":0", silence_logs=logging.ERROR)
-        quiet_dask_logs()  # its scheduler runs in this process: a worker dying logged "broadcast ... failed" here
-        return Cluster(Client(local), owned=local, address=address)
-    if not address:
+    elif not address:
         raise QAError("empty cluster address: give tcp://HOST:PORT of a Dask scheduler, or local:N")
-    if "://" in address and not address.startswith("tcp://"):  # tls:// etc. need settings qa has no flag for
+    elif "://" in address and not address.startswith("tcp://"):  # tls:// etc. need settings qa has no flag for
         raise QAError(f"unsupported cluster address {address!r}: give tcp://HOST:PORT of a Dask scheduler, "
                       "or local:N")
-    quiet_dask_logs()
-    return Cluster(_client_within(Client, address), address=address)
 
 
 def quiet_dask_logs() -> None:
