@@ -96,3 +96,25 @@ def test_float_vectors_are_those_of_onnxruntime_with_every_fusion():
                                   "token_type_ids": np.zeros_like(ids)})[0][0]
         expected = hidden.mean(axis=0) / np.linalg.norm(hidden.mean(axis=0))
         assert np.allclose(vector, expected, atol=1e-5)
+
+
+def test_a_float_model_asked_for_int8_products_gets_its_weights_made_int8(tmp_path):
+    """A model a user brings stores float weights: given int8, qa makes them int8 (one scale a column) and multiplies
+    as the default's int8 weights are multiplied. The default's weights written out as float come back the same."""
+    import onnxruntime
+    folder = tmp_path / "float-model"
+    folder.mkdir()
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC  # folds Cast * scale
+    options.optimized_model_filepath = str(folder / "model.onnx")
+    options.log_severity_level = 3
+    onnxruntime.InferenceSession(embedder.default_files()[0].read_bytes(), options, providers=["CPUExecutionProvider"])
+    (folder / "tokenizer.json").write_bytes(embedder.default_files()[1].read_bytes())
+    float_bytes = (folder / "model.onnx").read_bytes()
+    assert with_int8_matmuls(float_bytes)[1] == 6 * 5  # no Cast or Mul to drop: the weights themselves
+    texts = [t for t in TEXTS if t] + ["How do I share data between threads?"]
+    as_float, as_int8 = embedder.Embedder(folder), embedder.Embedder(folder, int8=True)
+    assert as_float.form == "" and as_int8.form == embedder.INT8_FORM and as_int8.batch == 1
+    assert np.allclose(as_float.embed(texts), embedder.Embedder().embed(texts), atol=1e-5)
+    cosines = (as_int8.embed(texts) * embedder.Embedder(int8=True).embed(texts)).sum(axis=1)
+    assert cosines.min() > 0.9999

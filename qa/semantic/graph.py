@@ -25,7 +25,7 @@ NODE_INPUT, NODE_OUTPUT, NODE_OP, NODE_DOMAIN = 1, 2, 4, 7
 OPSET_DOMAIN, OPSET_VERSION = 1, 2
 MICROSOFT = "com.microsoft"  # onnxruntime's own operators (DynamicQuantizeMatMul)
 VALUE_INFO_NAME = 1
-TENSOR_DIMS, TENSOR_TYPE, TENSOR_NAME = 1, 2, 8  # TensorProto.dims, .data_type, .name
+TENSOR_DIMS, TENSOR_TYPE, TENSOR_NAME, TENSOR_RAW = 1, 2, 8, 9  # TensorProto.dims, .data_type, .name, .raw_data
 FLOAT, INT8 = 1, 3  # TensorProto.DataType
 
 
@@ -120,10 +120,11 @@ def guards(nodes: list[Node], graph_outputs: set[str]) -> dict[int, str]:
     return found
 
 
-def int8_matmuls(nodes: list[Node], graph_outputs: set[str], initializers: dict) -> tuple[dict[int, str], dict]:
-    """The MatMuls whose weight is Cast(an int8 initializer) * a scale initializer, but for those that project
-    down (more rows than columns: a feed-forward block's output): ({index of each Cast and Mul to drop: ""},
-    {index of the MatMul: (input, int8 weight, scale)}).
+def int8_matmuls(nodes: list[Node], graph_outputs: set[str], initializers: dict) -> tuple[dict[int, str], dict, list]:
+    """The MatMuls whose weight is Cast(an int8 initializer) * a scale initializer, or a float initializer (then
+    quantized here to int8, one scale a column), but for those that project down (more rows than columns: a
+    feed-forward block's output): ({index of each Cast and Mul to drop: ""}, {index of the MatMul: (input, int8
+    weight, scale)}, [the initializers the float weights' int8 forms add]).
 
     A feed-forward output reads the GELU's activations, whose few large outliers make 8 bits a tensor too
     coarse (Bondarenko et al., 2021): quantizing it too put the vectors twice as far from the float product's
@@ -131,38 +132,67 @@ def int8_matmuls(nodes: list[Node], graph_outputs: set[str], initializers: dict)
     producer, uses = wiring(nodes)
     dropped: dict[int, str] = {}
     replaced = {}
+    added: list[bytes] = []
     for i, node in enumerate(nodes):
         if node.op != "MatMul" or len(node.inputs) != 2:
             continue
-        scaled = producer.get(node.inputs[1])
-        if scaled is None or nodes[scaled].op != "Mul" or len(nodes[scaled].inputs) != 2 or uses[node.inputs[1]] != 1:
+        weight = node.inputs[1]
+        kind, dims, raw = initializers.get(weight, (0, (), None))
+        if kind == FLOAT and len(dims) == 2 and dims[0] <= dims[1] and raw is not None and uses[weight] == 1:
+            quantized, scale = per_column_int8(raw, dims)
+            names = f"qa.int8/{weight}", f"qa.scale/{weight}"
+            added += [tensor_field(names[0], INT8, dims, quantized), tensor_field(names[1], FLOAT, dims[1:], scale)]
+            replaced[i] = (node.inputs[0], *names)
+            continue
+        scaled = producer.get(weight)
+        if scaled is None or nodes[scaled].op != "Mul" or len(nodes[scaled].inputs) != 2 or uses[weight] != 1:
             continue
         weight, scale = nodes[scaled].inputs
         cast = producer.get(weight)
         if cast is None or nodes[cast].op != "Cast" or uses[weight] != 1 or weight in graph_outputs:
             continue
-        kind, dims = initializers.get(nodes[cast].inputs[0], (0, ()))
-        if kind != INT8 or len(dims) != 2 or dims[0] > dims[1] or initializers.get(scale, (0, ()))[0] != FLOAT:
+        kind, dims, _raw = initializers.get(nodes[cast].inputs[0], (0, (), None))
+        if kind != INT8 or len(dims) != 2 or dims[0] > dims[1] or initializers.get(scale, (0,))[0] != FLOAT:
             continue
         dropped[cast] = dropped[scaled] = ""
         replaced[i] = (node.inputs[0], nodes[cast].inputs[0], scale)
-    return dropped, replaced
+    return dropped, replaced, added
+
+
+def per_column_int8(raw: memoryview, dims: tuple[int, ...]) -> tuple[bytes, bytes]:
+    """A float32 K x N matrix's bytes as int8 (one symmetric scale a column) and those N scales' bytes."""
+    import numpy as np
+
+    weights = np.frombuffer(raw, dtype="<f4").reshape(dims)
+    scale = np.abs(weights).max(axis=0) / 127
+    scale[scale == 0] = 1
+    quantized = np.clip(np.rint(weights / scale), -127, 127).astype(np.int8)
+    return quantized.tobytes(), scale.astype("<f4").tobytes()
+
+
+def tensor_field(name: str, kind: int, dims: tuple[int, ...], raw: bytes) -> bytes:
+    """An initializer field (key, length, TensorProto) holding ``raw`` little-endian data."""
+    encoded = name.encode()
+    payload = b"".join(varint(TENSOR_DIMS << 3) + varint(d) for d in dims) + varint(TENSOR_TYPE << 3) + varint(kind)
+    payload += field_head(TENSOR_NAME, len(encoded)) + encoded + field_head(TENSOR_RAW, len(raw)) + raw
+    return field_head(INITIALIZER, len(payload)) + payload
 
 
 def without_nan_guards(model: bytes) -> tuple[bytes, int]:
     """The model with its Softmax NaN guards taken out, and how many nodes were; the bytes unchanged when none is."""
-    return edit(model, lambda nodes, outputs, _initializers: (guards(nodes, outputs), {}))
+    return edit(model, lambda nodes, outputs, _initializers: (guards(nodes, outputs), {}, []))
 
 
 def with_int8_matmuls(model: bytes) -> tuple[bytes, int]:
-    """The model with its int8-weight MatMuls run as DynamicQuantizeMatMul, and how many nodes were dropped or
-    replaced; the bytes unchanged when it has none."""
+    """The model with its int8-weight MatMuls (and float-weight ones, their weights made int8) run as
+    DynamicQuantizeMatMul, and how many nodes were dropped or replaced; the bytes unchanged when it has none."""
     return edit(model, int8_matmuls)
 
 
 def edit(model: bytes, plan) -> tuple[bytes, int]:
-    """The model rebuilt as ``plan(nodes, graph outputs, {initializer: (data type, dims)})`` says: ({index of a node to drop:
-    "" or the name its output's readers read instead}, {index of a MatMul: DynamicQuantizeMatMul inputs})."""
+    """The model rebuilt as ``plan(nodes, graph outputs, {initializer: (data type, dims, raw data)})`` says: ({index
+    of a node to drop: "" or the name its output's readers read instead}, {index of a MatMul: DynamicQuantizeMatMul
+    inputs}, [initializer fields to add])."""
     parts = list(fields(memoryview(model)))
     at = [k for k, (number, wire, _raw, _value) in enumerate(parts) if number == GRAPH and wire == 2]
     if len(at) != 1:
@@ -173,7 +203,7 @@ def edit(model: bytes, plan) -> tuple[bytes, int]:
     outputs = {name_of(value) for number, wire, _raw, value in graph if number == GRAPH_OUTPUT and wire == 2}
     initializers = dict(initializer(value) for number, wire, _raw, value in graph if number == INITIALIZER and wire == 2)
     order = list(nodes)
-    found, replaced = plan([nodes[k] for k in order], outputs, initializers)
+    found, replaced, added = plan([nodes[k] for k in order], outputs, initializers)
     if not found and not replaced:
         return model, 0
     renamed = {nodes[order[i]].outputs[0]: name for i, name in found.items() if name}
@@ -189,6 +219,7 @@ def edit(model: bytes, plan) -> tuple[bytes, int]:
         elif k in nodes and any(name in renamed for name in nodes[k].inputs):
             raw = rewired(raw, renamed)
         body.append(raw)
+    body += added
     head = [raw for _n, _w, raw, _v in parts[:at[0]]]
     tail = [raw for _n, _w, raw, _v in parts[at[0] + 1:]]
     if replacing and MICROSOFT not in imported_domains(parts):
@@ -203,12 +234,14 @@ def name_of(value_info: memoryview) -> str:
     return next((bytes(v).decode() for n, w, _r, v in fields(value_info) if n == VALUE_INFO_NAME and w == 2), "")
 
 
-def initializer(tensor: memoryview) -> tuple[str, tuple[int, tuple[int, ...]]]:
-    """(name, (data type, dims)) of a TensorProto."""
-    name, kind, dims = "", 0, []
+def initializer(tensor: memoryview) -> tuple[str, tuple[int, tuple[int, ...], memoryview | None]]:
+    """(name, (data type, dims, raw data or None)) of a TensorProto."""
+    name, kind, dims, raw = "", 0, [], None
     for number, wire, _raw, value in fields(tensor):
         if number == TENSOR_NAME and wire == 2:
             name = bytes(value).decode()
+        elif number == TENSOR_RAW and wire == 2:
+            raw = value
         elif number == TENSOR_TYPE and wire == 0:
             kind = value
         elif number == TENSOR_DIMS and wire == 0:
@@ -218,7 +251,7 @@ def initializer(tensor: memoryview) -> tuple[str, tuple[int, tuple[int, ...]]]:
             while pos < len(value):
                 dim, pos = read_varint(value, pos)
                 dims.append(dim)
-    return name, (kind, tuple(dims))
+    return name, (kind, tuple(dims), raw)
 
 
 def imported_domains(parts) -> set[str]:
