@@ -9,7 +9,8 @@
   float. The edit writes onnxruntime's DynamicQuantizeMatMul(x, W_int8, scale) instead, which quantizes x to 8
   bits a batch at a time and multiplies in integers (VNNI where the processor has it): the same weights,
   vectors within a cosine of about 0.99 of the float product's, embedded about 1.6 times as fast
-  (benchmarks/README.md).
+  (benchmarks/README.md). A model stored with float weights (one a user brings) gets them made int8 here, one
+  symmetric scale a column, as the default's were made: its MatMul(x, W) becomes DynamicQuantizeMatMul too.
 
 The graph is edited in protobuf wire format (ModelProto field 7 is the graph, GraphProto field 1 its nodes,
 NodeProto fields 1, 2, 4, 7 its inputs, outputs, op type and domain; ModelProto field 8 an opset import), so
