@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from . import INT8_FORM
-from .folder import BadModelFolder, check_model_folder, folder_settings, model_file
+from .folder import BadModelFolder, check_model_folder, model_file
 from .graph import with_int8_matmuls, without_nan_guards
 
 DEFAULT_NAME = "all-MiniLM-L6-v2-int8"
@@ -81,8 +81,7 @@ class Embedder:
             self.name = DEFAULT_NAME
         else:
             try:
-                path = check_model_folder(folder)
-                self.pooling, self.prompts = folder_settings(path)
+                path, self.pooling, self.prompts = check_model_folder(folder)
             except BadModelFolder as exc:  # --model is checked before (exit 2); here $QA_MODEL or a file gone since
                 raise ModelUnavailable(str(exc).replace("--model ", "the semantic model ")) from exc
             model_path, tokenizer_path = model_file(path), path / "tokenizer.json"

@@ -20,9 +20,9 @@ class BadModelFolder(QAError):
     """``--model DIR`` names no model folder (exit 2)."""
 
 
-def check_model_folder(folder) -> Path:
-    """``folder`` as a Path when it is a model folder qa can run (model.onnx or onnx/model.onnx, tokenizer.json,
-    and a pooling qa knows when it names one), else BadModelFolder."""
+def check_model_folder(folder) -> tuple[Path, str, dict[str, str]]:
+    """(``folder`` as a Path, its pooling, its prompts) when it is a model folder qa can run (model.onnx or
+    onnx/model.onnx, tokenizer.json, and a pooling qa knows when it names one), else BadModelFolder."""
     path = Path(folder).expanduser()
     if not path.is_dir():
         raise BadModelFolder(f"--model {folder}: not a folder")
@@ -30,8 +30,7 @@ def check_model_folder(folder) -> Path:
                if not found]
     if missing:
         raise BadModelFolder(f"--model {folder}: not a model folder (no {' or '.join(missing)})")
-    folder_settings(path)
-    return path
+    return path, *folder_settings(path)
 
 
 def model_file(folder: Path) -> Path | None:
