@@ -55,7 +55,10 @@ def assert_same(got, want, question):
 
 
 def dev_questions():
-    return [json.loads(line)["question"] for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
+    """Every third dev question: 29 of the 85, of every kind (each question is asked of both a cluster and one
+    machine, several times a module: all 85 made this file the suite's longest)."""
+    lines = [line for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
+    return [json.loads(line)["question"] for line in lines[::3]]
 
 
 def worker_pids(cluster) -> dict[str, int]:
@@ -197,7 +200,7 @@ def test_collection_rankings_and_scores_equal_one_machine(cluster, tmp_path):
     sharded = qa.build_index(tmp_path / "docs", tmp_path / "sharded", cluster=cluster, warn=quiet, semantic=False)
     assert local.passage_count == sharded.passage_count >= 1000  # pseudo-relevance feedback is on
     assert len({s["shard"] for s in sharded.manifest["segments"]}) == 2
-    for question in questions[:60]:
+    for question in questions[:30]:
         assert_same(ranked(sharded, question), ranked(local, question), question)
         # the ranking alone, passage by passage (the same files in the same order give the same passages)
         got = [(sharded.passage_source(pid), s) for pid, s in sharded.search(question, 20)]
@@ -354,13 +357,13 @@ def test_cli_cluster_json_equals_local(tmp_path):
     assert built.returncode == 0, built.stderr
     assert "passages" in built.stdout
     questions = "\n".join(dev_questions()[:8]) + "\n"
-    for flags, mode in ((["--lexical"], "lexical"), ([], "semantic")):
-        local = run_qa("ask", "--json", "-k", "5", "--index", index, *flags, input=questions)
-        remote = run_qa("ask", "--json", "-k", "5", "--index", index, "--cluster", "local:2", *flags,
-                        input=questions, timeout=300)
-        assert remote.returncode == local.returncode, remote.stderr
-        assert json_lines(remote.stdout) == json_lines(local.stdout)
-        assert {a["mode"] for a in json_lines(remote.stdout) if a.get("answer")} == {mode}
+    # the default (semantic) path; --lexical on a cluster is test_seed_answers_equal_one_machine's
+    local = run_qa("ask", "--json", "-k", "5", "--index", index, input=questions)
+    remote = run_qa("ask", "--json", "-k", "5", "--index", index, "--cluster", "local:2", input=questions,
+                    timeout=300)
+    assert remote.returncode == local.returncode, remote.stderr
+    assert json_lines(remote.stdout) == json_lines(local.stdout)
+    assert {a["mode"] for a in json_lines(remote.stdout) if a.get("answer")} == {"semantic"}
 
 
 def test_cli_bad_cluster_address_is_one_line(tmp_path):

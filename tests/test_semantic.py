@@ -235,17 +235,22 @@ def test_ctrl_c_while_int8_vectors_are_made_is_one_line_and_exit_130(tmp_path):
     assert done.returncode == 0 and json_lines(done.stdout)[0]["results"], done.stderr
 
 
-def test_many_passages_are_embedded_with_int8_products_unless_float_is_asked(seeds_copy, tmp_path, monkeypatch):
+def test_many_passages_are_embedded_with_int8_products_unless_float_is_asked(tmp_path, monkeypatch):
     """The first vectors of 20,000 passages or more are made with int8 products, with a note; a smaller index, or
     float asked, keeps float products; questions and updates then follow the index's vectors."""
     import qa.semantic
-    monkeypatch.setattr(qa.semantic, "INT8_AT", 46)  # 20,000 in earnest: the seeds' 45 passages stand in
+    seeds_copy = tmp_path / "corpus"  # two of the seeds: six indexes are built
+    seeds_copy.mkdir()
+    for source in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(source, seeds_copy)
+    count = qa.build_index(seeds_copy, tmp_path / "counted", semantic=False, warn=lambda m: None).passage_count
+    monkeypatch.setattr(qa.semantic, "INT8_AT", count + 1)  # 20,000 in earnest: these passages stand in
     notes = []
     small = qa.build_index(seeds_copy, tmp_path / "small", warn=notes.append)
     assert notes == [] and "form" not in small.manifest["segments"][0]["vectors"]
-    monkeypatch.setattr(qa.semantic, "INT8_AT", 45)
+    monkeypatch.setattr(qa.semantic, "INT8_AT", count)
     big = qa.build_index(seeds_copy, tmp_path / "big", warn=notes.append)
-    assert notes == ["note: embedding 45 passages with int8 products, about 1.6 times as fast as float and a "
+    assert notes == [f"note: embedding {count} passages with int8 products, about 1.6 times as fast as float and a "
                      "little less exact; 'qa index --float' embeds them with float products"]
     assert all(s["vectors"]["form"] == "int8-matmul" for s in big.manifest["segments"])
     asked = qa.build_index(seeds_copy, tmp_path / "asked", warn=lambda message: None, int8=True)
