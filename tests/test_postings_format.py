@@ -113,7 +113,7 @@ def postings(draw):
     return csc, n
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(postings(), st.sampled_from([None, 1, 2, 700, 1 << 16]))
 def test_random_postings_read_back(tmp_path, case, cut):
     csc, n = case

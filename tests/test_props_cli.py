@@ -73,7 +73,7 @@ def model_loaded_once():
         yield
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(question=QUESTIONS, k=st.integers(1, 12))
 def test_any_question_gives_exit_0_or_1_and_the_contract_json_in_process(seeds_index, model_loaded_once, capsys,
                                                                          question, k):
@@ -101,7 +101,7 @@ one_line_question = QUESTIONS.map(lambda q: re.sub(r"[\r\n\x0b\x0c\x1c-\x1e\x85\
     .filter(lambda q: q.strip())
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(questions=st.lists(one_line_question, min_size=1, max_size=6), k=st.integers(1, 5))
 def test_real_process_answers_a_batch_of_any_questions_by_the_contract(seeds_index, questions, k):
     r = subprocess.run([sys.executable, "-m", "qa", "ask", "--json", "-k", str(k), "--corpus", str(SEEDS),
