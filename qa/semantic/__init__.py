@@ -1,6 +1,7 @@
 """The semantic stage: sentence embeddings rerank the lexical candidates and help make the no-answer call."""
 from __future__ import annotations
 
+import hashlib
 from importlib.util import find_spec
 
 INT8_FORM = "int8-matmul"  # vectors made with int8 products (embedder.py, graph.py), as a manifest's "form" says
@@ -20,6 +21,22 @@ def enabled(semantic: bool | None) -> bool:
     return installed() if semantic is None else bool(semantic)
 
 
+def vectors_form(products: str, pooling: str, document_prompt: str) -> str:
+    """How vectors were made when not as the model file alone says ("" when so): int8 products, a pooling other than
+    the mean, a document prompt (each gives other vectors from the same weights), joined by "+"."""
+    prompt = hashlib.sha256(document_prompt.encode("utf-8", "replace")).hexdigest()[:12] if document_prompt else ""
+    return "+".join(part for part in (products, f"{pooling}-pooling" if pooling != "mean" else "",
+                                      f"prompt-{prompt}" if prompt else "") if part)
+
+
+def form_parts(form: str) -> tuple[str, str, str]:
+    """(products, pooling, prompt tag) of a vectors form: ("int8-matmul" or "", "mean", "cls", ..., "prompt-..." or "")."""
+    parts = form.split("+") if form else []
+    pooling = next((p.removesuffix("-pooling") for p in parts if p.endswith("-pooling")), "mean")
+    return (INT8_FORM if INT8_FORM in parts else "", pooling,
+            next((p for p in parts if p.startswith("prompt-")), ""))
+
+
 def int8_products(int8: bool | None, manifest: dict | None) -> bool | None:
     """Whether vectors are made with int8 products: as asked (``int8``), else as the index's vectors were made;
     None when neither tells (no vectors yet): by the number of passages to embed (INT8_AT)."""
@@ -28,7 +45,7 @@ def int8_products(int8: bool | None, manifest: dict | None) -> bool | None:
     made = [seg["vectors"] for seg in (manifest or {}).get("segments", []) if isinstance(seg.get("vectors"), dict)]
     if not made:
         return None
-    return any(INT8_FORM in str(entry.get("form") or "").split("+") for entry in made)
+    return any(form_parts(str(entry.get("form") or ""))[0] == INT8_FORM for entry in made)
 
 
 def auto_int8(passages: int, default_model: bool) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import INT8_FORM
+from . import INT8_FORM, vectors_form
 from .folder import BadModelFolder, check_model_folder, model_file
 from .graph import with_int8_matmuls, without_nan_guards
 
@@ -98,12 +98,7 @@ class Embedder:
                 raise ModelUnavailable(f"the semantic model file {path} is not the pinned one (SHA-256 differs)")
         self.session, self.tokenizer, self.products, self.new_session = _load(model_bytes, model_path, tokenizer_path,
                                                                               int8)
-        # how the vectors were made when not as the file alone says: int8 products, a pooling other than the mean,
-        # a document prompt (each gives other vectors from the same weights)
-        prompt = self.prompts["document"]
-        self.form = "+".join(part for part in (
-            self.products, f"{self.pooling}-pooling" if self.pooling != "mean" else "",
-            f"prompt-{hashlib.sha256(prompt.encode('utf-8', 'replace')).hexdigest()[:12]}" if prompt else "") if part)
+        self.form = vectors_form(self.products, self.pooling, self.prompts["document"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.batch = 1 if self.products == INT8_FORM else BATCH
         self.output, width = token_output(self.session)

@@ -42,22 +42,24 @@ def folder_settings(folder: Path) -> tuple[str, dict[str, str]]:
     """(pooling, {"query": prompt, "document": prompt}) as the folder's sentence-transformers files say: the pooling
     of 1_Pooling/config.json (mean when there is none), the prompts of config_sentence_transformers.json."""
     pooling, prompts = "mean", {"query": "", "document": ""}
-    config = small_json(folder / "1_Pooling" / "config.json")
+    config = small_json(folder, "1_Pooling/config.json")
     if config is not None:
         asked = sorted(key for key, value in config.items() if key.startswith("pooling_mode_") and value is True)
         if len(asked) != 1 or asked[0] not in POOLINGS:
             raise BadModelFolder(f"--model {folder}: 1_Pooling/config.json asks for a pooling qa does not run "
                                  f"({', '.join(asked) or 'none'}; qa runs one of {', '.join(POOLINGS)})")
         pooling = POOLINGS[asked[0]]
-    given = (small_json(folder / "config_sentence_transformers.json") or {}).get("prompts")
+    given = (small_json(folder, "config_sentence_transformers.json") or {}).get("prompts")
     if isinstance(given, dict):
         prompts["query"] = str(given.get("query") or "")
         prompts["document"] = str(given.get("document") or given.get("passage") or "")
     return pooling, prompts
 
 
-def small_json(path: Path) -> dict | None:
-    """A small JSON object file (a model folder's config), None when there is none; BadModelFolder when unreadable."""
+def small_json(folder: Path, name: str) -> dict | None:
+    """A small JSON object file of the model folder (a config), None when there is none; BadModelFolder when
+    unreadable."""
+    path = folder / name
     if not path.is_file():
         return None
     try:
@@ -67,5 +69,5 @@ def small_json(path: Path) -> dict | None:
         if not isinstance(value, dict):
             raise ValueError("not a JSON object")
     except (OSError, ValueError, RecursionError) as exc:
-        raise BadModelFolder(f"--model {path.parent}: {path.name} cannot be read ({exc})") from None
+        raise BadModelFolder(f"--model {folder}: {name} cannot be read ({exc})") from None
     return value

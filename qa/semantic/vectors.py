@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import storage
 from ..errors import QAError
-from . import INT8_FORM
+from . import form_parts
 from .embedder import vectors_maker
 
 KEY = "vectors"
@@ -69,10 +69,8 @@ def other_model(manifest: dict, embedder) -> str | None:
 def form_change(old: str, new: str) -> str:
     """How vectors of form ``old`` were made where form ``new`` differs, in words ("int8 products", "mean pooling")."""
     def aspects(form: str) -> tuple[str, str, str]:
-        parts = form.split("+") if form else []
-        pooling = next((p.removesuffix("-pooling") for p in parts if p.endswith("-pooling")), "mean")
-        prompt = next((p for p in parts if p.startswith("prompt-")), "")
-        return "int8 products" if INT8_FORM in parts else "float products", f"{pooling} pooling", prompt
+        products, pooling, prompt = form_parts(form)
+        return "int8 products" if products else "float products", f"{pooling} pooling", prompt
     was, now = aspects(old), aspects(new)
     words = [w for w, n in zip(was[:2], now[:2]) if w != n]
     if was[2] != now[2]:
