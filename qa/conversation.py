@@ -14,8 +14,16 @@ from .model import Answer
 from .query import Query
 
 CONTEXT_WEIGHT = 0.4  # weight of the previous turn's terms in a follow-up
-_ANAPHORA = frozenset("it its it's they them their theirs that this those these he him his she her hers "
-                      "there then such one ones".split())
+# Words that point back at an earlier turn. Some only in some places: "his" and "they" find their person in the
+# question itself when it names one before them ("Who has Trump named as his envoy?"); "there" is no place in "Is
+# there...?"; "this year" is now; "one" is a number unless it is "which one", "the other one"; "that" after a
+# word of substance and before more is a conjunction.
+_POINTING = frozenset("it it's him them that this those these such then".split())
+_OWN_FIRST = frozenset("he she they his her hers its their theirs".split())
+_BE = frozenset("is are was were be been being will would could can may might must should has have had".split())
+_NOW = frozenset("year week month morning afternoon evening night time summer winter spring autumn weekend "
+                 "season century decade".split())
+_ONE_AFTER = frozenset("which the that this other same each last first".split())
 
 
 class Conversation:
@@ -31,11 +39,12 @@ class Conversation:
     def is_followup(self, question: str, query: Query) -> bool:
         if not self.turns:
             return False
-        tokens = analysis.fold(question).replace("?", " ").split()
+        tokens = [t.strip(".,!;:\"'") for t in analysis.fold(question).replace("?", " ").split()]
         known = [c for c in query.concepts if c.idf < self.index.searcher.idf(0)]
         if not known:
             return True  # "Why?", "Any figures?": nothing of its own to search for
-        if any(t.strip(".,!;:\"'") in _ANAPHORA for t in tokens):
+        named = {c.word for c in known}
+        if any(_points_back(tokens, i, named) for i in range(len(tokens))):
             return True
         return analysis.fold(question).lstrip().startswith(("and ", "but ", "also ", "what about", "how about"))
 
@@ -54,3 +63,23 @@ class Conversation:
         answer.question = question
         self.turns.append(Query(query.text, query.concepts + context, query.weights))
         return answer
+
+
+def _points_back(tokens: list[str], i: int, named: set[str]) -> bool:
+    """Whether tokens[i] refers to something outside the question (named: the question's words the corpus knows)."""
+    word = tokens[i]
+    before = tokens[i - 1] if i else ""
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if word in ("this", "these") and after in _NOW:
+        return False
+    if word == "that" and after and before and before not in analysis.STOP_WORDS:
+        return False  # "I read that Russia...": a conjunction, not "that claim" or "Who said that?"
+    if word in _POINTING:
+        return True
+    if word in _OWN_FIRST:
+        return not named.intersection(tokens[:i])
+    if word == "there":
+        return before not in _BE and after not in _BE
+    if word in ("one", "ones"):
+        return before in _ONE_AFTER
+    return False

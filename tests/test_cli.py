@@ -70,6 +70,18 @@ def test_chat_mode_follows_up(seeds_index_copy):
     assert any("mediat" in r["text"] for r in second["results"])
 
 
+def test_chat_mode_asks_a_new_topic_alone_though_it_says_this_there_or_his(seeds_index_copy):
+    questions = ["When did Russia annex Crimea?", "This year, what did Biden approve?",
+                 "Is there any chance of a ceasefire?", "Who has Trump named as his special envoy?",
+                 "Why was it praised?"]
+    out = run_qa("ask", "--json", "--chat", "--lexical", "--index", seeds_index_copy, input="\n".join(questions) + "\n")
+    asked = [line["query"] for line in json_lines(out.stdout)]
+    assert asked[:4] == questions[:4]
+    assert asked[4] == "Why was it praised? [after: Who has Trump named as his special envoy?]"
+    biden = json_lines(out.stdout)[1]["answer"]
+    assert "long-range" in biden["text"] and "Crimea" not in biden["text"]
+
+
 def test_exit_1_when_nothing_relevant(seeds_index_copy):
     out = run_qa("ask", "What is the population of Kherson?", "--index", seeds_index_copy)
     assert out.returncode == 1
