@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from . import __version__
+from . import __version__, stdio
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_QUESTION_CHARS = 10_000
@@ -26,21 +26,22 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _positive(value: str) -> int:
+def _count(value: str, most: int = 1000, where: str = "") -> int:
     try:
         n = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if not 1 <= n <= 1000:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 1000: {n}")
+    if not 1 <= n <= most:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {most}{where}: {n}")
     return n
+
+
+def _positive(value: str) -> int:
+    return _count(value)
 
 
 def _chat_k(value: str) -> int:
-    n = _positive(value)
-    if n > 50:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 50 in the chat: {n}")
-    return n
+    return _count(value, 50, " in the chat")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -92,17 +93,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _safe_stdio() -> None:
-    """Text that cannot be encoded (a file name that is not UTF-8, PYTHONIOENCODING=ascii) is written
-    as backslash escapes, and undecodable bytes on stdin read as U+FFFD, instead of failing."""
-    for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"),
-                           (sys.stdin, "replace")):
-        try:
-            stream.reconfigure(errors=errors)
-        except (AttributeError, ValueError, OSError):
-            pass  # not a text file (a test's capture, None): leave it as it is
-
-
 def _ignore_further_interrupts() -> None:
     """Once interrupted, the process only says so and exits 130: a second SIGINT (or one still pending) during
     that, or during the interpreter's shutdown, would otherwise kill it by the signal instead."""
@@ -114,7 +104,7 @@ def _ignore_further_interrupts() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    _safe_stdio()
+    stdio.make_safe()
     try:
         args = parser().parse_args(argv)
         return _run(args)

@@ -97,6 +97,12 @@ def test_usage_errors_are_one_line_exit_2(tmp_path):
         assert "Traceback" not in out.stderr
 
 
+def test_the_chat_names_its_own_bound_on_k():
+    for k in ("0", "51"):
+        out = run_qa("chat", "-k", k, input="")
+        assert out.returncode == 2 and "must be between 1 and 50 in the chat" in out.stderr, out.stderr
+
+
 def test_color_only_when_asked_or_on_terminal(seeds_index_copy):
     out = run_qa("ask", "--color", "always", "nuclear doctrine", "--index", seeds_index_copy)
     assert "\x1b[" in out.stdout

@@ -103,6 +103,15 @@ def test_stdin_that_is_not_utf8_is_read_with_replacement_characters(seeds_index)
     assert [a["question"] for a in answers] == ["Peskov \ufffd\ufffd Qatar", "\ufffd"]
 
 
+def test_a_byte_order_mark_before_piped_lines_is_dropped_by_ask_and_chat(seeds_index):
+    bom = "\ufeff"
+    r = run_qa("ask", "--json", "--lexical", "--corpus", SEEDS, "--index", seeds_index.path,
+               input=bom + "Peskov Qatar\n")
+    assert [a["question"] for a in json_lines(r.stdout)] == ["Peskov Qatar"]
+    r = run_qa("chat", "--lexical", "--corpus", SEEDS, "--index", seeds_index.path, input=bom + "/k 1\n")
+    assert r.stdout.strip() == "Answers now show up to 1 passage." and r.returncode == 0, r.stderr
+
+
 def test_text_mode_echo_of_stdin_questions_is_sanitized(seeds_index):
     r = run_qa("ask", "--color", "always", "--corpus", SEEDS, "--index", seeds_index.path,
                input="\x1b]0;pwned\x07Peskov \x1b[2J Qatar\n")

@@ -8,6 +8,7 @@ import sys
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 
+from qa import stdio
 from qa.errors import QAError
 
 from . import startup
@@ -25,6 +26,7 @@ PROMPT = [("class:prompt", "qa> ")]
 
 def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
     """The chat from command-line arguments (``python repl.py``)."""
+    stdio.make_safe()
     args = _parser(prog).parse_args(argv)
     return run(corpus=args.corpus, index=args.index, k=args.k, cluster=args.cluster,
                semantic=False if args.lexical else None, model=args.model)
