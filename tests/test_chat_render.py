@@ -242,6 +242,11 @@ def test_the_open_header_wraps_between_words():
     assert header == ["a-rather-long-folder-name/talks.txt:5", "passage [1]"]
 
 
+def test_the_toolbar_counts_one_document_in_the_singular():
+    from qa.chat.toolbar import fit_toolbar
+    assert "1 document · 1 passage · k=3" in _plain(fit_toolbar("notes", 1, 1, 3, 100))
+
+
 @pytest.mark.parametrize("width", [200, 80, 50, 40, 24])
 def test_the_toolbar_fits_the_terminal(width):
     from qa.chat.toolbar import fit_toolbar

@@ -151,6 +151,7 @@ def test_a_conversation(run, env):
     opened = term.ask("/open 1", "passage [1]", "┃")
     assert CITATION.search(opened)
 
+    term.ask("\x1b[200~/k 2\n/k 4\x1b[201~", "up to 2 passages.", "up to 4 passages.")  # pasted: each line in turn
     term.ask("/k 5", "Answers now show up to 5 passages.")
     term.wait_for("k=5")  # in the toolbar
     term.ask("/k x", "/k N: N is a whole number from 1 to 50.")

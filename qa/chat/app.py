@@ -65,8 +65,9 @@ def _run_prompt(session: ChatSession) -> int:
             continue
         except EOFError:
             return 0
-        if not _handle(session, line):
-            return 0
+        for pasted in line.splitlines() or [line]:  # several lines pasted at once: each in turn, as if typed
+            if not _handle(session, pasted):
+                return 0
 
 
 def make_prompt(session: ChatSession) -> PromptSession:

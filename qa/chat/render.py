@@ -106,8 +106,8 @@ def context_fragments(text: str, result: Result, terms: list[str], width: int, a
 def sources_fragments(sources: list[tuple[str, int]], width: int) -> StyleAndTextTuples:
     count_width = max((len(str(count)) for _, count in sources), default=1)
     total = sum(count for _, count in sources)
-    documents = _plural(len(sources), "document")
-    out: StyleAndTextTuples = [("class:heading", f"{documents}, {_plural(total, 'passage')}")]
+    documents = plural(len(sources), "document")
+    out: StyleAndTextTuples = [("class:heading", f"{documents}, {plural(total, 'passage')}")]
     for source, count in sources:
         out += [("", "\n")] + hang([("", f"{count:>{count_width}}  ")], [("", " " * (count_width + 2))],
                                    [("class:citation", sanitize(source))], width)
@@ -129,7 +129,8 @@ def help_fragments(width: int) -> StyleAndTextTuples:
     return out
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
+    """"1 document", "5 documents"."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 

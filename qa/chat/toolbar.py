@@ -9,6 +9,8 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from qa.render import sanitize
 
+from .render import plural
+
 
 def display_path(path: Path) -> str:
     """A path as short as it can be said: relative to here, or to ~, or absolute."""
@@ -37,8 +39,9 @@ def bottom_toolbar(session, columns: Callable[[], int] | None = None) -> Callabl
 
 def fit_toolbar(corpus: str, documents: int, passages: int, k: int, width: int) -> StyleAndTextTuples:
     """The fullest toolbar that fits ``width`` columns."""
-    counts = (f"  {documents} documents · {passages} passages · k=", f"  {documents} docs · {passages} passages · k=",
-              f"  {documents} docs · k=", "  k=")
+    docs, passages_said = plural(documents, "doc"), plural(passages, "passage")
+    counts = (f"  {plural(documents, 'document')} · {passages_said} · k=", f"  {docs} · {passages_said} · k=",
+              f"  {docs} · k=", "  k=")
     for count in counts:
         for tail in ("  /help · Ctrl-D quits ", "  /help ", " "):
             parts = [(" corpus ", corpus), (count, str(k)), (tail, None)]
