@@ -16,4 +16,17 @@ def chat_keys() -> KeyBindings:
         if not buffer.text.endswith(" "):
             buffer.validate_and_handle()
 
+    @keys.add("tab")
+    def _complete(event) -> None:
+        """Tab: a single completion is taken outright (prompt_toolkit's own Tab would select it, then a second
+        Tab would cycle back to what was typed); among several, the next; with none yet, their common part."""
+        buffer = event.current_buffer
+        state = buffer.complete_state
+        if state and len(state.completions) == 1:
+            buffer.apply_completion(state.completions[0])
+        elif state and state.completions:
+            buffer.complete_next()
+        else:
+            buffer.start_completion(insert_common_part=True)
+
     return keys
