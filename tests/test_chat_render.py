@@ -92,6 +92,9 @@ def test_document_text_never_sends_control_sequences():
     assert _with_class(fragments, "hit").count("mediator") == 2
     _assert_inert(render.context_fragments(HOSTILE + "\nnext line\x1b[5m", result, TERMS, 80))
     _assert_inert(render.sources_fragments([("evil\x1b[31m.txt", 3)], 80))
+    # a file name keeps its control characters visible, as qa ask prints them: the citation names the real file
+    assert "evil\\x1b[31m.txt:6" in _plain(fragments)
+    assert "evil\\x1b[31m.txt" in _plain(render.sources_fragments([("evil\x1b[31m.txt", 3)], 80))
 
 
 @pytest.mark.parametrize("width", [28, 30, 41, 60])

@@ -7,7 +7,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from qa.model import Result
-from qa.render import sanitize
+from qa.render import cite_line
 
 from .commands import COMMANDS, PREFIX
 
@@ -32,4 +32,4 @@ class ChatCompleter(Completer):
             for result in self.last_results():
                 if str(result.rank).startswith(typed):
                     yield Completion(str(result.rank), -len(typed), display=f"[{result.rank}]",
-                                     display_meta=sanitize(str(result.citation)))
+                                     display_meta=cite_line(result.citation))

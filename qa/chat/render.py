@@ -13,7 +13,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_widt
 
 from qa.analysis import highlight_spans
 from qa.model import Answer, Result
-from qa.render import mask_sequences, sanitize
+from qa.render import cite_line, mask_sequences, one_line, sanitize
 
 from . import commands
 from .pager import START_HERE
@@ -42,7 +42,7 @@ def answer_fragments(answer: Answer, width: int) -> StyleAndTextTuples:
     if answer.answer is not None:
         line = answer.answer
         out += _sentence(_paint(line.text, _hits(line.text, answer.terms), "class:answer"), width)
-        out += [("", "\n")] + hang([("", "  ")], [("", "  ")], [("class:citation", _cite(line.citation))], width)
+        out += [("", "\n")] + hang([("", "  ")], [("", "  ")], [("class:citation", cite_line(line.citation))], width)
         if answer.results:
             out += [("", "\n\n")]
     else:
@@ -58,11 +58,11 @@ def answer_fragments(answer: Answer, width: int) -> StyleAndTextTuples:
 
 def result_fragments(result: Result, terms: list[str], width: int) -> StyleAndTextTuples:
     """`[n] path:lines also in ...` then the passage, indented, its terms highlighted."""
-    heading: StyleAndTextTuples = [("class:citation", _cite(result.citation))]
+    heading: StyleAndTextTuples = [("class:citation", cite_line(result.citation))]
     if result.also_in:
         heading += [("", " "), ("class:also-in", "also in")]
         for number, citation in enumerate(result.also_in):
-            heading += [("", ", " if number else " "), ("class:citation", _cite(citation))]
+            heading += [("", ", " if number else " "), ("class:citation", cite_line(citation))]
     label = f"[{result.rank}]"
     out = hang([("class:rank", label), ("", " " * (len(INDENT) - len(label)) or " ")], [("", INDENT)], heading, width)
     for line in _split_lines(_paint(result.text, _hits(result.text, terms), "class:passage")):
@@ -84,7 +84,7 @@ def context_fragments(text: str, result: Result, terms: list[str], width: int, a
     number_width = len(str(last)) if numbered else 0
     ranges: Ranges = [(result.char_start, result.char_end, "class:passage")]
     ranges += [(result.char_start + s, result.char_start + e, "class:hit") for s, e in highlight_spans(result.text, terms)]
-    header: StyleAndTextTuples = [("class:citation", _cite(result.citation)), ("class:notice", f"  passage [{result.rank}]")]
+    header: StyleAndTextTuples = [("class:citation", cite_line(result.citation)), ("class:notice", f"  passage [{result.rank}]")]
     out = header if fragment_list_width(header) <= width else hang([], [], header, width)
     if not numbered:
         out += [("", "\n")] + hang([], [], [("class:notice", "(the text read from the file, without its line numbers)")], width)
@@ -110,7 +110,7 @@ def sources_fragments(sources: list[tuple[str, int]], width: int) -> StyleAndTex
     out: StyleAndTextTuples = [("class:heading", f"{documents}, {plural(total, 'passage')}")]
     for source, count in sources:
         out += [("", "\n")] + hang([("", f"{count:>{count_width}}  ")], [("", " " * (count_width + 2))],
-                                   [("class:citation", sanitize(source))], width)
+                                   [("class:citation", one_line(source))], width)
     return out
 
 
@@ -133,9 +133,6 @@ def plural(count: int, noun: str) -> str:
     """"1 document", "5 documents"."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
-
-def _cite(citation) -> str:
-    return sanitize(str(citation))
 
 
 def _hits(text: str, terms: list[str]) -> Ranges:
