@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -277,7 +278,30 @@ def test_history_falls_back_to_memory_when_the_state_dir_is_unwritable(monkeypat
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
-    assert isinstance(open_history(), InMemoryHistory)
+    said = []
+    assert isinstance(open_history(warn=said.append), InMemoryHistory)
+    assert said == [f"qa: no question history is kept: {blocker}/qa/history: Not a directory"]
+
+
+def test_a_read_only_history_is_offered_but_not_added_to(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    (tmp_path / "qa").mkdir()
+    history_path().write_text("\n# earlier\n+Who speaks for the Kremlin?\n")
+    real_open = os.open
+
+    def read_only(path, flags, *args):  # as a file the user cannot write (chmod, chattr +i; root may write any)
+        if flags & os.O_RDWR and str(path) == str(history_path()):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only)
+    said = []
+    history = open_history(warn=said.append)
+    assert list(history.load_history_strings()) == ["Who speaks for the Kremlin?"]
+    history.store_string("a private question")
+    assert "private" not in history_path().read_text()
+    assert said == [f"qa: the question history {history_path()} is read-only (Permission denied): this chat's "
+                    "questions are not added to it"]
 
 
 def test_history_keeps_going_when_the_file_becomes_unwritable(monkeypatch, tmp_path):

@@ -74,7 +74,7 @@ def make_prompt(session: ChatSession) -> PromptSession:
     """The prompt with history, grey suggestions, command completion and the toolbar."""
     return PromptSession(
         PROMPT,
-        history=open_history(),
+        history=open_history(warn=session.screen.warn),
         auto_suggest=AutoSuggestFromHistory(),
         completer=ChatCompleter(lambda: session.last_answer.results if session.last_answer else []),
         complete_while_typing=True,

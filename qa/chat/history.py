@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+
+from qa.render import one_line
 
 
 def history_path() -> Path:
@@ -14,14 +17,25 @@ def history_path() -> Path:
     return base / "qa" / "history"
 
 
-def open_history(path: Path | None = None) -> History:
-    """A file history when the file can be created and written; otherwise one kept in memory."""
+def open_history(path: Path | None = None, warn: Callable[[str], None] = lambda message: None) -> History:
+    """A file history when the file can be created and written; a read-only one when it can only be read
+    (its questions offered, this chat's not kept); otherwise one kept in memory. ``warn`` says which."""
     try:
         path = path or history_path()
+    except RuntimeError:  # no home directory to be found
+        warn("qa: no question history is kept: no home directory")
+        return InMemoryHistory()
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Questions can be private: a new file is readable by its owner only.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600))
-    except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        if path.is_file() and os.access(path, os.R_OK):
+            warn(f"qa: the question history {one_line(str(path))} is read-only ({reason}): this chat's questions "
+                 "are not added to it")
+            return _TolerantFileHistory(str(path), writable=False)
+        warn(f"qa: no question history is kept: {one_line(str(path))}: {reason}")
         return InMemoryHistory()
     return _TolerantFileHistory(str(path))
 
@@ -29,7 +43,13 @@ def open_history(path: Path | None = None) -> History:
 class _TolerantFileHistory(FileHistory):
     """Keeps the session going when the file stops being writable (disk full, removed dir)."""
 
+    def __init__(self, filename: str, writable: bool = True) -> None:
+        super().__init__(filename)
+        self.writable = writable
+
     def store_string(self, string: str) -> None:
+        if not self.writable:
+            return
         try:
             super().store_string(string)
         except OSError:
