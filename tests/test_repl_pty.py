@@ -222,6 +222,14 @@ def test_tall_output_goes_through_a_pager(run):
     assert term.end() == 0
 
 
+def test_a_dumb_terminal_gets_tall_text_printed_not_paged(run):
+    term = run(rows=16, columns=60, TERM="dumb")
+    term.wait_for(PROMPT)
+    term.ask("/help", "Commands", "Ctrl-D")  # all of it, printed: no pager to quit
+    assert term.end() == 0
+    assert "q quits" not in term.text() and "\x1b[?1049h" not in term.raw  # no alternate screen
+
+
 def test_the_toolbar_fits_a_narrow_terminal(run):
     term = run(columns=40)
     # at 100 columns: "corpus seeds  5 documents · N passages · k=3  /help · Ctrl-D quits"; here what fits, uncut

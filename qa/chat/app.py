@@ -16,6 +16,7 @@ from .commands import MAX_K
 from .completer import ChatCompleter
 from .history import open_history
 from .keys import chat_keys
+from .pager import page
 from .screen import Screen
 from .session import DEFAULT_K, ChatSession
 from .style import chat_style
@@ -35,7 +36,8 @@ def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
 def run(corpus=None, index=None, k: int = DEFAULT_K, cluster=None, semantic: bool | None = None, model=None) -> int:
     """Chat with the documents of ``corpus`` (default: the seeds) until the user quits; the exit status."""
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    screen = Screen(chat_style(), interactive=interactive)
+    # A dumb terminal (TERM=dumb: an editor's shell buffer) cannot draw the full-screen pager: tall text is printed.
+    screen = Screen(chat_style(), interactive=interactive, pager=None if os.environ.get("TERM") == "dumb" else page)
     try:
         opened = startup.open_index(corpus, index, show_progress=sys.stdout.isatty(),
                                     warn=lambda message: screen.warn(f"qa: {message}"), cluster=cluster,
