@@ -203,6 +203,15 @@ def test_the_pager_scrolls_and_quits():
     assert _page("\x1b[6~\x1b[5~q", LONG) == 0  # PgDn then PgUp
 
 
+@pytest.mark.parametrize("width", [100, 60, 40, 20])
+def test_the_pagers_status_line_always_says_how_to_quit(width):
+    from qa.chat.pager import status_line
+    line = status_line("000_ba940200d1e312e2.txt:6 passage [1]", "lines 5-20 of 28", width)
+    assert "q quits" in line and len(line) <= width
+    if width >= 80:
+        assert "lines 5-20 of 28" in line and "passage [1]" in line
+
+
 def test_the_pager_opens_at_the_passage():
     text = "\n".join(f"line {n} about the Qatar talks" for n in range(1, 200))
     result = _result(1, "line 100 about the Qatar talks", source="t.txt", line=100)

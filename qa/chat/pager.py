@@ -33,6 +33,13 @@ class _Fragments(Lexer):
         return lambda number: self.lines[number] if number < len(self.lines) else []
 
 
+def status_line(title: str, shown: str, width: int) -> str:
+    """The fullest status line that fits ``width``: the scrolling keys go first, then the title; how to quit stays."""
+    fits = (f" {title} · {shown} · {QUIT_HINT} · Space, b, arrows scroll ", f" {title} · {shown} · {QUIT_HINT} ",
+            f" {shown} · {QUIT_HINT} ", f" {QUIT_HINT} ")
+    return next((line for line in fits if len(line) <= width), fits[-1])
+
+
 def page(fragments: StyleAndTextTuples, title: str, style: BaseStyle, output: Output | None = None, input=None) -> int:
     """Show `fragments` full screen until the reader presses q (or Escape, Ctrl-C, Ctrl-D).
 
@@ -47,7 +54,7 @@ def page(fragments: StyleAndTextTuples, title: str, style: BaseStyle, output: Ou
     def status() -> StyleAndTextTuples:
         info = body.render_info
         shown = f"lines {info.first_visible_line() + 1}-{info.last_visible_line() + 1} of {len(lines)}" if info else ""
-        return [("class:pager.status", f" {title} · {shown} · {QUIT_HINT} · Space, b, arrows scroll ")]
+        return [("class:pager.status", status_line(title, shown, info.window_width if info else 1000))]
 
     app: Application[None] = Application(
         layout=Layout(HSplit([body, Window(FormattedTextControl(status), height=1, style="class:pager.status")])),
