@@ -203,10 +203,16 @@ class Compose:
 
     def answer_line(self, question: Question, results: list[Result]) -> AnswerLine:
         """The sentence that holds the most of the question, with its lines, from the first result; from
-        the next one that has prose (within VERDICT_DEPTH) when the first is a bare code listing."""
-        top = next((r for r in results[:VERDICT_DEPTH] if candidate_spans(r.text)[1]), results[0])
+        the next one of the same document that has prose and some of the question's words (within VERDICT_DEPTH)
+        when the first is a bare code listing: the text around it, never another file's (a list of short lines,
+        a phone list, is no listing to explain)."""
         query = question.query
-        s, e = best_sentence(top.text, query.concepts or query.concepts + question.context, query.weights,
+        concepts = query.concepts or query.concepts + question.context
+        top = results[0]
+        if not candidate_spans(top.text)[1]:
+            top = next((r for r in results[1:VERDICT_DEPTH] if r.source == top.source and candidate_spans(r.text)[1]
+                        and coverage(concepts, r.text) > 0), top)
+        s, e = best_sentence(top.text, concepts, query.weights,
                              lambda texts: self.verdict.closeness(question, texts), self.verdict.states(question))
         first = top.line_start + line_of(top.text, s)
         last = top.line_start + line_of(top.text, e)

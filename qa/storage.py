@@ -67,6 +67,18 @@ def read_array(folder: Path, meta: dict, verify: bool) -> np.ndarray:
     return array
 
 
+def array_intact(folder: Path, meta) -> bool:
+    """Whether the array file ``meta`` names is whole: its size and header (cheap: its checksum is checked when
+    it is read)."""
+    if _array_problem(meta):
+        return False
+    try:
+        check_array_file(folder / meta["file"], meta, verify=False)
+    except (IndexDamaged, OSError):
+        return False
+    return True
+
+
 def check_array_file(path: Path, meta: dict, verify: bool) -> None:
     """Raise IndexDamaged unless ``path`` is a regular file (not a link, FIFO or device) of the size
     the manifest states (and its checksum when ``verify``), whose .npy header declares the manifest's

@@ -113,6 +113,14 @@ def test_a_bare_listing_on_top_leaves_the_answer_line_to_the_prose_below_it(tmp_
     assert answer["text"] in quoted_lines(MUTEX, answer)
 
 
+def test_a_list_of_short_lines_on_top_is_quoted_not_replaced_by_another_files_sentence(tmp_path):
+    files = {"phones.txt": "Phone numbers\nplumber 555-0101\nelectrician 555-0199\ndentist 555-0123\n",
+             "cafe.txt": "Call the number on the fridge if the cafeteria is closed.\n"}
+    obj = ask(tmp_path, files, "phone number of the plumber")
+    assert obj["results"][0]["source"] == "phones.txt"
+    assert obj["answer"]["source"] == "phones.txt" and "plumber 555-0101" in obj["answer"]["text"]
+
+
 def test_code_terms_choice_changes_only_how_code_words_count(monkeypatch):
     from qa.formats import markdown, sections
 

@@ -101,6 +101,18 @@ def test_vectors_of_another_model_are_made_again_with_a_note(seeds_index_copy, t
     assert all(e["sha256"] == before[n]["sha256"] and "form" not in e for n, e in vector_entries(seeds_index_copy).items())
 
 
+def test_a_damaged_vectors_file_is_made_again_with_a_note(seeds_index_copy):
+    (damaged,) = [seeds_index_copy / p for p in vector_files(seeds_index_copy)][:1]
+    damaged.write_bytes(b"")  # emptied, as a full disk or a bad copy leaves it
+    done = run_qa("ask", "--json", "--index", seeds_index_copy, QUESTIONS[1])
+    assert done.returncode == 0 and json_lines(done.stdout)[0]["mode"] == "semantic"
+    assert done.stderr.strip().startswith("qa: note: the stored vectors of ")
+    assert done.stderr.strip().endswith(" passages are damaged; embedding them again")
+    assert not damaged.exists() and all((seeds_index_copy / p).stat().st_size > 0 for p in vector_files(seeds_index_copy))
+    again = run_qa("ask", "--json", "--index", seeds_index_copy, QUESTIONS[1])
+    assert again.stderr == "" and json_lines(again.stdout) == json_lines(done.stdout)
+
+
 def test_int8_vectors_are_followed_by_questions_and_made_again_when_float_is_asked(tmp_path):
     """qa index --int8 records the form with the vectors; questions are then embedded alike without being told; the
     API asking for float products makes the vectors again, with a note."""

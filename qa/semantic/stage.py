@@ -70,8 +70,10 @@ class Semantic:
         if self.index_dir is None or self.model() is None:
             return self.manifest
         other = vectors.other_model(self.manifest, self.embedder)
-        lacking = vectors.missing(self.manifest, self.embedder)
+        lacking, damaged = vectors.missing(self.index_dir, self.manifest, self.embedder)
         if lacking and (at_most is None or lacking <= at_most):
+            if damaged and self.warn:
+                self.warn(f"note: the stored vectors of {damaged} passages are damaged; embedding them again")
             if self.int8 is None:  # the index's first vectors: their form is chosen now, for good
                 self.int8 = auto_int8(lacking, self.embedder.int8_weights)
                 if self.int8:

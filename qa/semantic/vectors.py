@@ -47,9 +47,21 @@ def belongs(seg: dict, embedder) -> bool:
     return maker(seg.get(KEY)) == embedder.maker
 
 
-def missing(manifest: dict, embedder) -> int:
-    """Passages whose segment has no vectors of this model."""
-    return sum(int(s["passages"]) for s in manifest["segments"] if not belongs(s, embedder))
+def damaged(index_dir: Path, seg: dict, embedder) -> bool:
+    """The segment has this model's vectors, but their file is not whole (emptied, cut short, replaced)."""
+    return belongs(seg, embedder) and not storage.array_intact(index_dir / seg["name"], seg[KEY]["array"])
+
+
+def lacking(index_dir: Path, seg: dict, embedder) -> bool:
+    """The segment needs this model's vectors made: it has none, or theirs are damaged."""
+    return not belongs(seg, embedder) or damaged(index_dir, seg, embedder)
+
+
+def missing(index_dir: Path, manifest: dict, embedder) -> tuple[int, int]:
+    """Passages whose segment needs this model's vectors made, and how many of those had damaged ones."""
+    segments = [s for s in manifest["segments"] if lacking(index_dir, s, embedder)]
+    return (sum(int(s["passages"]) for s in segments),
+            sum(int(s["passages"]) for s in segments if belongs(s, embedder)))
 
 
 def other_model(manifest: dict, embedder) -> str | None:
@@ -143,7 +155,8 @@ def embed_missing(index_dir: Path, manifest: dict, embedder, documents, progress
 
     Returns the manifest now on disk (unchanged when another writer replaced it meanwhile)."""
     from ..index import write_lock
-    todo = [(first, seg) for first, seg in zip(offsets(manifest), manifest["segments"]) if not belongs(seg, embedder)]
+    todo = [(first, seg) for first, seg in zip(offsets(manifest), manifest["segments"])
+            if lacking(index_dir, seg, embedder)]
     if not todo:
         return manifest
     total, done = sum(int(s["passages"]) for _, s in todo), 0
