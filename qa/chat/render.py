@@ -134,7 +134,6 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-
 def _hits(text: str, terms: list[str]) -> Ranges:
     return [(s, e, "class:hit") for s, e in highlight_spans(text, terms)]
 
