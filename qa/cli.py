@@ -36,6 +36,17 @@ def _count(value: str, most: int = 1000, where: str = "") -> int:
     return n
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _counts(idx, documents: int) -> str:
+    """"3 documents (2 md, 1 txt), 40 passages, skipped 1 file"."""
+    skipped = len(idx.skipped())
+    return (f"{_plural(documents, 'document')}{_by_format(idx)}, {_plural(idx.passage_count, 'passage')}"
+            + (f", skipped {_plural(skipped, 'file')}" if skipped else ""))
+
+
 def _positive(value: str) -> int:
     return _count(value)
 
@@ -71,7 +82,8 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("-j", "--jobs", type=_positive, metavar="N",
                      help="processes answering stdin questions, output in order (default: one per core, "
                           f"up to {MAX_JOBS}, for an index of {PARALLEL_PASSAGES:,} passages or more; else 1)")
-    ask.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    ask.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                     help="colour the text output: on a terminal without NO_COLOR (auto), always or never")
     common(ask)
 
     index = sub.add_parser("index", help="build the index of a corpus")
@@ -88,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
     common(chat)
 
     sources = sub.add_parser("sources", help="list the indexed documents with their passage counts")
-    sources.add_argument("--json", action="store_true")
+    sources.add_argument("--json", action="store_true", help="one JSON object a document on stdout")
     common(sources, cluster=False)
     return p
 
@@ -155,9 +167,7 @@ def _run_index(args) -> int:
     idx.close()
     if progress:
         progress.close()
-    skipped = idx.skipped()
-    print(f"indexed {idx.document_count} documents{_by_format(idx)}, {idx.passage_count} passages"
-          f"{f', skipped {len(skipped)} files' if skipped else ''} -> {one_line(str(idx.path))}")
+    print(f"indexed {_counts(idx, idx.document_count)} -> {one_line(str(idx.path))}")
     _warn_if_empty(idx)  # each skipped file was named, with why, on stderr as it was read
     return EXIT_OK
 
@@ -181,8 +191,7 @@ def _run_sources(args) -> int:
     # stdout holds one line per document; the counts per format and the skipped files go to stderr
     skipped = idx.skipped()
     if skipped or _by_format(idx):
-        print(f"qa: {len(rows)} documents{_by_format(idx)}, {idx.passage_count} passages"
-              f"{f', skipped {len(skipped)} files' if skipped else ''}", file=sys.stderr)
+        print(f"qa: {_counts(idx, len(rows))}", file=sys.stderr)
     for source, why in skipped:
         print(f"qa: skipped {one_line(source)}: {one_line(why)}", file=sys.stderr)
     return EXIT_OK
@@ -363,7 +372,7 @@ class _progress_bar:
         if pct != self.last:
             self.last = pct
             bar = "#" * (pct // 4)
-            sys.stderr.write(f"\rindexing [{bar:<25}] {pct:3d}% ({int(done)}/{total} files)")
+            sys.stderr.write(f"\rindexing [{bar:<25}] {pct:3d}% ({int(done)}/{total})")  # files, then passages embedded
             sys.stderr.flush()
 
     def close(self):

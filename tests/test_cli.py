@@ -116,7 +116,7 @@ def test_index_command_and_other_corpus(tmp_path):
     (corpus / "notes.md").write_text("The lighthouse keeper on Skerryvore logged every passing ship in a "
                                      "leather-bound journal for thirty years.\n", encoding="utf-8")
     out = run_qa("index", "--corpus", corpus, "--index", tmp_path / "idx")
-    assert out.returncode == 0 and "1 documents" in out.stdout
+    assert out.returncode == 0 and "indexed 1 document (1 md), 1 passage -> " in out.stdout
     out = run_qa("ask", "--json", "lighthouse journal", "--corpus", corpus, "--index", tmp_path / "idx")
     obj = json_lines(out.stdout)[0]
     assert obj["results"][0]["source"] == "notes.md" and obj["results"][0]["line_start"] == 1
