@@ -372,7 +372,7 @@ class _progress_bar:
         if pct != self.last:
             self.last = pct
             bar = "#" * (pct // 4)
-            sys.stderr.write(f"\rindexing [{bar:<25}] {pct:3d}% ({int(done)}/{total})")  # files, then passages embedded
+            sys.stderr.write(f"\rindexing [{bar:<25}] {pct:3d}% ({int(done)}/{total} files)")
             sys.stderr.flush()
 
     def close(self):
