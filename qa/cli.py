@@ -36,15 +36,12 @@ def _count(value: str, most: int = 1000, where: str = "") -> int:
     return n
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _counts(idx, documents: int) -> str:
     """"3 documents (2 md, 1 txt), 40 passages, skipped 1 file"."""
+    from .render import plural
     skipped = len(idx.skipped())
-    return (f"{_plural(documents, 'document')}{_by_format(idx)}, {_plural(idx.passage_count, 'passage')}"
-            + (f", skipped {_plural(skipped, 'file')}" if skipped else ""))
+    return (f"{plural(documents, 'document')}{_by_format(idx)}, {plural(idx.passage_count, 'passage')}"
+            + (f", skipped {plural(skipped, 'file')}" if skipped else ""))
 
 
 def _positive(value: str) -> int:

@@ -54,6 +54,11 @@ def _escape(m: re.Match) -> str:
     return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
 
+def plural(count: int, noun: str) -> str:
+    """"1 document", "5 documents"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def one_line(text: str) -> str:
     """``text`` (a file name, a message) on one line with every control character shown as an escape:
     ``evil\x1b[31m\n.txt`` prints as ``evil\\x1b[31m\\n.txt``, harmless and still recognisable."""

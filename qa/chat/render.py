@@ -13,7 +13,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples, fragment_list_widt
 
 from qa.analysis import highlight_spans
 from qa.model import Answer, Result
-from qa.render import cite_line, mask_sequences, one_line, sanitize
+from qa.render import cite_line, mask_sequences, one_line, plural, sanitize
 
 from . import commands
 from .pager import START_HERE
@@ -127,11 +127,6 @@ def help_fragments(width: int) -> StyleAndTextTuples:
         out += [("", "\n")] + hang([("", "  "), ("class:key", key.ljust(key_width))],
                                    [("", " " * (key_width + 2))], [("", what)], width)
     return out
-
-
-def plural(count: int, noun: str) -> str:
-    """"1 document", "5 documents"."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _hits(text: str, terms: list[str]) -> Ranges:

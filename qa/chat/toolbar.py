@@ -7,9 +7,7 @@ from typing import Callable
 from prompt_toolkit.application import get_app
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from qa.render import sanitize
-
-from .render import plural
+from qa.render import plural, sanitize
 
 
 def display_path(path: Path) -> str:
