@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import heap
+from . import heap, ownership
 from . import index as store
 from . import storage
 from .answer import Compose, Coverage
@@ -113,6 +113,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
     cluster = _connect(cluster)
 
     def rebuild(reason: str) -> Index:
+        ownership.check(index_dir, corpus_dir)  # a folder qa may not write into: that one error, nothing before it
         warn(reason)
         return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn, cluster=cluster,
                            semantic=semantic, model=model, int8=int8)

@@ -207,7 +207,26 @@ def _run_ask(args) -> int:
 
 def _semantic(args) -> dict:
     """The semantic stage's arguments: off with --lexical, else on when installed, with --model's folder."""
+    if not args.lexical:
+        _note_unused_model(args)
     return {"semantic": False if args.lexical else None, "model": args.model}
+
+
+def _note_unused_model(args) -> None:
+    """A note when a model or its products are asked for without the semantic extra to run them."""
+    from .semantic import installed
+
+    if installed():
+        return
+    from .semantic.embedder import MODEL_ENV
+
+    asked = [name for name, given in (("--model", args.model), (MODEL_ENV, os.environ.get(MODEL_ENV)),
+                                      ("--int8", getattr(args, "int8", None))) if given]
+    if asked:
+        then = "storing no passage vectors" if args.command == "index" else "answering lexically"
+        named = asked[0] if len(asked) == 1 else f"{', '.join(asked[:-1])} and {asked[-1]}"
+        print(f"qa: note: {named} need{'s' if len(asked) == 1 else ''} the semantic extra "
+              f"(pip install 'qa[semantic]'), which is not installed; {then}", file=sys.stderr)
 
 
 def _by_format(idx) -> str:
@@ -359,17 +378,23 @@ COMMANDS = {"ask": _run_ask, "index": _run_index, "chat": _run_chat, "sources": 
 
 
 class _progress_bar:
-    """A one-line progress bar on stderr for `qa index` on a terminal."""
+    """A one-line progress bar on stderr for `qa index` on a terminal, a line a phase (files read, passages embedded)."""
 
     def __init__(self):
         self.last = -1
+        self.label, self.unit = "indexing", "files"
+
+    def start(self, label: str, unit: str) -> None:
+        """A new phase of the work: its own line, counting ``unit``."""
+        self.close()
+        self.last, self.label, self.unit = -1, label, unit
 
     def __call__(self, done: int, total: int) -> None:
         pct = int(100 * done / total) if total else 100
         if pct != self.last:
             self.last = pct
             bar = "#" * (pct // 4)
-            sys.stderr.write(f"\rindexing [{bar:<25}] {pct:3d}% ({int(done)}/{total} files)")
+            sys.stderr.write(f"\r{self.label} [{bar:<25}] {pct:3d}% ({int(done)}/{total} {self.unit})")
             sys.stderr.flush()
 
     def close(self):

@@ -97,16 +97,12 @@ class Answer:
     answer: AnswerLine | None
     results: list[Result]
     query: str = ""
-    terms: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # the question's words as indexed (highlighted when shown)
+    mode: str = "lexical"  # "semantic" when the semantic stage ranked the question, even when it found nothing
 
     @property
     def answered(self) -> bool:
         return self.answer is not None
-
-    @property
-    def mode(self) -> str:
-        """"semantic" when the semantic stage ranked the results, else "lexical"."""
-        return "semantic" if any(r.semantic_score is not None for r in self.results) else "lexical"
 
     def to_dict(self) -> dict:
         return {

@@ -17,10 +17,7 @@ def claim(index_dir: Path, corpus_root: Path) -> None:
     folder it did not make: one that is empty, carries the marker, or holds a qa manifest (indexes made
     before the marker existed)."""
     index_dir = Path(index_dir).absolute()
-    check_placement(index_dir, Path(corpus_root).resolve())
-    if index_dir.is_dir() and not _is_ours(index_dir):
-        raise QAError(f"refusing to write an index into {index_dir}: the folder is not empty and was not made "
-                      f"by qa (no {MARKER} file); pass an empty or new folder to --index")
+    check(index_dir, corpus_root)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         marker = index_dir / MARKER
@@ -28,6 +25,15 @@ def claim(index_dir: Path, corpus_root: Path) -> None:
             marker.write_text(MARKER_TEXT, encoding="utf-8")
     except OSError as exc:
         raise QAError(f"cannot write the index folder {index_dir}: {exc.strerror or exc}") from exc
+
+
+def check(index_dir: Path, corpus_root: Path) -> None:
+    """Raise QAError unless qa may write its index of ``corpus_root`` into ``index_dir`` (nothing is written)."""
+    index_dir = Path(index_dir).absolute()
+    check_placement(index_dir, Path(corpus_root).resolve())
+    if index_dir.is_dir() and not _is_ours(index_dir):
+        raise QAError(f"refusing to write an index into {index_dir}: the folder is not empty and was not made "
+                      f"by qa (no {MARKER} file); pass an empty or new folder to --index")
 
 
 def check_placement(index_dir: Path, corpus_root: Path) -> None:

@@ -70,7 +70,11 @@ class Expand(Protocol):
 class Rerank(Protocol):
     """Re-scores the candidates (best first out); e.g. a semantic stage fusing embeddings' scores."""
 
+    mode: str  # the answer's ``mode`` when this stage ranked it ("semantic")
+
     def rerank(self, question: Question, candidates: list[Candidate]) -> list[Candidate]: ...
+
+    def ranks(self) -> bool: ...  # whether it re-scores (False: it fell back, candidates pass through as they are)
 
 
 class Verdict(Protocol):
@@ -125,4 +129,6 @@ class Pipeline:
         return found
 
     def answer(self, question: Question) -> Answer:
-        return self.composer.compose(question, self.rank(question))
+        answer = self.composer.compose(question, self.rank(question))
+        answer.mode = next((stage.mode for stage in reversed(self.rerank_stages) if stage.ranks()), "lexical")
+        return answer

@@ -124,7 +124,7 @@ def _wrap(text: str, width: int, indent: str) -> str:
 
 def render_answer(answer: Answer, color: bool = False, width: int | None = None) -> str:
     """The text ``qa ask`` prints for one answer."""
-    width = width or shutil.get_terminal_size((100, 24)).columns
+    width = width or shutil.get_terminal_size((80, 24)).columns  # piped: 80, as the README shows
     c = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
     out = []
     if answer.answer:

@@ -153,6 +153,9 @@ def test_open_stops_at_the_ends_of_the_document_and_aligns_numbers():
     lines = _plain(render.context_fragments(DOCUMENT, _passage(11, 12), TERMS, 80)).splitlines()
     assert lines[1] == " 8 │ line 8 about the Qatar talks"
     assert lines[-1] == "12 ┃ line 12 about the Qatar talks"
+    # a file ending with a newline has no empty line 13 after its last one
+    ended = render.context_fragments(DOCUMENT + "\r\n", _passage(11, 12), TERMS, 80)
+    assert _plain(ended).splitlines()[-1] == "12 ┃ line 12 about the Qatar talks"
 
 
 def test_open_highlights_only_inside_the_passage():
@@ -181,6 +184,8 @@ def test_sources_and_help():
     help_text = _plain(render.help_fragments(80))
     for usage in ("/open N", "/sources", "/k N", "/new", "/help", "/quit", "Ctrl-R", "Ctrl-D"):
         assert usage in help_text
+    narrow = _plain(render.help_fragments(40)).splitlines()
+    assert all(get_cwidth(line) <= 40 for line in narrow) and narrow[0].startswith("Type a question")
 
 
 # ---------------------------------------------------------------- the pager's keys

@@ -9,8 +9,9 @@ CITATION = re.compile(r"\b\d{3}_[0-9a-f]{16}\.txt:\d+(?:-\d+)?\b")
 
 def test_ask_prints_answer_line_and_cited_passages(tmp_path):
     # a new index folder: the first question builds the index (the other tests ask a copy of a built one)
-    out = run_qa("ask", "Who is the Kremlin spokesman?", "--index", tmp_path)
+    out = run_qa("ask", "Who is the Kremlin spokesman?", "--index", tmp_path, env={"COLUMNS": ""})
     assert out.returncode == 0, out.stderr
+    assert 70 < max(map(len, out.stdout.splitlines())) <= 80  # piped, no width told: 80 columns, as in the README
     assert "Peskov" in out.stdout or "spokesman" in out.stdout
     assert re.search(r"^\[1\] ", out.stdout, re.M) and re.search(r"^\[3\] ", out.stdout, re.M)
     assert len(CITATION.findall(out.stdout)) >= 4

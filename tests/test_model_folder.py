@@ -3,7 +3,10 @@ prompts honoured, its vectors told apart from other poolings and prompts of the 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -121,3 +124,26 @@ def test_a_pooling_qa_cannot_run_named_by_the_environment_is_a_note_and_lexical_
     assert done.returncode == 0 and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and done.stderr.endswith("answering lexically\n")
     assert "pooling_mode_weightedmean_tokens" in done.stderr and json_lines(done.stdout)[0]["mode"] == "lexical"
+
+
+WITHOUT_THE_EXTRA = ("import sys; sys.modules['onnxruntime'] = None  # as if the semantic extra were not installed\n"
+                     "from qa.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
+@pytest.mark.parametrize("command, env, says", [
+    (["ask", "-k", "1", QUESTION], {}, "qa: note: --model needs the semantic extra"),
+    (["index"], {"QA_MODEL": "{folder}"}, "qa: note: --model and QA_MODEL need the semantic extra"),
+])
+def test_a_model_asked_for_without_the_extra_is_a_note_not_silence(tmp_path, command, env, says):
+    folder = model_folder(tmp_path)
+    env = {**os.environ, **{k: v.format(folder=folder) for k, v in env.items()}}
+    done = subprocess.run([sys.executable, "-c", WITHOUT_THE_EXTRA, *command, "--index", str(tmp_path / "index"),
+                           "--model", str(folder)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    notes = [line for line in done.stderr.splitlines() if line.startswith("qa: note:")]
+    assert len(notes) == 1 and notes[0].startswith(says), done.stderr
+    assert notes[0].endswith("storing no passage vectors" if command == ["index"] else "answering lexically")
+    # with --lexical nothing was asked of the model: no note
+    quiet = subprocess.run([sys.executable, "-c", WITHOUT_THE_EXTRA, *command, "--index", str(tmp_path / "index"),
+                            "--lexical"], capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0 and "note" not in quiet.stderr

@@ -14,6 +14,11 @@ from conftest import SEEDS
 class Reversed:
     """A rerank stage: the candidates worst first, each with a named score of its own."""
 
+    mode = "flipped"
+
+    def ranks(self):
+        return True
+
     def rerank(self, question, candidates):
         flipped = list(reversed(candidates))
         return [Candidate(c.pid, float(i), {**c.scores, "flipped": float(i)}) for i, c in enumerate(flipped)]
@@ -64,6 +69,7 @@ def test_a_rerank_stage_is_one_more_entry_and_changes_the_order(lexical_index):
     assert flipped[0].scores["lexical"] == plain[-1].score
     answer = _wired(lexical_index, rerank=[Reversed()]).answer(question)
     assert answer.results[0].passage_id == plain[-1].pid
+    assert answer.mode == "flipped" and _wired(lexical_index).answer(question).mode == "lexical"
 
 
 def test_the_verdict_decides_the_answer_line_not_the_results(lexical_index):

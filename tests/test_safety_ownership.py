@@ -14,9 +14,10 @@ def test_foreign_folder_is_refused_and_left_intact(tmp_path):
     (other / "seg-2023").mkdir(parents=True)
     (other / "seg-2023" / "beach.jpg").write_bytes(b"\xff\xd8 jpeg")
     (other / "manifest.json").write_text('{"album": "summer"}')
-    result = run_qa("index", "--corpus", corpus, "--index", other)
-    assert result.returncode == 2
-    assert len(result.stderr.strip().splitlines()) == 1 and "not made by qa" in result.stderr
+    for command in (["index"], ["ask", "kettle"], ["sources"]):  # one line: no "indexing ..." before the refusal
+        result = run_qa(*command, "--corpus", corpus, "--index", other)
+        assert result.returncode == 2 and result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1 and "not made by qa" in result.stderr, result.stderr
     assert (other / "seg-2023" / "beach.jpg").read_bytes() == b"\xff\xd8 jpeg"
     assert (other / "manifest.json").read_text() == '{"album": "summer"}'
     assert sorted(p.name for p in other.iterdir()) == ["manifest.json", "seg-2023"]
@@ -29,7 +30,7 @@ def test_index_equal_to_corpus_is_refused_and_corpus_kept(tmp_path):
     for command in (["index"], ["ask", "kettle"]):
         result = run_qa(*command, "--corpus", corpus, "--index", corpus)
         assert result.returncode == 2, result.stderr
-        assert "cannot be the corpus" in result.stderr
+        assert result.stderr.count("\n") == 1 and "cannot be the corpus" in result.stderr
     assert (corpus / "seg-2023" / "notes.txt").read_text() == "Minutes of the 2023 meeting.\n"
     assert not (corpus / "manifest.json").exists()
 

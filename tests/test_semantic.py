@@ -28,9 +28,20 @@ def vector_entries(index_dir):
 
 
 def test_index_stores_vectors_tied_to_the_model(tmp_path):
+    """On a terminal, qa index shows a bar for the files read, then one for the passages embedded."""
+    import re
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
     index_dir = tmp_path / "index"
-    done = run_qa("index", "--index", index_dir)
-    assert done.returncode == 0, done.stderr
+    child = pexpect.spawn(sys.executable, ["-m", "qa", "index", "--index", str(index_dir)], cwd=str(SEEDS.parent),
+                          encoding="utf-8", timeout=120, dimensions=(24, 100))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    bars = [line.split("\r")[-1] for line in child.before.split("\r\n") if "%" in line]
+    assert re.fullmatch(r"indexing \[#{25}\] 100% \(5/5 files\)", bars[0]), bars
+    assert re.fullmatch(r"embedding \[#{25}\] 100% \(45/45 passages\)", bars[1]), bars
     entries = vector_entries(index_dir)
     assert entries and all(e["model"] == "all-MiniLM-L6-v2-int8" and len(e["sha256"]) == 64 for e in entries.values())
     assert all(e["array"]["dtype"] == "float16" for e in entries.values())
@@ -56,13 +67,18 @@ def test_vectors_kept_on_restart_and_rebuilt_on_edit(seeds_copy, tmp_path):
     assert answer.results[0].source == "new.txt" and answer.mode == "semantic"
 
 
-@pytest.mark.parametrize("damage", ["missing", "corrupted"])
-def test_unusable_model_falls_back_to_lexical_with_a_note(tmp_path, damage):
+@pytest.mark.parametrize("damage, says", [("missing", "model.onnx"), ("corrupted", "model.onnx cannot be loaded (Inv"),
+                                         ("tokenizer", "tokenizer.json cannot be loaded (EOF while parsing")])
+def test_unusable_model_falls_back_to_lexical_with_a_note(tmp_path, damage, says):
     model = tmp_path / "model"
     model.mkdir()
     shutil.copy(embedder.default_files()[1], model / "tokenizer.json")
     if damage == "corrupted":
         (model / "model.onnx").write_bytes(b"\x08\x07 not an onnx graph" * 100)
+        args = ["--model", model]
+    elif damage == "tokenizer":
+        shutil.copy(embedder.default_files()[0], model / "model.onnx")
+        (model / "tokenizer.json").write_text('{"version": ')
         args = ["--model", model]
     else:
         args = []
@@ -73,9 +89,12 @@ def test_unusable_model_falls_back_to_lexical_with_a_note(tmp_path, damage):
     assert done.returncode in (0, 1)
     notes = [line for line in done.stderr.splitlines() if line]
     assert len(notes) == 1 and notes[0].startswith("qa: note: ") and notes[0].endswith("answering lexically")
-    assert "Traceback" not in done.stderr
+    assert says in notes[0] and "Traceback" not in done.stderr
     answer = json_lines(done.stdout)[0]
     assert answer["mode"] == "lexical" and all(r["semantic_score"] is None for r in answer["results"])
+    if damage != "missing":  # qa index goes on without vectors, and says so
+        indexed = run_qa("index", "--index", tmp_path / "other", *args)
+        assert indexed.returncode == 0 and indexed.stderr.endswith("storing no passage vectors\n"), indexed.stderr
 
 
 def test_vectors_of_another_model_are_made_again_with_a_note(seeds_index_copy, tmp_path):
@@ -101,9 +120,15 @@ def test_vectors_of_another_model_are_made_again_with_a_note(seeds_index_copy, t
     assert all(e["sha256"] == before[n]["sha256"] and "form" not in e for n, e in vector_entries(seeds_index_copy).items())
 
 
-def test_a_damaged_vectors_file_is_made_again_with_a_note(seeds_index_copy):
+@pytest.mark.parametrize("damage", ["emptied", "bits flipped"])
+def test_a_damaged_vectors_file_is_made_again_with_a_note(seeds_index_copy, damage):
     (damaged,) = [seeds_index_copy / p for p in vector_files(seeds_index_copy)][:1]
-    damaged.write_bytes(b"")  # emptied, as a full disk or a bad copy leaves it
+    if damage == "emptied":
+        damaged.write_bytes(b"")  # as a full disk or a bad copy leaves it
+    else:  # the same size, a byte of a vector changed: only its checksum tells
+        data = bytearray(damaged.read_bytes())
+        data[-5] ^= 0x5A
+        damaged.write_bytes(bytes(data))
     done = run_qa("ask", "--json", "--index", seeds_index_copy, QUESTIONS[1])
     assert done.returncode == 0 and json_lines(done.stdout)[0]["mode"] == "semantic"
     assert done.stderr.strip().startswith("qa: note: the stored vectors of ")
@@ -184,9 +209,11 @@ def test_passage_sharing_no_word_with_the_question_is_found_by_meaning(tmp_path)
     found = semantic.ask(question, k=3)
     assert [(r.source, r.lexical_score) for r in found.results] == [("cat.txt", 0.0)] and found.answer is not None
     lexical = qa.open_index(corpus, tmp_path / "index", semantic=False, warn=lambda m: None)
-    assert lexical.ask(question, k=3).results == []
-    # no word in the corpus and nothing close enough in meaning to answer: nothing, as lexically
-    assert semantic.ask("xylophonetracking quokkapedia", k=3).results == []
+    assert lexical.ask(question, k=3).results == [] and lexical.ask(question).mode == "lexical"
+    # no word in the corpus and nothing close enough in meaning to answer: nothing, as lexically, yet the answer
+    # says the semantic stage looked
+    nothing = semantic.ask("xylophonetracking quokkapedia", k=3)
+    assert nothing.results == [] and nothing.to_dict()["mode"] == "semantic"
 
 
 def test_deleted_file_is_never_found_by_meaning(tmp_path, monkeypatch):

@@ -115,7 +115,7 @@ def sources_fragments(sources: list[tuple[str, int]], width: int) -> StyleAndTex
 
 
 def help_fragments(width: int) -> StyleAndTextTuples:
-    out: StyleAndTextTuples = [("", "Type a question to search the documents; follow-up questions are read in context.")]
+    out = hang([], [], [("", "Type a question to search the documents; follow-up questions are read in context.")], width)
     out += [("", "\n\n"), ("class:heading", "Commands")]
     usage_width = max(len(spec.usage) for spec in commands.COMMANDS) + 2
     for spec in commands.COMMANDS:
@@ -171,5 +171,6 @@ def _line_bounds(text: str) -> list[tuple[int, int]]:
     for match in _LINE_END.finditer(text):
         bounds.append((start, match.start()))
         start = match.end()
-    bounds.append((start, len(text)))
+    if start < len(text) or not bounds:  # a file's last newline ends its last line: no empty line after it
+        bounds.append((start, len(text)))
     return bounds

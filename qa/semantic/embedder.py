@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import re
 import threading
 from pathlib import Path
 
@@ -237,6 +238,9 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         tokenizer.enable_truncation(MAX_PIECES)
         tokenizer.no_padding()  # tokenizer.json may pad every text to a fixed length; run() pads a batch itself
+    except Exception as exc:  # tokenizers raises a bare Exception for a file it cannot parse
+        raise ModelUnavailable(f"the semantic model's tokenizer {tokenizer_path} cannot be loaded ({_why(exc)})") from exc
+    try:
         disabled = list(SLOWER_FUSIONS)  # as at load time: sessions made later run the same graph
 
         def new_session(graph: bytes, threads: int):
@@ -261,9 +265,19 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool
             graph, form = plain, ""
             session = new_session(graph, threads)
     except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
-        raise ModelUnavailable(f"the semantic model in {model_path.parent} cannot be loaded "
-                               f"({exc.__class__.__name__})") from exc
+        raise ModelUnavailable(f"the semantic model {model_path} cannot be loaded ({_why(exc)})") from exc
     return session, tokenizer, form, lambda threads: new_session(graph, threads)
+
+
+_RUNTIME_PREFIX = re.compile(r"^\[ONNXRuntimeError\] : \d+ : \w+ : (Load model from .*? failed: ?)?")
+
+
+def _why(exc: Exception, width: int = 100) -> str:
+    """What went wrong, short: the kind and the first line of the library's message, without onnxruntime's codes."""
+    message = _RUNTIME_PREFIX.sub("", str(exc).strip().split("\n")[0]).strip()
+    kind = exc.__class__.__name__
+    why = f"{kind}: {message}" if message and kind != "Exception" else message or kind
+    return why if len(why) <= width else why[:width - 3] + "..."
 
 
 def faster_graph(model_bytes: bytes, int8: bool = False) -> bytes:

@@ -24,6 +24,8 @@ def embedding_text(question: Question) -> str:
 class Semantic:
     """Expand stage (asks for ``settings.depth`` candidates) and rerank stage (fuses lexical and cosine scores)."""
 
+    mode = "semantic"
+
     def __init__(self, documents, settings: Settings = Settings(), model=None, warn=None, index_dir=None, manifest=None,
                  int8: bool | None = False):
         """``model``: a model folder or None (default); ``warn``: prints a one-line note (the fallback to
@@ -45,8 +47,8 @@ class Semantic:
         self.last_question: tuple[str, np.ndarray] | None = None
         self.verdict = SemanticVerdict(settings, self)
 
-    def model(self):
-        """The loaded embedder, or None (after a one-line note) when it cannot be used."""
+    def model(self, fallback: str = "answering lexically"):
+        """The loaded embedder, or None (after a one-line note ending with ``fallback``) when it cannot be used."""
         if self.embedder is not None and self.loaded_in != os.getpid():
             # a forked worker (qa ask -j N): onnxruntime's threads did not come along; a session of its own,
             # the parent's kept referenced, never torn down here
@@ -59,7 +61,7 @@ class Semantic:
             except ModelUnavailable as exc:
                 self.failed = True
                 if self.warn:
-                    self.warn(f"note: {exc}; answering lexically")
+                    self.warn(f"note: {exc}; {fallback}")
         return self.embedder
 
     def index_vectors(self, progress=None, at_most: int | None = None) -> dict | None:
@@ -67,13 +69,13 @@ class Semantic:
         the stored ones; returns the manifest now on disk (None when the model cannot be used)."""
         from . import vectors
         self.attached = True
-        if self.index_dir is None or self.model() is None:
+        if self.index_dir is None or self.model("storing no passage vectors" if at_most is None else
+                                                "answering lexically") is None:
             return self.manifest
         other = vectors.other_model(self.manifest, self.embedder)
         lacking, damaged = vectors.missing(self.index_dir, self.manifest, self.embedder)
         if lacking and (at_most is None or lacking <= at_most):
-            if damaged and self.warn:
-                self.warn(f"note: the stored vectors of {damaged} passages are damaged; embedding them again")
+            _embedding_phase(progress)
             if self.int8 is None:  # the index's first vectors: their form is chosen now, for good
                 self.int8 = auto_int8(lacking, self.embedder.int8_weights)
                 if self.int8:
@@ -85,13 +87,32 @@ class Semantic:
                 form = f" ({self.embedder.form})" if self.embedder.form else ""
                 self.warn(f"note: the index's vectors were made by {other}; "
                           f"embedding {lacking} passages with {self.embedder.name}{form}")
-            try:
-                self.manifest = vectors.embed_missing(self.index_dir, self.manifest, self.embedder, self.documents,
-                                                      progress)
-            except OSError:
-                pass  # a read-only index: passages are embedded when met
-        self.stored = (self.vector_store or vectors.StoredVectors)(self.index_dir, self.manifest, self.embedder)
+            self.embed_missing(progress, damaged)
+        store = self.vector_store or vectors.StoredVectors
+        self.stored = store(self.index_dir, self.manifest, self.embedder)
+        # a file of the right size whose checksum fails (bits flipped) is only seen when read: made again too
+        corrupt = getattr(self.stored, "corrupt", {})
+        if corrupt and (at_most is None or sum(corrupt.values()) <= at_most):
+            _embedding_phase(progress)
+            if self.embed_missing(progress, sum(corrupt.values()), set(corrupt)):
+                self.stored = store(self.index_dir, self.manifest, self.embedder)
         return self.manifest
+
+    def embed_missing(self, progress, damaged: int, redo: set[str] = frozenset()) -> bool:
+        """Store the vectors of the segments lacking them (and of ``redo``, by name); whether the index took them."""
+        from . import vectors
+        if damaged and self.warn:
+            self.warn(f"note: the stored vectors of {damaged} passages are damaged; embedding them again")
+        try:
+            self.manifest = vectors.embed_missing(self.index_dir, self.manifest, self.embedder, self.documents,
+                                                  progress, redo)
+        except OSError:
+            return False  # a read-only index: passages are embedded when met
+        return True
+
+    def ranks(self) -> bool:
+        """Whether its model re-scores the candidates (not yet known, before the first question with words, is no)."""
+        return self.embedder is not None
 
     def expand(self, question: Question) -> Question:
         return question.but(depth=max(question.depth, self.settings.depth))
@@ -146,6 +167,12 @@ class Semantic:
             vectors = self.embedder.embed([self.documents.passage_text(p) for p in missing])
             self.cache.update(zip(missing, vectors))
         return np.stack([self.cache[p] for p in pids])
+
+
+def _embedding_phase(progress) -> None:
+    """Tell a progress bar that shows phases (qa index's: its line ends before any note) that passages are counted now."""
+    if hasattr(progress, "start"):
+        progress.start("embedding", "passages")
 
 
 class SemanticVerdict:

@@ -96,6 +96,7 @@ class StoredVectors:
 
     def __init__(self, index_dir: Path, manifest: dict, embedder):
         self.parts: list[tuple[int, int, np.ndarray | None]] = []
+        self.corrupt: dict[str, int] = {}  # segment name -> passages, of this model's vectors that fail their checks
         for first, seg in zip(offsets(manifest), manifest["segments"]):
             array = None
             if belongs(seg, embedder):
@@ -105,6 +106,8 @@ class StoredVectors:
                     array = None  # embedded again when needed
                 if array is not None and array.shape != (int(seg["passages"]), embedder.dimension):
                     array = None
+                if array is None:
+                    self.corrupt[seg["name"]] = int(seg["passages"])
             self.parts.append((first, first + int(seg["passages"]), array))
         self.starts = np.array([p[0] for p in self.parts], dtype=np.int64)
         self.index_dir, self.manifest = index_dir, manifest
@@ -150,13 +153,15 @@ class StoredVectors:
         return np.asarray(rows, dtype=np.float32)
 
 
-def embed_missing(index_dir: Path, manifest: dict, embedder, documents, progress=None) -> dict:
-    """Embed the passages of every segment without this model's vectors, store them, commit the manifest.
+def embed_missing(index_dir: Path, manifest: dict, embedder, documents, progress=None,
+                  redo: set[str] = frozenset()) -> dict:
+    """Embed the passages of every segment without this model's vectors (and of the segments named in ``redo``),
+    store them, commit the manifest.
 
     Returns the manifest now on disk (unchanged when another writer replaced it meanwhile)."""
     from ..index import write_lock
     todo = [(first, seg) for first, seg in zip(offsets(manifest), manifest["segments"])
-            if lacking(index_dir, seg, embedder)]
+            if seg["name"] in redo or lacking(index_dir, seg, embedder)]
     if not todo:
         return manifest
     total, done = sum(int(s["passages"]) for _, s in todo), 0
