@@ -24,6 +24,9 @@ _BE = frozenset("is are was were be been being will would could can may might mu
 _NOW = frozenset("year week month morning afternoon evening night time summer winter spring autumn weekend "
                  "season century decade".split())
 _ONE_AFTER = frozenset("which the that this other same each last first".split())
+# a pointing word after this many of the question's own words the corpus knows finds what it points at among them:
+# "...Russian troops keep attacking, so how can they say it?" has its own topic (follow-ups name at most two things)
+OWN_TOPIC = 3
 
 
 class Conversation:
@@ -75,7 +78,7 @@ def _points_back(tokens: list[str], i: int, named: set[str]) -> bool:
     if word == "that" and after and before and before not in analysis.STOP_WORDS:
         return False  # "I read that Russia...": a conjunction, not "that claim" or "Who said that?"
     if word in _POINTING:
-        return True
+        return len(named.intersection(tokens[:i])) < OWN_TOPIC
     if word in _OWN_FIRST:
         return not named.intersection(tokens[:i])
     if word == "there":

@@ -28,3 +28,20 @@ def test_dev_questions(seeds_index, capsys):
     assert sum(r["null"] for r in found) <= 0.25 * len(found)  # 0.1 on the old 25; lexical on the 85: 10/45
     followup = result["by_kind"]["followup"]
     assert followup["hit3"] >= 0.9
+
+
+def test_follow_ups_are_told_from_new_topics(seeds_index):
+    """Each dev follow-up leans on its previous question; every other dev question, asked after an unrelated one, is
+    asked alone (its own "it", "that", "there" or "his" points inside it)."""
+    conversation = seeds_index.conversation()
+    taken, missed = [], []
+    for q in load_questions(DEV_QUESTIONS):
+        conversation.reset()
+        for previous in q.get("previous") or ["When did Russia annex Crimea?"]:
+            conversation.ask(previous, k=1)
+        followup = conversation.is_followup(q["question"], seeds_index.parse(q["question"]))
+        if q.get("previous") and not followup:
+            missed.append(q["question"])
+        elif not q.get("previous") and followup:
+            taken.append(q["question"])
+    assert missed == [] and taken == []
