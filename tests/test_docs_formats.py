@@ -1,6 +1,7 @@
 """Documentation folders: the answer line is prose, never a heading, a fence, an admonition marker or raw HTML."""
 from __future__ import annotations
 
+import pytest
 from conftest import REPO, json_lines, run_qa
 
 from qa.formats import markdown
@@ -80,3 +81,41 @@ def test_html_listings_keep_their_line_breaks_and_exact_lines(tmp_path):
     top = json_lines(r.stdout)[0]["results"][0]
     assert "$ cargo run\n   Compiling threads v0.1.0\n" in top["text"]
     assert (top["line_start"], top["line_end"]) == (25, 30) and source[29 - 1].endswith("thread!</pre>")
+
+
+NOTES_PAGE = """<!DOCTYPE html>
+<html><head><title>Notes</title></head>
+<body><article>
+<h1>Harbour notes</h1>
+<p>The harbour committee met in spring to review the survey of the coast and the plans
+for the new breakwater that the engineers have been drafting for two years.</p>
+<section class="note">
+<p>Note: the zebrafinch report goes to the engineers first,
+then to the committee, and the chair files the
+zebrafinch report.</p>
+</section>
+<p>The survey <!-- a comment
+that runs over
+three lines --> counts the <code>buoys</code> of the harbour, and the
+number of <code>buoys</code> is
+7</p>
+</article></body></html>
+"""
+
+
+@pytest.mark.parametrize("block, lines", [
+    ("Harbour notes", (4, 4)),
+    ("The harbour committee met in spring to review the survey of the coast and the plans for the new breakwater "
+     "that the engineers have been drafting for two years.", (5, 6)),
+    # a <p> that is all of its <section>: the <p>'s lines, to the line of its last word (not the first "zebrafinch")
+    ("Note: the zebrafinch report goes to the engineers first, then to the committee, and the chair files the "
+     "zebrafinch report.", (8, 10)),
+    # a comment's lines count; a last "word" of one digit is looked for too; a tag is no word
+    ("The survey counts the buoys of the harbour, and the number of buoys is 7", (12, 16)),
+])
+def test_an_html_block_is_cited_from_its_first_to_its_last_line(block, lines):
+    pytest.importorskip("lxml")
+    from qa.formats.html import SourceMap
+
+    for ending in ("\n", "\r\n", "\r"):  # lone CRs end lines too, as everywhere in qa
+        assert SourceMap(NOTES_PAGE.replace("\n", ending)).lines_of(block) == lines, repr(ending)

@@ -3,14 +3,16 @@
 trafilatura finds the article text and leaves out navigation, scripts, styles, cookie banners, related
 links and footers; it hands back blocks (headings, paragraphs, list items, table rows, quotes, code).
 The extracted text is those blocks, a blank line between two. Each block is looked up in the page's
-element tree (lxml, in document order, never going back): the element whose text holds it gives the
-source line it starts on, and its last word, found on or after that line, the line it ends on. A
+element tree (lxml, in document order, never going back): the innermost element whose text holds it gives
+the source line it starts on; the line it ends on is the last one before the next element that holds its last
+word (tags and comments are no words; lone CRs end lines, as in every cited file). A
 passage whose blocks all map is cited by those HTML source lines; one that does not is cited by the
 heading it stands under, its lines left 0 (unknown) rather than guessed.
 """
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from .. import corpus
 from ..corpus import Document, Line, Params, Span
@@ -19,7 +21,7 @@ from .sections import Block, code_ranges, indexed_body, passages as section_pass
 
 _SPACE = re.compile(r"\s+")
 _LINE_END = re.compile(r"\r\n|\r|\n")
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]{2,}")
+_WORD = re.compile(r"[A-Za-z0-9]+")
 _BLOCKS = {"head", "p", "item", "row", "quote", "code"}
 _SKIP = {"script", "style", "noscript", "template", "head", "title", "meta", "link"}
 SCAN_LINES = 400  # how far past an element's first line its last word is looked for
@@ -83,18 +85,35 @@ def _walk(element, out: list[tuple[str, int]]) -> None:
             _walk(child, out)
 
 
+def _parsed(html: str):
+    """The page's element tree, its lines numbered as the cited file's: only \\r\\n, \\r and \\n end a line (lxml
+    counts no lone \\r; str.splitlines also splits at U+2028, \\x0c, \\x85...). None when it cannot be parsed."""
+    _, lxml_html = _libraries()
+    try:
+        return lxml_html.document_fromstring(_LINE_END.sub("\n", html).encode("utf-8"),
+                                             parser=lxml_html.HTMLParser(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - an unparsable page maps nothing
+        return None
+
+
+class Element(NamedTuple):
+    first: int  # the line its start tag is on
+    norm: str  # its text, white space folded
+    raw: str  # its text as in the tree
+    until: int  # the line the next element after it (not inside it) starts on: its last line is no later
+    next_tag: str  # that element's tag ("" when none follows)
+
+
 class SourceMap:
     """Where a block of extracted text stands in the HTML source: its first and last line."""
 
     def __init__(self, html: str):
-        _, lxml_html = _libraries()
-        # only \r\n, \r and \n end a line (as for the cited file); str.splitlines also splits at U+2028, \x0c, \x85...
         self.lines = _LINE_END.split(html)
-        self.elements: list[tuple[int, str, str]] = []  # (first line, normalized text, raw text) in page order
-        try:
-            tree = lxml_html.document_fromstring(html.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8"))
-        except Exception:  # noqa: BLE001 - an unparsable page maps nothing: cited by heading
-            return
+        self.elements: list[Element] = []  # in page order
+        self.cursor = 0
+        tree = _parsed(html)
+        if tree is None:
+            return  # an unparsable page maps nothing: cited by heading
         for el in tree.iter():
             if not isinstance(el.tag, str) or el.tag in _SKIP or el.sourceline is None:
                 continue
@@ -103,41 +122,73 @@ class SourceMap:
             raw = el.text_content()
             norm = _norm(raw)
             if norm:
-                self.elements.append((el.sourceline, norm, raw))
-        self.cursor = 0
+                after = _following(el)
+                self.elements.append(Element(el.sourceline, norm, raw, after.sourceline if after is not None
+                                             else len(self.lines), after.tag if after is not None else ""))
 
     def lines_of(self, text: str) -> tuple[int, int] | None:
         """(first, last) source line of a block, looked for after the last one found; None if not found."""
         best = None
         for i in range(self.cursor, len(self.elements)):
-            line, norm, raw = self.elements[i]
-            if text in norm and (best is None or len(norm) < len(self.elements[best][1])):
-                best = i
-                if norm == text:
-                    break
+            norm = self.elements[i].norm
+            if text in norm and (best is None or len(norm) < len(self.elements[best].norm)
+                                 or norm == text == self.elements[best].norm):
+                best = i  # the innermost element that is exactly the block (a <p> in a <section> of the same text)
+            elif best is not None and self.elements[best].norm == text:
+                break
         if best is None:
             return None
-        first, _, raw = self.elements[best]
-        words = _ASCII_WORD.findall(text)
+        element = self.elements[best]
+        last = self.last_line(element, text)
+        if last is not None:
+            self.cursor = best + 1
+            return element.first, last
+        return None
+
+    def last_line(self, element: Element, text: str) -> int | None:
+        """The line the block ends on: for a block that is the element's whole text, the last line before the next
+        element that holds the block's last word; else the first from the element's start that holds it."""
+        words = _WORD.findall(text)
         if not words:
             return None
         last_word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(words[-1])}(?![A-Za-z0-9])")
-        guess = first + raw.count("\n")
-        for number in [guess] + list(range(first, min(len(self.lines), first + SCAN_LINES) + 1)):
-            if 1 <= number <= len(self.lines) and number >= first and last_word.search(self.lines[number - 1]):
-                self.cursor = best + 1
-                return first, number
+        until = min(len(self.lines), element.until)
+        if until <= element.first:
+            return element.first  # the next element starts on its first line: it is all on that line
+        if element.norm == text:
+            for number in range(until, element.first - 1, -1):
+                line = self.lines[number - 1]
+                if number == element.until and element.next_tag:  # the next element's own text is not this block's
+                    cut = line.lower().find("<" + element.next_tag.lower())
+                    line = line[:cut] if cut >= 0 else line
+                if last_word.search(_entities_off(line)):
+                    return number
+        guess = element.first + element.raw.count("\n")
+        for number in [guess] + list(range(element.first, min(until, element.first + SCAN_LINES) + 1)):
+            if element.first <= number <= until and last_word.search(_entities_off(self.lines[number - 1])):
+                return number
         return None
+
+
+def _following(el):
+    """The first element after ``el`` in page order that is not inside it (None at the end of the page)."""
+    node = el
+    while node is not None:
+        after = node.getnext()
+        while after is not None and (not isinstance(after.tag, str) or after.sourceline is None):
+            after = after.getnext()
+        if after is not None:
+            return after
+        node = node.getparent()
+    return None
 
 
 def code_blocks(html: str) -> list[tuple[str, int, int]]:
     """The page's ``<pre>`` blocks (listings included) as (code with its line breaks, first line, last line)."""
-    _, lxml_html = _libraries()
-    try:
-        tree = lxml_html.document_fromstring(html.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8"))
-    except Exception:  # noqa: BLE001 - an unparsable page has no code to add
-        return []
-    lines = html.splitlines()
+    tree = _parsed(html)
+    if tree is None:
+        return []  # an unparsable page has no code to add
+    lines = _LINE_END.split(html)
     out = []
     for pre in tree.iter("pre"):
         if pre.sourceline is None or any(a.tag in _SKIP for a in pre.iterancestors()):
