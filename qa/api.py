@@ -9,6 +9,8 @@ The command line is a thin layer over these calls.
 """
 from __future__ import annotations
 
+import numbers
+import os
 import re
 import sys
 from dataclasses import asdict
@@ -20,9 +22,9 @@ from . import heap, ownership
 from . import index as store
 from . import storage
 from .answer import Compose, Coverage
-from .corpus import Params
+from .corpus import Params, check_readable
 from .documents import Documents
-from .errors import QAError
+from .errors import CorpusChanged, QAError
 from .feedback import Feedback
 from .hashing import n_features
 from .model import Answer
@@ -46,14 +48,59 @@ def warn_stderr(message: str) -> None:
     print(f"qa: {one_line(message)}", file=sys.stderr, flush=True)
 
 
+def _once(warn, said: list[str]):
+    """``warn`` for messages not in ``said`` yet (each then said once)."""
+    told = set(said)
+
+    def warn_once(message: str) -> None:
+        if message not in told:
+            told.add(message)
+            warn(message)
+    return warn_once
+
+
+def _silent(message: str) -> None:
+    """``warn=None``: notes are not shown."""
+
+
+def _options(warn, progress, semantic):
+    """The API's keyword options checked (QAError for a wrong kind); ``warn=None`` silences the notes."""
+    if warn is None:
+        warn = _silent
+    if not callable(warn) or (progress is not None and not callable(progress)):
+        raise QAError("warn and progress must be functions (warn: of one message; progress: of done and total) or None")
+    if semantic not in (None, True, False):
+        raise QAError(f"semantic must be True, False or None (on when installed), not {semantic!r}")
+    return warn
+
+
+def checked_k(k) -> int:
+    """``k`` as the number of passages asked for: a whole number, at least 1 (QAError otherwise)."""
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise QAError(f"k must be a whole number of passages, not {k!r}")
+    if k < 1:
+        raise QAError("k must be at least 1")
+    return int(k)
+
+
+def _path(value, what: str) -> Path:
+    """``value`` (a str or path-like) as a Path; QAError for anything else, an empty path or a NUL byte."""
+    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
+        raise QAError(f"the {what} must be a path (str or pathlib.Path), not {type(value).__name__}")
+    text = os.fspath(value)
+    if not isinstance(text, str) or not text or "\0" in text:
+        raise QAError(f"the {what} path is {'empty' if text == '' else 'not a usable path'}: {text!r}")
+    return Path(text).expanduser()
+
+
 def _resolve(corpus, index) -> tuple[Path, Path]:
-    corpus_dir = Path(corpus).expanduser() if corpus is not None else store.DEFAULT_CORPUS
+    corpus_dir = _path(corpus, "corpus") if corpus is not None else store.DEFAULT_CORPUS
     if not corpus_dir.exists():
         raise QAError(f"corpus folder not found: {corpus_dir}")
     if not corpus_dir.is_dir():
         raise QAError(f"corpus is not a folder: {corpus_dir}")
     corpus_dir = corpus_dir.resolve()
-    index_dir = Path(index).expanduser() if index is not None else store.default_index_for(corpus_dir)
+    index_dir = _path(index, "index") if index is not None else store.default_index_for(corpus_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise QAError(f"index path is not a folder: {index_dir}")
     ancestor = index_dir.absolute().parent
@@ -71,7 +118,9 @@ def build_index(corpus=None, index=None, *, params: Params | None = None, scorin
 
     ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client, to build and answer there;
     ``int8``: passage vectors made with int8 products (about 1.6 times as fast, slightly less exact); None: so when
-    they are qa.semantic.INT8_AT (20,000) or more with the default model, else float."""
+    they are qa.semantic.INT8_AT (20,000) or more with the default model, else float; ``warn``: prints a one-line
+    note (None: silent)."""
+    warn = _options(warn, progress, semantic)
     corpus_dir, index_dir = _resolve(corpus, index)
     cluster = _connect(cluster)
     with _writing(index_dir):
@@ -80,7 +129,15 @@ def build_index(corpus=None, index=None, *, params: Params | None = None, scorin
     index = Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster, semantic=semantic, model=model, warn=warn,
                   int8=int8)
     with _writing(index_dir):
-        return index.embed_passages(progress)
+        return _keep_up(index.embed_passages(progress), progress=progress, semantic=semantic, model=model, int8=int8)
+
+
+def _keep_up(index: "Index", **options) -> "Index":
+    """``index``, which updates itself (open_index) when a file it quotes was edited meanwhile, then answers; not on
+    a cluster, whose workers hold the index."""
+    if index.cluster is None:
+        index.reopen = lambda: open_index(index.corpus, index.path, scoring=index.scoring, warn=index.warn, **options)
+    return index
 
 
 def _connect(cluster):
@@ -107,13 +164,16 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
 
     ``cluster``: a Dask scheduler address, ``local:N`` or a dask Client: update and answer there;
     ``int8``: passage vectors made with int8 products (None: as the index's vectors were made; when it has
-    none, as build_index chooses)."""
+    none, as build_index chooses); ``warn``: prints a one-line note (None: silent)."""
+    warn = _options(warn, progress, semantic)
     corpus_dir, index_dir = _resolve(corpus, index)
     scoring = scoring or Scoring()
     cluster = _connect(cluster)
 
     def rebuild(reason: str) -> Index:
-        ownership.check(index_dir, corpus_dir)  # a folder qa may not write into: that one error, nothing before it
+        # a corpus qa cannot read, a folder it may not write into: that one error, nothing said before it
+        check_readable(corpus_dir)
+        ownership.check(index_dir, corpus_dir)
         warn(reason)
         return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn, cluster=cluster,
                            semantic=semantic, model=model, int8=int8)
@@ -145,8 +205,8 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                 for message in unreadable:
                     warn(message)
                 follow = int8_products(int8, manifest)  # the new vectors as the old were made (even if none stay)
-                with _writing(index_dir):
-                    manifest = store.update(corpus_dir, index_dir, manifest, current, warn, progress,
+                with _writing(index_dir):  # the update lists the folders again: each unreadable one told once
+                    manifest = store.update(corpus_dir, index_dir, manifest, current, _once(warn, unreadable), progress,
                                             cluster.builder(semantic, model, follow) if cluster else None)
                     if cluster is None and semantic is not False:  # the new segments' vectors, now
                         manifest = Index(corpus_dir, index_dir, manifest, scoring, None, semantic=semantic,
@@ -155,6 +215,8 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
             index = Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn,
                           int8=int8)
             index.rebuild = rebuild if update else None
+            if update:
+                _keep_up(index, progress=progress, semantic=semantic, model=model, int8=int8)
             return index
         except IndexDamaged as exc:
             if storage.read_manifest(index_dir) != manifest:
@@ -184,6 +246,8 @@ class Index:
         segments = [Segment(index_dir / s["name"], s, verify) for s in manifest["segments"]]
         self.segments = segments
         self.rebuild = None  # (reason) -> a fresh Index, when a hostile one is to be rebuilt (open_index)
+        self.reopen = None  # () -> this index updated to the corpus as it is now (open_index)
+        self.warn = warn
         features = n_features(int(manifest["hash_bits"]))
         if cluster is None:
             heap.keep_freed_memory()
@@ -264,7 +328,7 @@ class Index:
 
     def place(self, pid: int) -> tuple[str | None, int | None]:
         """(heading path, PDF page) of passage ``pid``; None for what it does not have."""
-        return self.validated().documents.place(pid)
+        return self.validated().documents.place(self.checked_pid(pid))
 
     def source_text(self, source: str) -> str:
         """The decoded text of an indexed source, exactly as it was indexed."""
@@ -275,25 +339,32 @@ class Index:
         return self.documents.span_text(source, start, end)
 
     def passage_source(self, pid: int) -> str:
-        return self.validated().documents.passage_source(pid)
+        return self.validated().documents.passage_source(self.checked_pid(pid))
 
     def passage_text(self, pid: int) -> str:
-        return self.validated().documents.passage_text(pid)
+        return self.validated().documents.passage_text(self.checked_pid(pid))
+
+    def checked_pid(self, pid) -> int:
+        """``pid`` when it is a passage id of this index (a Result's ``passage_id``); QAError otherwise."""
+        if isinstance(pid, bool) or not isinstance(pid, numbers.Integral) or not 0 <= pid < self.passage_count:
+            raise QAError(f"no passage {pid!r} in this index: passage ids are whole numbers from 0 to "
+                          f"{self.passage_count - 1}")
+        return int(pid)
 
     # ---- asking
 
     def parse(self, question: str) -> Query:
-        if not isinstance(question, str) or not question.strip():
-            raise QAError("empty question" if isinstance(question, str) else "a question must be a string")
+        _checked_question(question)
         query = parse(_clipped(question), self.validated().searcher, self.scoring)
         query.text = question
         return query
 
     def search(self, question: str, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) pairs: ranking only, no answer line."""
+        k = checked_k(k)
         query = self.parse(question)
         found = self.pipeline.rank(Question(query, k, k, query.weights))
-        return [(c.pid, c.score) for c in found]
+        return [(c.pid, c.score) for c in found[:k]]
 
     def expand(self, weights: dict[str, float]) -> dict[str, float]:
         """Pseudo-relevance feedback (Rocchio): add the terms that stand out in the best passages."""
@@ -306,10 +377,12 @@ class Index:
     def ask_many(self, questions: list[str], k: int = 3) -> list[Answer]:
         """``[ask(q, k) for q in questions]``, the same answers, faster: the postings of all the
         questions' terms, then of all their feedback terms, are looked up together."""
-        questions = list(questions)
+        if isinstance(questions, (str, bytes)) or not hasattr(questions, "__iter__"):
+            raise QAError("ask_many takes a list of questions (strings)")
+        questions, k = [_checked_question(q) for q in questions], checked_k(k)  # all checked before any work
         self.validated().searcher.dfs(list(dict.fromkeys(t for q in questions for t in likely_terms(_clipped(q)))))
         queries = [self.parse(q) for q in questions]
-        if self.searcher.takes_floor and k >= 1:
+        if self.searcher.takes_floor:
             self.feedback.prepare([q.weights for q in queries], candidate_depth(k))
         try:
             return [self.answer(q, k) for q in queries]
@@ -322,9 +395,22 @@ class Index:
 
     def answer(self, query: Query, k: int = 3, context: list[Concept] | None = None) -> Answer:
         """Rank, fold near-duplicates, pick the answer line for an already parsed ``query``."""
-        if k < 1:
-            raise QAError("k must be at least 1")
-        return self.validated().pipeline.answer(Question(query, k, candidate_depth(k), query.weights, context or []))
+        k = checked_k(k)
+        question = Question(query, k, candidate_depth(k), query.weights, context or [])
+        try:
+            return self.validated().pipeline.answer(question)
+        except CorpusChanged:
+            if self.reopen is None:
+                raise
+            self.__dict__.update(self.reopen().__dict__)  # the files as they are now, then the same question
+            return self.pipeline.answer(question)
+
+
+def _checked_question(question) -> str:
+    """``question`` when it is a non-blank string; QAError otherwise."""
+    if not isinstance(question, str) or not question.strip():
+        raise QAError("empty question" if isinstance(question, str) else "a question must be a string")
+    return question
 
 
 def _clipped(question: str) -> str:

@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from .boilerplate import (HEADING, SHORT_CHARS, classify, common_keys, ends_sentence, kept_lines, line_class,
                           n_words, short_keys, word_stats)
-from .discover import check_inside, list_files  # noqa: F401 (the corpus's files, as callers know them)
+from .discover import check_inside, check_readable, list_files  # noqa: F401 (the corpus's files, as callers know them)
 
 EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")  # read by qa.formats, one reader each
 MAX_FILE_BYTES = 256 * 1024 * 1024

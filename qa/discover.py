@@ -49,6 +49,15 @@ def list_files(root: Path, warn: Warn | None = None) -> list[Path]:
     return sorted(found, key=lambda p: corpus.relative_source(root, p))
 
 
+def check_readable(root: Path) -> None:
+    """QAError unless ``root`` is a folder whose entries can be listed (told before any work starts)."""
+    try:
+        with os.scandir(root):
+            pass
+    except OSError as exc:
+        raise QAError(f"cannot read the corpus folder {root}: {exc.strerror or type(exc).__name__}") from exc
+
+
 def check_inside(root: Path, path: Path) -> None:
     """Raise Skipped when ``path`` (a symlink, or under one) really lies outside the corpus ``root``:
     a link to /etc/passwd in the corpus must not be read and quoted."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import storage
 from .corpus import Skipped, decode, read_bytes
-from .errors import QAError
+from .errors import CorpusChanged, QAError
 from .storage import IndexDamaged
 
 TEXT_CACHE = 64  # decoded sources kept in memory
@@ -77,19 +77,20 @@ class Documents:
         entry = self.manifest["files"].get(source)
         if not entry or not entry.get("count"):
             raise QAError(f"not an indexed source: {source}")
+        path = self.corpus / source
         text = self.texts.get(source)
+        try:
+            st = path.stat()  # each time, the text cached or not: a file edited meanwhile is never quoted as it was
+            # HTML and PDF: the extracted text, as indexed, is kept in the index; only its date is checked
+            data = read_bytes(path) if text is None and entry.get("text") is None else b""
+        except OSError as exc:
+            raise QAError(f"cannot read {source}: {exc.strerror}") from exc
+        except Skipped as exc:
+            raise QAError(f"cannot read {source}: {exc}") from exc
+        if (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
+            self.texts.pop(source, None)
+            raise CorpusChanged(f"{source} changed since it was indexed; ask again to update the index")
         if text is None:
-            path = self.corpus / source
-            try:
-                st = path.stat()
-                # HTML and PDF: the extracted text, as indexed, is kept in the index; only its date is checked
-                data = read_bytes(path) if entry.get("text") is None else b""
-            except OSError as exc:
-                raise QAError(f"cannot read {source}: {exc.strerror}") from exc
-            except Skipped as exc:
-                raise QAError(f"cannot read {source}: {exc}") from exc
-            if (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
-                raise QAError(f"{source} changed since it was indexed; ask again to update the index")
             text = self.stored_text(source, entry) if entry.get("text") is not None else decode(data)[0]
             self.texts[source] = text
             if len(self.texts) > TEXT_CACHE:

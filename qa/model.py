@@ -99,6 +99,7 @@ class Answer:
     query: str = ""
     terms: list[str] = field(default_factory=list)  # the question's words as indexed (highlighted when shown)
     mode: str = "lexical"  # "semantic" when the semantic stage ranked the question, even when it found nothing
+    # (a question without a word to search, "the of and", is ranked by nothing: "lexical")
 
     @property
     def answered(self) -> bool:

@@ -74,7 +74,7 @@ class Rerank(Protocol):
 
     def rerank(self, question: Question, candidates: list[Candidate]) -> list[Candidate]: ...
 
-    def ranks(self) -> bool: ...  # whether it re-scores (False: it fell back, candidates pass through as they are)
+    def ranks(self) -> bool: ...  # after rerank: whether it re-scored (False: it fell back, candidates as they were)
 
 
 class Verdict(Protocol):
@@ -119,16 +119,23 @@ class Pipeline:
 
     def rank(self, question: Question) -> list[Candidate]:
         """Expand, rank, rerank: the candidates, best first (none for a question without terms)."""
+        return self.ranked(question)[0]
+
+    def ranked(self, question: Question) -> tuple[list[Candidate], str]:
+        """The candidates, best first, and the mode that ranked them: the last rerank stage that re-scored them
+        ("semantic"), else "lexical" (a question without terms is ranked by nothing: "lexical")."""
         if not question.weights:
-            return []
+            return [], "lexical"
         for stage in self.expand_stages:
             question = stage.expand(question)
-        found = self.candidates_stage.candidates(question)
+        found, mode = self.candidates_stage.candidates(question), "lexical"
         for stage in self.rerank_stages:
             found = stage.rerank(question, found)
-        return found
+            mode = stage.mode if stage.ranks() else mode
+        return found, mode
 
     def answer(self, question: Question) -> Answer:
-        answer = self.composer.compose(question, self.rank(question))
-        answer.mode = next((stage.mode for stage in reversed(self.rerank_stages) if stage.ranks()), "lexical")
+        found, mode = self.ranked(question)
+        answer = self.composer.compose(question, found)
+        answer.mode = mode
         return answer

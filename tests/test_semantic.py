@@ -312,3 +312,18 @@ def test_many_passages_are_embedded_with_int8_products_unless_float_is_asked(tmp
     assert floated.returncode == 0 and "int8" not in floated.stderr, floated.stderr
     manifest = json.loads((tmp_path / "floated" / "manifest.json").read_text())
     assert all("form" not in s["vectors"] for s in manifest["segments"])
+
+
+def test_an_index_updated_by_another_process_is_followed_not_repaired(tmp_path):
+    """An Index whose folder another opening has updated meanwhile finds its vectors gone: it opens the index as it
+    now is and answers from it, without calling the vectors damaged or embedding them again."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    notes: list[str] = []
+    qa.build_index(corpus, tmp_path / "index", warn=notes.append)
+    first = qa.open_index(corpus, tmp_path / "index", warn=notes.append)  # its vectors are read at its first question
+    (corpus / "harbour.txt").write_text("Crimea was annexed by Russia in 2014 after a disputed referendum.\n")
+    qa.open_index(corpus, tmp_path / "index", warn=notes.append)  # another process, say: it updates the index
+    answer = first.ask("When did Russia annex Crimea?", k=3)
+    assert "harbour.txt" in [r.source for r in answer.results] and answer.mode == "semantic"
+    assert not any("damaged" in note for note in notes), notes

@@ -7,6 +7,7 @@ import re
 import numpy as np
 
 from ..answer import coverage, sentences
+from ..errors import CorpusChanged
 from ..expected import expected, holds
 from ..pipeline import Candidate, Question
 from . import auto_int8, auto_int8_note
@@ -74,6 +75,8 @@ class Semantic:
             return self.manifest
         other = vectors.other_model(self.manifest, self.embedder)
         lacking, damaged = vectors.missing(self.index_dir, self.manifest, self.embedder)
+        if damaged:
+            self.still_current()
         if lacking and (at_most is None or lacking <= at_most):
             _embedding_phase(progress)
             if self.int8 is None:  # the index's first vectors: their form is chosen now, for good
@@ -93,10 +96,22 @@ class Semantic:
         # a file of the right size whose checksum fails (bits flipped) is only seen when read: made again too
         corrupt = getattr(self.stored, "corrupt", {})
         if corrupt and (at_most is None or sum(corrupt.values()) <= at_most):
+            self.still_current()
             _embedding_phase(progress)
             if self.embed_missing(progress, sum(corrupt.values()), set(corrupt)):
                 self.stored = store(self.index_dir, self.manifest, self.embedder)
         return self.manifest
+
+    def still_current(self) -> None:
+        """Vectors that look damaged may only be gone with an index another process has updated since this one was
+        opened: then CorpusChanged (an Index from open_index opens the new one and answers), not a repair."""
+        from .. import storage
+        try:
+            on_disk = storage.read_manifest(self.index_dir)
+        except storage.IndexDamaged:
+            return
+        if on_disk is not None and on_disk.get("created") != self.manifest.get("created"):
+            raise CorpusChanged(f"the index {self.index_dir} was updated since it was opened; open it again")
 
     def embed_missing(self, progress, damaged: int, redo: set[str] = frozenset()) -> bool:
         """Store the vectors of the segments lacking them (and of ``redo``, by name); whether the index took them."""
@@ -111,7 +126,7 @@ class Semantic:
         return True
 
     def ranks(self) -> bool:
-        """Whether its model re-scores the candidates (not yet known, before the first question with words, is no)."""
+        """Whether it re-scored the candidates it was just given (its model could be used)."""
         return self.embedder is not None
 
     def expand(self, question: Question) -> Question:
