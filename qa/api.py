@@ -122,14 +122,33 @@ def build_index(corpus=None, index=None, *, params: Params | None = None, scorin
     note (None: silent)."""
     warn = _options(warn, progress, semantic)
     corpus_dir, index_dir = _resolve(corpus, index)
-    cluster = _connect(cluster)
+    return _build(corpus_dir, index_dir, params or Params(), scoring or Scoring(), progress, warn, _connect(cluster),
+                  semantic, model, int8)
+
+
+def _build(corpus_dir: Path, index_dir: Path, params: Params, scoring: Scoring, progress, warn, cluster, semantic,
+           model, int8, built_meanwhile=None) -> "Index":
+    """build_index's work, its arguments checked; ``built_meanwhile``: as for qa.index.build."""
     with _writing(index_dir):
-        manifest = store.build(corpus_dir, index_dir, params or Params(), progress, warn,
-                               cluster.builder(semantic, model, int8) if cluster else None)
-    index = Index(corpus_dir, index_dir, manifest, scoring or Scoring(), cluster, semantic=semantic, model=model, warn=warn,
+        manifest = store.build(corpus_dir, index_dir, params, progress, warn,
+                               cluster.builder(semantic, model, int8) if cluster else None, built_meanwhile)
+    index = Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn,
                   int8=int8)
     with _writing(index_dir):
         return _keep_up(index.embed_passages(progress), progress=progress, semantic=semantic, model=model, int8=int8)
+
+
+def _built_since(corpus_dir: Path, index_dir: Path, seen: dict | None) -> dict | None:
+    """The manifest another process wrote for this corpus since ``seen`` was read (None when there is none)."""
+    try:
+        current = storage.read_manifest(index_dir)
+    except IndexDamaged:
+        return None
+    if current is None or current.get("created") == (seen or {}).get("created"):
+        return None
+    if Path(current.get("corpus", "")) != corpus_dir or current.get("params") != asdict(Params()):
+        return None
+    return current
 
 
 def _keep_up(index: "Index", **options) -> "Index":
@@ -170,13 +189,15 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
     scoring = scoring or Scoring()
     cluster = _connect(cluster)
 
-    def rebuild(reason: str) -> Index:
+    def rebuild(reason: str, seen: dict | None = None) -> Index:
+        """The index built anew (``seen``: the manifest found wanting); when another process built it while this
+        one waited for the lock, that one, opened."""
         # a corpus qa cannot read, a folder it may not write into: that one error, nothing said before it
         check_readable(corpus_dir)
         ownership.check(index_dir, corpus_dir)
         warn(reason)
-        return build_index(corpus_dir, index_dir, scoring=scoring, progress=progress, warn=warn, cluster=cluster,
-                           semantic=semantic, model=model, int8=int8)
+        return _build(corpus_dir, index_dir, Params(), scoring, progress, warn, cluster, semantic, model, int8,
+                      lambda: _built_since(corpus_dir, index_dir, seen))
 
     for _attempt in range(3):
         try:
@@ -194,7 +215,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                           f"choose another --index, or rebuild it with 'qa index --corpus {corpus_dir} "
                           f"--index {index_dir}'")
         if update and manifest.get("params") != asdict(Params()):
-            return rebuild("the index was built with other passage settings; rebuilding it")
+            return rebuild("the index was built with other passage settings; rebuilding it", manifest)
         if update:
             unreadable: list[str] = []  # told only with a change, not on every question
             current = store.scan(corpus_dir, unreadable.append)
@@ -214,7 +235,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
         try:
             index = Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn,
                           int8=int8)
-            index.rebuild = rebuild if update else None
+            index.rebuild = (lambda reason, seen=manifest: rebuild(reason, seen)) if update else None
             if update:
                 _keep_up(index, progress=progress, semantic=semantic, model=model, int8=int8)
             return index
@@ -223,7 +244,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                 continue  # a writer replaced the index while we opened it: open the new one
             if not update:
                 raise
-            return rebuild(f"{exc}; rebuilding the index")
+            return rebuild(f"{exc}; rebuilding the index", manifest)
     raise QAError(f"index {index_dir} keeps changing while it is opened; try again")
 
 

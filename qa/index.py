@@ -151,11 +151,14 @@ def _say(warn: Warn | None, message: str) -> None:
 
 
 def build(root: Path, index_dir: Path, params: Params = Params(), progress: Progress | None = None,
-          warn: Warn | None = None, builder: "LocalBuilder | None" = None) -> dict:
+          warn: Warn | None = None, builder: "LocalBuilder | None" = None,
+          built_meanwhile: Callable[[], dict | None] | None = None) -> dict:
     """Index every file of ``root`` into ``index_dir`` from scratch; returns the new manifest.
 
     ``builder`` writes the segments: a LocalBuilder (this machine's processes, the default) or any
-    object with its two methods (qa.cluster's writes them on Dask workers)."""
+    object with its two methods (qa.cluster's writes them on Dask workers); ``built_meanwhile``: asked
+    once the write lock is held, the manifest another process wrote while this one waited for it, to be
+    used instead of building again (None: build)."""
     from . import build as builder_module
 
     root = root.resolve()
@@ -163,6 +166,9 @@ def build(root: Path, index_dir: Path, params: Params = Params(), progress: Prog
     ownership.claim(index_dir, root)
     builder = builder or LocalBuilder()
     with write_lock(index_dir, warn):
+        done = built_meanwhile() if built_meanwhile else None
+        if done is not None:
+            return done
         segments, files = builder.build(root, paths, index_dir, params, progress, warn)
         _merge_spelling(index_dir, segments)
         common = sorted({key for seg in segments for key in seg.get("common_lines", [])})

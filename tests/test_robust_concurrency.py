@@ -109,6 +109,27 @@ def test_two_qa_index_at_once_end_with_one_good_index(built):
     assert r.returncode == 0 and r.stderr == "" and results == baseline
 
 
+def test_a_first_question_while_the_index_is_first_built_waits_for_it_and_builds_nothing(built, tmp_path):
+    """Two first uses of a new index at once (two scripts, two terminals): the second waits for the first one's build
+    and opens it; it does not build the index again and remove the segments the first one is reading."""
+    root, _, baseline = built
+    index = tmp_path / "fresh"
+    first = qa_index(root, index)
+    deadline = time.monotonic() + 120
+    while not (index / ".lock").exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)  # the first build holds the lock
+    second = subprocess.Popen([sys.executable, "-m", "qa", "ask", "--json", "--lexical", "-k", "5", "--corpus", str(root),
+                               "--index", str(index), QUESTION], cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    built_first = segment_folders(index)  # before the second could have built anything of its own
+    out, err = second.communicate(timeout=300)
+    assert second.returncode == 0, err
+    assert json_lines(out)[0]["results"] == baseline
+    assert segment_folders(index) == built_first, err
+    assert_whole(root, index)
+
+
 def test_qa_ask_during_rebuilds_answers_from_old_or_new_never_a_mix(built):
     root, index, baseline = built
     failures = []

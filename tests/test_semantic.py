@@ -327,3 +327,51 @@ def test_an_index_updated_by_another_process_is_followed_not_repaired(tmp_path):
     answer = first.ask("When did Russia annex Crimea?", k=3)
     assert "harbour.txt" in [r.source for r in answer.results] and answer.mode == "semantic"
     assert not any("damaged" in note for note in notes), notes
+
+
+def test_ctrl_c_while_qa_starts_is_one_line_and_exit_130(seeds_index_copy):
+    """Ctrl-C the moment numpy's native code is being loaded (qa's own code is importing): "qa: interrupted", exit
+    130, not a traceback."""
+    library = "numpy"
+    import signal
+    import subprocess
+    import sys
+    import time
+    proc = subprocess.Popen([sys.executable, "-m", "qa", "ask", "--json", "--index", str(seeds_index_copy)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdin.write(QUESTIONS[0] + "\n")
+    proc.stdin.flush()
+    maps = f"/proc/{proc.pid}/maps"
+    while proc.poll() is None:  # the library's shared object is mapped: its import has begun
+        try:
+            with open(maps) as f:
+                if library in f.read():
+                    break
+        except OSError:
+            break
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:  # the question was answered before the signal came: nothing to check
+        return
+    assert (proc.returncode, err) == (130, "qa: interrupted\n")
+
+
+def test_ctrl_c_turned_into_an_import_error_by_onnxruntime_is_still_an_interrupt(monkeypatch):
+    """onnxruntime's C code, interrupted while it loads, raises ImportError("initialization failed") from the
+    KeyboardInterrupt: that is Ctrl-C (exit 130), not "the semantic extra is not installed"."""
+    import builtins
+    real_import = builtins.__import__
+
+    def interrupted_import(name, *args, **kwargs):
+        if name == "onnxruntime":
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                raise ImportError("initialization failed")  # noqa: B904 - as the C code does: the context is kept
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", interrupted_import)
+    model, tokenizer = embedder.default_files()
+    with pytest.raises(KeyboardInterrupt):
+        embedder._load(model.read_bytes(), model, tokenizer, False)
+    monkeypatch.setattr(builtins, "__import__", real_import)

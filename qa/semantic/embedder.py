@@ -233,12 +233,14 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool
         import onnxruntime
         from tokenizers import Tokenizer
     except ImportError as exc:
+        _reraise_interrupt(exc)  # Ctrl-C while onnxruntime's C code loads comes back as "initialization failed"
         raise ModelUnavailable("onnxruntime or tokenizers is not installed (pip install 'qa[semantic]')") from exc
     try:
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         tokenizer.enable_truncation(MAX_PIECES)
         tokenizer.no_padding()  # tokenizer.json may pad every text to a fixed length; run() pads a batch itself
     except Exception as exc:  # tokenizers raises a bare Exception for a file it cannot parse
+        _reraise_interrupt(exc)
         raise ModelUnavailable(f"the semantic model's tokenizer {tokenizer_path} cannot be loaded ({_why(exc)})") from exc
     try:
         disabled = list(SLOWER_FUSIONS)  # as at load time: sessions made later run the same graph
@@ -265,8 +267,18 @@ def _load(model_bytes: bytes, model_path: Path, tokenizer_path: Path, int8: bool
             graph, form = plain, ""
             session = new_session(graph, threads)
     except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
+        _reraise_interrupt(exc)
         raise ModelUnavailable(f"the semantic model {model_path} cannot be loaded ({_why(exc)})") from exc
     return session, tokenizer, form, lambda threads: new_session(graph, threads)
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """KeyboardInterrupt when ``exc`` was caused by one (a C extension turns it into its own error)."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        seen = seen.__cause__ or seen.__context__
 
 
 _RUNTIME_PREFIX = re.compile(r"^\[ONNXRuntimeError\] : \d+ : \w+ : (Load model from .*? failed: ?)?")
