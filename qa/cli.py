@@ -7,12 +7,14 @@ stderr), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 
 from . import __version__, stdio
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.ENXIO}
 MAX_QUESTION_CHARS = 10_000
 MAX_JOBS = 4
 PARALLEL_PASSAGES = 100_000  # below this a question takes about a millisecond: not worth a process pool
@@ -99,6 +101,7 @@ def parser() -> argparse.ArgumentParser:
     sources = sub.add_parser("sources", help="list the indexed documents with their passage counts")
     sources.add_argument("--json", action="store_true", help="one JSON object a document on stdout")
     common(sources, cluster=False)
+    p.commands = sub.choices  # name -> its parser: what it does not know is told with its own help
     return p
 
 
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     stdio.make_safe()
     try:
-        args = parser().parse_args(argv)
+        args = _parsed(parser(), argv)
         return _run(args)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
@@ -124,26 +127,53 @@ def main(argv: list[str] | None = None) -> int:
         print("qa: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # the reader went away (`qa ask ... | head -1`): stop quietly; point stdout at /dev/null so the
-        # flush at exit does not fail again with "Exception ignored ... BrokenPipeError"
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass
+        # the reader went away (`qa ask ... | head -1`): stop quietly
+        _stdout_to_devnull()
         return EXIT_OK
+    except OSError as exc:
+        # the index's own writes report their errors as QAError: what is left is the output's (a full disk, a
+        # terminal gone, a closed descriptor)
+        if exc.errno not in _OUTPUT_ERRORS:
+            return _internal_error(exc)
+        print(f"qa: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        _stdout_to_devnull()
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         from .errors import QAError
         if isinstance(exc, QAError):
             from .render import one_line
             print(f"qa: {one_line(str(exc))}", file=sys.stderr)
             return exc.exit_code
-        if isinstance(exc, MemoryError):
-            print("qa: out of memory", file=sys.stderr)
-        else:
-            from .render import one_line
-            print(f"qa: internal error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
-        return 3
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    if isinstance(exc, MemoryError):
+        print("qa: out of memory", file=sys.stderr)
+    else:
+        from .render import one_line
+        print(f"qa: internal error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
+    return 3
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail again ("Exception ignored ...")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _parsed(p: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """The arguments; an unknown one is reported by the command it was given to ("see 'qa ask --help'")."""
+    args, unknown = p.parse_known_args(argv)
+    if unknown:
+        command = p.commands.get(args.command, p)
+        hint = ("; a question that starts with '-' goes after '--': qa ask -- " + unknown[0]
+                if args.command == "ask" and unknown[0][:1] == "-" and unknown[0][:2] != "--" else "")
+        command.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+    return args
 
 
 def _run(args) -> int:
@@ -247,11 +277,11 @@ def _warn_if_empty(idx) -> None:
 def _questions(args):
     """The questions to answer: the argument, or stdin's non-empty lines (read as they come)."""
     if args.question:
-        return iter([" ".join(args.question)])
+        return iter([stdio.argument_text(" ".join(args.question))])
     if sys.stdin is None or sys.stdin.isatty():
         from .errors import QAError
         raise QAError("no question given: pass one as an argument, or pipe questions in, one a line")
-    return (line.strip() for line in sys.stdin if line.strip())
+    return stdio.lines(sys.stdin)
 
 
 def _batches(args):
@@ -282,6 +312,8 @@ def _ask(idx, args) -> int:
     from . import render
     from .errors import QAError
 
+    if sys.stdout is None:
+        raise QAError("standard output is closed: there is nowhere to print the answers")
     color = render.use_color(sys.stdout, args.color)
     many = not args.question
     jobs = _jobs(idx, args)

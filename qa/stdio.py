@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import sys
+import unicodedata
 
 
 def make_safe() -> None:
@@ -20,3 +21,20 @@ def make_safe() -> None:
             sys.stdin.reconfigure(encoding="utf-8-sig", errors=sys.stdin.errors)
     except (AttributeError, ValueError, OSError, LookupError, TypeError):
         pass
+
+
+def lines(stream):
+    """The non-blank lines of ``stream`` as they come, trimmed: a lone CR ends a line as in files; a byte-order mark
+    starting a line (files joined by ``cat``) is dropped; a line of only spaces and invisible characters (U+200B,
+    a BOM) is blank."""
+    for raw in stream:
+        for line in raw.split("\r"):
+            line = line.strip().lstrip("\ufeff").strip()
+            if any(not (c.isspace() or unicodedata.category(c) == "Cf") for c in line):
+                yield line
+
+
+def argument_text(text: str) -> str:
+    """A command-line argument as text: bytes that were not UTF-8 (kept by Python as lone surrogates, which JSON
+    cannot carry) read as U+FFFD, as on stdin."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

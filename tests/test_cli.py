@@ -99,6 +99,15 @@ def test_usage_errors_are_one_line_exit_2(tmp_path):
         assert "Traceback" not in out.stderr
 
 
+def test_an_unknown_option_points_at_the_help_of_its_command():
+    for args, says in ((["ask", "--nope", "x"], "(see 'qa ask --help')"), (["chat", "--json"], "(see 'qa chat --help')"),
+                       (["sources", "--cluster", "local:2"], "(see 'qa sources --help')"),
+                       (["ask", "-x"], "goes after '--': qa ask -- -x (see 'qa ask --help')")):
+        out = run_qa(*args, input="")
+        assert out.returncode == 2 and out.stderr.startswith("qa: unrecognized arguments: ") and out.stdout == ""
+        assert out.stderr.rstrip("\n").endswith(says) and out.stderr.count("\n") == 1, out.stderr
+
+
 def test_the_chat_names_its_own_bound_on_k():
     for k in ("0", "51"):
         out = run_qa("chat", "-k", k, input="")
@@ -148,3 +157,23 @@ def test_sources_lists_documents(seeds_index_copy):
     out = run_qa("sources", "--json", "--index", seeds_index_copy)
     rows = json_lines(out.stdout)
     assert len(rows) == 5 and all(r["passages"] > 0 for r in rows)
+
+
+def test_stdin_lines_end_at_a_lone_cr_and_invisible_lines_are_blank(seeds_index_copy):
+    """Questions saved by an old Mac editor (CR), files joined by cat (a BOM starting a later line), a line holding
+    only a zero-width space or a BOM (blank, skipped)."""
+    piped = "Who is Peskov?\rWhen did Russia annex Crimea?\r\ufeffWhat is NATO?\n\u200b\n\ufeff\n"
+    out = run_qa("ask", "--json", "--lexical", "-k", "1", "--index", seeds_index_copy, input=piped)
+    assert [a["question"] for a in json_lines(out.stdout)] == [
+        "Who is Peskov?", "When did Russia annex Crimea?", "What is NATO?"]
+
+
+def test_a_question_argument_that_is_not_utf8_reads_as_replacement_characters(seeds_index_copy):
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    done = subprocess.run([sys.executable, "-m", "qa", "ask", "--json", "--lexical", "--index", str(seeds_index_copy),
+                           b"Caf\xe9 Peskov"], capture_output=True, env=env, timeout=120)
+    assert done.returncode in (0, 1) and done.stderr == b""
+    assert json.loads(done.stdout)["question"] == "Caf\ufffd Peskov"  # as on stdin; JSON holds no lone surrogate

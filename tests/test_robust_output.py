@@ -157,3 +157,19 @@ def test_reader_that_goes_away_ends_qa_quietly(hostile, tmp_path):
     r = subprocess.run(["bash", "-c", script], input="zebra\n" * 3000, capture_output=True, text=True, env=env,
                        timeout=120)
     assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+@pytest.mark.parametrize("output, says", [(">/dev/full", "qa: cannot write the output: No space left on device\n"),
+                                          (">&-", "qa: standard output is closed: there is nowhere to print the "
+                                                  "answers\n")])
+def test_output_that_cannot_be_written_is_one_line_and_exit_2(hostile, output, says):
+    """A full disk or a closed stdout is the environment's problem, told in one line (exit 2), not "an internal
+    error" (exit 3, for qa's own bugs)."""
+    import subprocess
+    import sys
+    root, index, _ = hostile
+    if output == ">/dev/full" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    script = f"{sys.executable} -m qa ask --corpus '{root}' --index '{index}' zebra {output}"
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+    assert (r.returncode, r.stderr) == (2, says)

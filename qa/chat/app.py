@@ -91,7 +91,7 @@ def make_prompt(session: ChatSession) -> PromptSession:
 def _run_lines(session: ChatSession) -> int:
     """Without a terminal (input piped in): one question or command per line, no prompt."""
     try:
-        for line in sys.stdin:
+        for line in stdio.lines(sys.stdin):
             if not _handle(session, line):
                 break
     except BrokenPipeError:  # the reader went away (`| head`): nothing more to say

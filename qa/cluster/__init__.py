@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -178,6 +179,7 @@ def connect(cluster) -> Cluster:
         quiet_dask_logs()  # its scheduler runs in this process: a worker dying logged "broadcast ... failed" here
         return Cluster(Client(local), owned=local, address=address)
     quiet_dask_logs()
+    _reachable(address)
     return Cluster(_client_within(Client, address), address=address)
 
 
@@ -192,6 +194,33 @@ def check_address(address: str) -> None:
     elif "://" in address and not address.startswith("tcp://"):  # tls:// etc. need settings qa has no flag for
         raise QAError(f"unsupported cluster address {address!r}: give tcp://HOST:PORT of a Dask scheduler, "
                       "or local:N")
+    else:
+        host, port = host_port(address)
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise QAError(f"bad cluster address {address!r}: give tcp://HOST:PORT of a Dask scheduler (PORT a number "
+                          "from 1 to 65535), or local:N")
+
+
+def host_port(address: str) -> tuple[str, str]:
+    """(host, port) of tcp://HOST:PORT or HOST:PORT ([::1]:8786 for IPv6); "" for what is missing."""
+    rest = address.removeprefix("tcp://")
+    host, colon, port = rest.rpartition(":")
+    return (host.strip("[]"), port) if colon else (rest, "")
+
+
+def _reachable(address: str) -> None:
+    """QAError at once when nothing can listen at ``address``: an unknown host, a refused port (Dask retries those
+    until its timeout, 10 s, then names neither)."""
+    host, port = host_port(address)
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except socket.gaierror as exc:
+        raise QAError(f"cannot reach the Dask scheduler at {address}: unknown host {host!r}") from exc
+    except ConnectionRefusedError as exc:
+        raise QAError(f"cannot reach the Dask scheduler at {address}: nothing listens on port {port} of {host} "
+                      "(connection refused)") from exc
+    except OSError:
+        pass  # a timeout or a network error: Dask's own attempt says what it finds
 
 
 def quiet_dask_logs() -> None:
