@@ -88,7 +88,21 @@ def sentences(text: str) -> list[tuple[int, int]]:
         out.extend(corpus.sentence_spans(text, s, end))
         if m:
             pos = m.end()
+    out = [row for span in out for row in _table_rows(text, *span)]
     return [(s, e) for s, e in out if text[s:e].strip()] or [(0, len(text))]
+
+
+_TABLE_ROW = re.compile(r"[ \t]*\|[^\r\n]*")
+_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
+
+
+def _table_rows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A Markdown table's rows, each a span of its own (its delimiter row none): a row is what answers, not the
+    table; any other span as it is."""
+    rows = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text[start:end])]
+    if len(rows) < 2 or not all(_TABLE_ROW.fullmatch(text, start + s, start + e) for s, e in rows):
+        return [(start, end)]
+    return [(start + s, start + e) for s, e in rows if not _TABLE_RULE.fullmatch(text, start + s, start + e)]
 
 
 def candidate_spans(text: str) -> tuple[list[tuple[int, int]], bool]:

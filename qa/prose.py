@@ -10,6 +10,7 @@ _ATTRIBUTES = re.compile(r"\{[ \t]*[#.:][^{}\n]*\}")  # mkdocs attribute lists: 
 _TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^>]*>", re.S)
 _RULE = re.compile(r"^[ \t]*(?:=+|-+|\*{3,}|_{3,}|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?)[ \t]*$")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*(?:\r\n|\r|\n)?$")
 # mkdocs/pymdown/Sphinx-style directives: "::: pkg.Class", ":members: a b", '=== "Tab"', '--8<-- "file"',
 # "{* file.py *}", "{!> file.py !}", "{% include %}", "[ref]: https://..." (a link reference definition)
 _DIRECTIVE = re.compile(r"^[ \t]*(?::::[ \t]|:[A-Za-z_-]+:(?:[ \t]|$)|===[ \t]+[\"']|-{2}8<-{2}|\{[*!%{]"
@@ -70,9 +71,11 @@ def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     for line in lines:
         offsets.append(offsets[-1] + len(line))
     first, last = 0, len(lines)
-    while first < last and not is_prose(lines[first]):
+    # a line over a line of = or - is a Markdown (setext) heading: context, like "# Heading", never quoted
+    heading = {i for i in range(len(lines) - 1) if _SETEXT_UNDERLINE.match(lines[i + 1]) and lines[i].strip()}
+    while first < last and (first in heading or not is_prose(lines[first])):
         first += 1
-    while last > first and not is_prose(lines[last - 1]):
+    while last > first and (last - 1 in heading or not is_prose(lines[last - 1])):
         last -= 1
     if first == last:
         return None

@@ -177,3 +177,34 @@ def test_directives_are_neither_answer_lines_nor_indexed_paths(tmp_path):
     answer = ask(tmp_path, {"api.md": API_PAGE}, "client members stream docs")["answer"]
     assert answer["text"].startswith("The stream members of the client"), answer
     assert answer["text"] in quoted_lines(API_PAGE, answer)
+
+
+HARBOUR_MD = """\
+Harbour survey
+==============
+
+The committee published the harbour survey last spring after a long review of the coast.
+
+Tide gauges
+-----------
+
+| Gauge | Reading |
+|---|---|
+| north pier | 3.2 metres at high water |
+| south jetty | 2.7 metres at high water |
+"""
+
+
+def test_a_table_row_answers_not_the_table_and_a_setext_heading_is_no_answer_line(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "harbour.md").write_text(HARBOUR_MD)
+    lines = HARBOUR_MD.splitlines()
+    row = run_qa("ask", "--json", "--lexical", "-k", "1", "--corpus", tmp_path / "docs", "--index", tmp_path / "idx",
+                 "What does the south jetty gauge read?")
+    answer = json_lines(row.stdout)[0]["answer"]
+    assert answer["text"] == "| south jetty | 2.7 metres at high water |" == lines[answer["line_start"] - 1]
+    assert answer["line_start"] == answer["line_end"] == 12
+    gauges = run_qa("ask", "--json", "--lexical", "-k", "1", "--corpus", tmp_path / "docs", "--index", tmp_path / "idx",
+                    "tide gauges")
+    answer = json_lines(gauges.stdout)[0]["answer"]
+    assert answer is not None and "Tide gauges" not in answer["text"] and not answer["text"].startswith("---")
