@@ -31,7 +31,7 @@ from .model import Answer
 from .pipeline import Candidates, Pipeline, Question, candidate_depth
 from .query import Concept, Query, likely_terms, parse
 from .search import Scoring, Searcher, Segment
-from .semantic import int8_products, stage as semantic_stage
+from .semantic import int8_products, semantic_stage
 from .storage import IndexDamaged
 
 if TYPE_CHECKING:

@@ -375,3 +375,15 @@ def test_ctrl_c_turned_into_an_import_error_by_onnxruntime_is_still_an_interrupt
     with pytest.raises(KeyboardInterrupt):
         embedder._load(model.read_bytes(), model, tokenizer, False)
     monkeypatch.setattr(builtins, "__import__", real_import)
+
+
+def test_the_package_opens_an_index_whatever_module_was_imported_first(seeds_index_copy):
+    """qa imports its parts when first used: a script that imports a submodule first (as the benchmarks do) must get
+    the same qa (a package attribute once shadowed by a submodule of the same name broke open_index)."""
+    import subprocess
+    import sys
+    code = ("import sys, qa.semantic.stage, qa.semantic.vectors, qa.cluster, qa\n"
+            "print(qa.open_index(sys.argv[1], sys.argv[2], warn=None).ask(sys.argv[3]).mode)")
+    done = subprocess.run([sys.executable, "-c", code, str(SEEDS), str(seeds_index_copy), QUESTIONS[0]],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "semantic\n", "")

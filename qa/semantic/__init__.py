@@ -59,7 +59,8 @@ def auto_int8_note(passages: int) -> str:
             "little less exact; 'qa index --float' embeds them with float products")
 
 
-def stage(documents, semantic: bool | None, model, warn, index_dir=None, manifest=None, int8: bool | None = False):
+def semantic_stage(documents, semantic: bool | None, model, warn, index_dir=None, manifest=None,
+                   int8: bool | None = False):
     """The Semantic stage to wire into the pipeline, or None for the lexical path.
 
     ``model``: a model folder (checked now: BadModelFolder, exit 2, when it is none) or None; ``int8``: its
