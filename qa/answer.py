@@ -19,7 +19,7 @@ from .pipeline import Candidate, Question
 # (benchmarks/calibrate.py prints the whole curve).
 ANSWER_COVERAGE = 0.5
 SHINGLE = 4  # words per shingle
-NEAR_DUPLICATE = 0.35  # share of the smaller passage's shingles found in the other that makes them one fact
+NEAR_DUPLICATE = 0.6  # share of the smaller passage's 4-word shingles found in the other that makes them one fact
 
 
 def coverage(concepts, text: str) -> float:

@@ -43,6 +43,26 @@ def test_same_fact_from_several_sources_is_shown_once(seeds_index):
     assert quoted[0].also_in and quoted[0].also_in[0].source != quoted[0].source
 
 
+def test_passages_that_share_some_sentences_are_both_shown(tmp_path):
+    """Two guides that open alike and then say different things are two results, not one with an "also in": only a
+    passage repeated nearly word for word is folded."""
+    import qa
+    opening = ("Proxies are configured on the client. The transport decides how each request travels. "
+               "Requests for the internal network are sent directly without any proxy at all. ")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "proxies.md").write_text(opening + "An HTTP proxy is given with the proxy argument of the "
+                                                  "client, and its credentials go in the proxy address.\n")
+    (tmp_path / "docs" / "transports.md").write_text(opening + "Scheme routing mounts one transport for http and "
+                                                     "another for https, each with its own retries and limits.\n")
+    (tmp_path / "docs" / "copy.md").write_text(opening + "An HTTP proxy is given with the proxy argument of the "
+                                               "client, and its credentials go in the proxy address (see above).\n")
+    results = qa.build_index(tmp_path / "docs", tmp_path / "idx", warn=None, semantic=False).ask(
+        "which transport and proxy does the client use for requests", k=5).results
+    assert sorted(r.source for r in results) == ["proxies.md", "transports.md"]
+    folded = next(r for r in results if r.source == "proxies.md")
+    assert [c.source for c in folded.also_in] == ["copy.md"]
+
+
 def test_k_controls_the_number_of_results(seeds_index):
     assert len(seeds_index.ask("Putin", 7).results) == 7
     assert [r.rank for r in seeds_index.ask("Putin", 4).results] == [1, 2, 3, 4]
