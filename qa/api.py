@@ -199,7 +199,8 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
         return _build(corpus_dir, index_dir, Params(), scoring, progress, warn, cluster, semantic, model, int8,
                       lambda: _built_since(corpus_dir, index_dir, seen))
 
-    for _attempt in range(3):
+    def attempt() -> Index | None:
+        """The index opened (updated, rebuilt), or None when a writer replaced it meanwhile: try again."""
         try:
             manifest = storage.read_manifest(index_dir)
         except IndexDamaged as exc:
@@ -241,10 +242,18 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
             return index
         except IndexDamaged as exc:
             if storage.read_manifest(index_dir) != manifest:
-                continue  # a writer replaced the index while we opened it: open the new one
+                return None  # a writer replaced the index while we opened it: open the new one
             if not update:
                 raise
             return rebuild(f"{exc}; rebuilding the index", manifest)
+
+    for _attempt in range(3):
+        try:
+            index = attempt()
+        except CorpusChanged:
+            continue  # another process replaced the index while this one updated or opened it: open the new one
+        if index is not None:
+            return index
     raise QAError(f"index {index_dir} keeps changing while it is opened; try again")
 
 

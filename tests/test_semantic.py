@@ -387,3 +387,36 @@ def test_the_package_opens_an_index_whatever_module_was_imported_first(seeds_ind
     done = subprocess.run([sys.executable, "-c", code, str(SEEDS), str(seeds_index_copy), QUESTIONS[0]],
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (0, "semantic\n", "")
+
+
+def test_two_processes_embedding_one_index_at_once_leave_every_vectors_file_the_manifest_names(tmp_path, monkeypatch):
+    """Two openings embed the same segments at once (two `qa ask` after an update): the one that commits second keeps
+    the first one's vectors, and neither deletes a file the other's manifest names (a file deleted so was later
+    "damaged", and every question embedded its passages again)."""
+    from qa import index as store
+    from qa.semantic import vectors
+    monkeypatch.setattr(store, "SMALL_CORPUS_BYTES", 0)  # an update adds a segment instead of rebuilding
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    qa.build_index(corpus, tmp_path / "index", warn=None, semantic=False)
+    (corpus / "harbour.txt").write_text("The harbour master counted the boats at dawn.\n")
+    lexical = qa.open_index(corpus, tmp_path / "index", warn=None, semantic=False)
+    assert len(lexical.manifest["segments"]) == 2
+    stale = lexical.manifest  # what both processes read before either embedded
+    first, second = (qa.open_index(corpus, tmp_path / "index", warn=None, update=False) for _ in range(2))
+    embedder = first.semantic.model()
+    second_segment = stale["segments"][1]["name"]
+    real_text = second.documents.passage_text
+    started = []
+
+    def passage_text(pid):  # the first process commits while the second embeds its second segment
+        if not started and second.searcher.locate(pid)[0].name == second_segment:
+            started.append(pid)
+            vectors.embed_missing(tmp_path / "index", stale, embedder, first.documents)
+        return real_text(pid)
+    monkeypatch.setattr(second.documents, "passage_text", passage_text)
+    final = vectors.embed_missing(tmp_path / "index", stale, embedder, second.documents)
+    assert started
+    named = [tmp_path / "index" / seg["name"] / seg["vectors"]["array"]["file"] for seg in final["segments"]]
+    assert all(path.exists() for path in named)
+    assert vectors.missing(tmp_path / "index", final, embedder) == (0, 0)

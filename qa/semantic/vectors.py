@@ -183,18 +183,35 @@ def embed_missing(index_dir: Path, manifest: dict, embedder, documents, progress
         vectors = embedder.embed(texts, tick).astype(np.float16)
         meta = storage.write_array(index_dir / seg["name"], f"vectors-{time.time_ns()}", vectors)
         written[seg["name"]] = vectors_entry(embedder, meta)
+    unused: list[Path] = []  # our files that were not taken, and the files of the vectors ours replace
     with write_lock(index_dir):
         current = storage.read_manifest(index_dir)
         if current is None or current.get("created") != manifest.get("created"):
+            _unlink([index_dir / name / entry["array"]["file"] for name, entry in written.items()])
             return current or manifest  # another writer won: its index, our vectors unused
-        segments = [dict(s, **({KEY: written[s["name"]]} if s["name"] in written else {})) for s in current["segments"]]
+        segments = []
+        seen = {seg["name"]: seg.get(KEY) for seg in manifest["segments"]}
+        for seg in current["segments"]:
+            ours = written.get(seg["name"])
+            if ours is not None and seg.get(KEY) != seen.get(seg["name"]) and belongs(seg, embedder):
+                unused.append(index_dir / seg["name"] / ours["array"]["file"])  # another process made them meanwhile
+            elif ours is not None:
+                before = (seg.get(KEY) or {}).get("array") or {}
+                if isinstance(before.get("file"), str):
+                    unused.append(index_dir / seg["name"] / before["file"])  # another model's, or damaged
+                seg = dict(seg, **{KEY: ours})
+            segments.append(seg)
         current = dict(current, segments=segments)
         storage.write_json(index_dir / storage.MANIFEST, current)
-    for name, entry in written.items():  # a segment's vectors of an earlier model
-        for old in (index_dir / name).glob("vectors-*.npy"):
-            if old.name != entry["array"]["file"]:
-                old.unlink(missing_ok=True)
+    # only files no manifest names any more: a file another process is writing now is never one of them
+    _unlink(unused)
     return current
+
+
+def _unlink(paths: list[Path]) -> None:
+    for path in paths:
+        if path.name.startswith("vectors-") and path.suffix == ".npy":
+            path.unlink(missing_ok=True)
 
 
 def deleted_flags(index_dir: Path, seg: dict):
