@@ -85,7 +85,7 @@ def checked_k(k) -> int:
 
 def _path(value, what: str) -> Path:
     """``value`` (a str or path-like) as a Path; QAError for anything else, an empty path or a NUL byte."""
-    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
+    if not isinstance(value, (str, os.PathLike)):
         raise QAError(f"the {what} must be a path (str or pathlib.Path), not {type(value).__name__}")
     text = os.fspath(value)
     if not isinstance(text, str) or not text or "\0" in text:

@@ -1,5 +1,6 @@
 """Hostile and odd questions: each is answered (exit 0), found wanting (exit 1) or refused with one line
-(exit 2); never a traceback, never a hang, and ``--json`` always gives the question back exactly.
+(exit 2); never a traceback, never a hang, and ``--json`` always gives the question back (exactly, but for
+bytes that are not UTF-8: U+FFFD).
 
 Most cases run ``qa.cli.main`` in-process (fast); the stdin and size cases run the real command line.
 """
@@ -7,7 +8,7 @@ import json
 
 import pytest
 
-from qa import cli
+from qa import cli, stdio
 from conftest import SEEDS, json_lines, run_qa
 
 CASES = {
@@ -51,7 +52,8 @@ def test_odd_question_gives_valid_json_and_exit_0_or_1(seeds_index, capsys, name
     assert "Traceback" not in err and "internal error" not in err
     out.encode("utf-8")  # valid UTF-8, lone surrogates included (they are \\u escapes)
     [answer] = json_lines(out)
-    assert answer["question"] == question[:cli.MAX_QUESTION_CHARS]
+    # an argument's bytes that are not UTF-8 (lone surrogates to Python) read as U+FFFD, as on stdin
+    assert answer["question"] == stdio.argument_text(question)[:cli.MAX_QUESTION_CHARS]
     assert set(answer) == {"question", "answer", "results", "query", "mode"}
     for r in answer["results"]:
         assert r["text"] in (SEEDS / r["source"]).read_text(encoding="utf-8")
@@ -130,7 +132,8 @@ def test_one_megabyte_question_is_cut_and_answered_in_bounded_time(seeds_index, 
     assert r.returncode in (0, 1), r.stderr
     assert r.stderr == f"qa: question cut to its first {cli.MAX_QUESTION_CHARS} characters\n"
     [answer] = json_lines(r.stdout)
-    assert answer["question"] == question[:cli.MAX_QUESTION_CHARS].strip()
+    # an argument's bytes that are not UTF-8 (lone surrogates to Python) read as U+FFFD, as on stdin
+    assert answer["question"] == stdio.argument_text(question)[:cli.MAX_QUESTION_CHARS].strip()
 
 
 def test_api_takes_a_long_question_without_the_cli_cut(seeds_index):
