@@ -4,8 +4,8 @@
 
 Plain text and Markdown: the passage's text is the file's characters char_start:char_end, and those characters
 lie exactly on lines line_start..line_end. HTML (cited by source lines, or 0 when they cannot be told): the
-passage's first word is on line_start and its last word on one of its lines up to line_end, tags and comments
-left out. PDF passages (cited by page) are counted, not checked. Prints the counts and the first wrong ones.
+first word of the passage's first line is on line_start and the last word of its last line on one of its lines
+up to line_end, tags and comments left out (a line without a word, "{" or "****", is not checked). PDF passages (cited by page) are counted, not checked. Prints the counts and the first wrong ones.
 """
 from __future__ import annotations
 
@@ -56,14 +56,15 @@ def _alone(word: str) -> str:
 
 
 def check_html(source_lines: list[str], passage: str, first: int, last: int) -> str | None:
-    words = WORD.findall(passage)
-    if not words or first == 0:
+    lines = [line for line in passage.splitlines() if line.strip()]
+    if not lines or first == 0:
         return None
     plain = [html.unescape(TAG.sub(" ", line)) for line in source_lines]
-    if not re.search(_alone(words[0]), plain[first - 1]):
-        return f"its first word {words[0]!r} is not on line {first}"
-    if not any(re.search(_alone(words[-1]), line) for line in plain[first - 1:last]):
-        return f"its last word {words[-1]!r} is not on lines {first}-{last}"
+    opening, closing = WORD.findall(lines[0]), WORD.findall(lines[-1])  # a line of "{" or "****" tells nothing
+    if opening and not re.search(_alone(opening[0]), plain[first - 1]):
+        return f"its first word {opening[0]!r} is not on line {first}"
+    if closing and not any(re.search(_alone(closing[-1]), line) for line in plain[first - 1:last]):
+        return f"its last word {closing[-1]!r} is not on lines {first}-{last}"
     return None
 
 
