@@ -119,3 +119,26 @@ def test_an_html_block_is_cited_from_its_first_to_its_last_line(block, lines):
 
     for ending in ("\n", "\r\n", "\r"):  # lone CRs end lines too, as everywhere in qa
         assert SourceMap(NOTES_PAGE.replace("\n", ending)).lines_of(block) == lines, repr(ending)
+
+
+def test_every_citation_of_a_mixed_folder_holds_its_passage(tmp_path):
+    """benchmarks/citations.py, which reads the files without qa, finds every citation right: HTML with CR, CRLF or
+    LF line ends and sections around paragraphs, Markdown, plain text with CRLF."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("trafilatura")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, ending in (("lf.html", "\n"), ("crlf.html", "\r\n"), ("cr.html", "\r")):
+        (docs / name).write_bytes(NOTES_PAGE.replace("\n", ending).replace("zebrafinch", f"zebrafinch {name}")
+                                  .encode())
+    (docs / "guide.md").write_text("# Guide\n\nThe harbour opens at dawn.\n\n## Tides\n\n| gauge | metres |\n|---|---|\n"
+                                   "| north | 3.2 |\n")
+    (docs / "notes.txt").write_bytes(b"Line one of the notes.\r\n\r\nThe ferry leaves at noon\r\nfrom the north pier.\r\n")
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "citations.py"), str(docs), "--index",
+                           str(tmp_path / "idx")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    counts = dict(item.split("=") for item in done.stdout.split("\n")[0].split("  "))
+    assert counts["wrong"] == "0" and int(counts["checked"]) >= 5, done.stdout
+    assert counts["html lines unknown"] == "0"
