@@ -3,7 +3,9 @@
 Usage: python benchmarks/docs.py [--lexical] [--int8] [--show] [--code-terms=prose|once|none]
                                  DOCS_FOLDER QUESTIONS.tsv [MORE.tsv ...]
 Each tsv line: question<TAB>file that answers it (relative to DOCS_FOLDER; a folder prefix matches, a|b gives
-alternatives)[<TAB>words of the answering section's title]; lines starting with '#' are comments.
+alternatives; '-' when no file does: an unanswerable question)[<TAB>words of the answering section's title]; lines
+starting with '#' are comments. Unanswerable questions count only in "unanswerable refused" (answer null)
+and in the answer lines' markup and citation checks.
 "section@1" counts the questions with a section whose answer line comes from that section (case-insensitive words).
 --lexical: without the semantic stage; --int8: vectors made with int8 products (qa index --int8);
 --show: print every answer line with its citation;
@@ -95,7 +97,9 @@ def main(argv: list[str]) -> int:
         return 2
     if code_terms:
         sections.CODE_TERMS = code_terms[0]
-    folder, questions = Path(args[0]), read_questions(args[1:])
+    folder, asked = Path(args[0]), read_questions(args[1:])
+    questions = [q for q in asked if q[1] != "-"]
+    unanswerable = [q for q in asked if q[1] == "-"]
     semantic = False if "--lexical" in flags else None
     with tempfile.TemporaryDirectory() as tmp:
         index = qa.build_index(folder, Path(tmp) / "index", semantic=semantic, progress=None, int8="--int8" in flags)
@@ -122,14 +126,26 @@ def main(argv: list[str]) -> int:
                 print(f"  miss: {question!r} (want {expected}; got {first_distinct(r.source for r in answer.results)})")
             if "--show" in flags and line is not None:
                 print(f"  {question}\n    -> {line.source}:{line.line_start} [{line.section}] {line.text[:160]!r}")
-        n = len(questions)
-        answered = n - unanswered
+        n = max(1, len(questions))
+        answered = len(questions) - unanswered
         mode = ("qa lexical" if semantic is False else "qa") + f" code={sections.CODE_TERMS}"
         print(f"{mode:<22} n={n}  hit@1={h1 / n:.2f}  hit@3={h3 / n:.2f}  mrr={rr / n:.3f}  "
               f"section@1={section_hits}/{with_section}  "
               f"answer lines that are headings/markup={markup}/{answered}  no answer (all answerable)={unanswered}/{n}  "
               f"miscited={miscited}")
-        peer = peer_hits(index, questions)
+        refused = 0
+        for question, _, _ in unanswerable:
+            line = index.ask(question, k=3).answer
+            refused += line is None
+            if line is not None:
+                markup += not is_prose(line.text) or is_heading(line)
+                miscited += not cited_exactly(folder, line)
+                print(f"  answered, though no file answers it: {question!r} -> {line.source}:{line.line_start} "
+                      f"{line.text[:70]!r}")
+        if unanswerable:
+            print(f"{mode:<22} unanswerable refused={refused}/{len(unanswerable)}  (answer lines checked for markup and "
+                  f"citation with the ones above: markup={markup}, miscited={miscited})")
+        peer = peer_hits(index, questions) if questions else None
         if peer:
             print(f"{'bm25s':<22} n={n}  hit@1={peer[0]:.2f}  hit@3={peer[1]:.2f}  (same passages)")
     return 0
