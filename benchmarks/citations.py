@@ -5,7 +5,8 @@
 Plain text and Markdown: the passage's text is the file's characters char_start:char_end, and those characters
 lie exactly on lines line_start..line_end. HTML (cited by source lines, or 0 when they cannot be told): the
 first word of the passage's first line is on line_start and the last word of its last line on one of its lines
-up to line_end, tags and comments left out (a line without a word, "{" or "****", is not checked). PDF passages (cited by page) are counted, not checked. Prints the counts and the first wrong ones.
+up to line_end, tags and comments left out (a line without a word, "{" or "****", is not checked). PDF
+passages (cited by page) are counted, not checked. Prints the counts and the first wrong ones.
 """
 from __future__ import annotations
 
