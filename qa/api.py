@@ -135,7 +135,7 @@ def _build(corpus_dir: Path, index_dir: Path, params: Params, scoring: Scoring, 
     index = Index(corpus_dir, index_dir, manifest, scoring, cluster, semantic=semantic, model=model, warn=warn,
                   int8=int8)
     with _writing(index_dir):
-        return _keep_up(index.embed_passages(progress), progress=progress, semantic=semantic, model=model, int8=int8)
+        return _keep_up(index.embed_passages(progress), semantic=semantic, model=model, int8=int8)
 
 
 def _built_since(corpus_dir: Path, index_dir: Path, seen: dict | None) -> dict | None:
@@ -153,7 +153,8 @@ def _built_since(corpus_dir: Path, index_dir: Path, seen: dict | None) -> dict |
 
 def _keep_up(index: "Index", **options) -> "Index":
     """``index``, which updates itself (open_index) when a file it quotes was edited meanwhile, then answers; not on
-    a cluster, whose workers hold the index."""
+    a cluster, whose workers hold the index. No progress callback then: the one given when it was opened belongs
+    to that moment (the chat's start-up bar, drawn again inside the running chat, hung it)."""
     if index.cluster is None:
         index.reopen = lambda: open_index(index.corpus, index.path, scoring=index.scoring, warn=index.warn, **options)
     return index
@@ -238,7 +239,7 @@ def open_index(corpus=None, index=None, *, update: bool = True, scoring: Scoring
                           int8=int8)
             index.rebuild = (lambda reason, seen=manifest: rebuild(reason, seen)) if update else None
             if update:
-                _keep_up(index, progress=progress, semantic=semantic, model=model, int8=int8)
+                _keep_up(index, semantic=semantic, model=model, int8=int8)
             return index
         except IndexDamaged as exc:
             if storage.read_manifest(index_dir) != manifest:

@@ -271,6 +271,28 @@ def test_a_build_shows_prompt_toolkits_progress_bar(env, tmp_path):
     assert child.exitstatus == 0
 
 
+def test_a_file_edited_during_the_chat_is_cited_as_it_now_is(env, tmp_path):
+    """The chat, opened with its start-up bar, asked about a file edited meanwhile: the index is updated (a note),
+    the answer cites the file's new lines, and the chat goes on (its start-up bar drawn again hung it)."""
+    import shutil
+    corpus = tmp_path / "corpus"
+    shutil.copytree(REPO / "seeds", corpus)
+    script = ("import sys, qa.chat.startup as s; s.DELAY = 0; from qa.chat import main; "
+              f"sys.exit(main(['--corpus', {str(corpus)!r}, '--index', {str(tmp_path / 'index')!r}, '--lexical']))")
+    terminal = Terminal([], env, 40, 100)
+    terminal.child.close(force=True)
+    terminal.child = pexpect.spawn(sys.executable, ["-c", script], cwd=str(REPO), env=env, dimensions=(40, 100),
+                                   encoding="utf-8", codec_errors="replace", timeout=TIMEOUT)
+    terminal.wait_for("Indexing the documents", PROMPT)
+    terminal.ask("Who is the Kremlin spokesman?", "002_cf0f16a4fca10365.txt:1")
+    edited = corpus / "002_cf0f16a4fca10365.txt"
+    edited.write_text("A new first line about the harbour.\n" + edited.read_text(encoding="utf-8"), encoding="utf-8")
+    seen = terminal.ask("Who is the Kremlin spokesman?", "updating the index", "002_cf0f16a4fca10365.txt:1-3 A new first line")
+    assert "Indexing the documents" not in seen
+    assert terminal.ask("/k 2", "2 passages")
+    assert terminal.end() == 0
+
+
 @pytest.mark.parametrize("args, says", [
     (["--corpus", "/nonexistent/corpus"], "qa: corpus folder not found: /nonexistent/corpus"),
     (["--corpus", REPL], "qa: corpus is not a folder: "),
