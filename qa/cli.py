@@ -269,9 +269,8 @@ def _by_format(idx) -> str:
 
 def _warn_if_empty(idx) -> None:
     if not idx.passage_count:
-        from .render import one_line
-        print(f"qa: warning: no text to search in {one_line(str(idx.corpus))} "
-              "(it holds no readable .txt, .md, .html or .pdf file with words)", file=sys.stderr)
+        from .render import empty_corpus_warning
+        print(f"qa: {empty_corpus_warning(idx.corpus)}", file=sys.stderr)
 
 
 def _questions(args):

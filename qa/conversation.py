@@ -49,6 +49,8 @@ class Conversation:
         named = {c.word for c in known}
         if any(_points_back(tokens, i, named) for i in range(len(tokens))):
             return True
+        if _counts_what_was_named(tokens):
+            return True
         return analysis.fold(question).lstrip().startswith(("and ", "but ", "also ", "what about", "how about"))
 
     def ask(self, question: str, k: int = 3) -> Answer:
@@ -66,6 +68,12 @@ class Conversation:
         answer.question = question
         self.turns.append(Query(query.text, query.concepts + context, query.weights))
         return answer
+
+
+def _counts_what_was_named(tokens: list[str]) -> bool:
+    """"How many were shot down?": a count whose thing is left out (a verb right after "how many") counts what the
+    conversation is about. Not "how much": "How much was the aid?" names its own."""
+    return len(tokens) > 2 and tokens[:2] == ["how", "many"] and (tokens[2] in _BE or tokens[2] in ("did", "do", "does"))
 
 
 def _points_back(tokens: list[str], i: int, named: set[str]) -> bool:

@@ -83,6 +83,9 @@ class Documents:
             st = path.stat()  # each time, the text cached or not: a file edited meanwhile is never quoted as it was
             # HTML and PDF: the extracted text, as indexed, is kept in the index; only its date is checked
             data = read_bytes(path) if text is None and entry.get("text") is None else b""
+        except FileNotFoundError as exc:  # deleted since it was indexed: the index is updated, then asked again
+            self.texts.pop(source, None)
+            raise CorpusChanged(f"{source} was deleted since it was indexed; ask again to update the index") from exc
         except OSError as exc:
             raise QAError(f"cannot read {source}: {exc.strerror}") from exc
         except Skipped as exc:

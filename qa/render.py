@@ -153,3 +153,9 @@ def _highlight_wrapped(text: str, terms: list[str], width: int) -> str:
     if not wanted:
         return wrapped
     return "\n".join(highlight(line, terms, True) for line in wrapped.split("\n"))
+
+
+def empty_corpus_warning(corpus) -> str:
+    """What ``qa ask``, ``qa index`` and the chat say of a corpus with no text to search."""
+    return (f"warning: no text to search in {one_line(str(corpus))} "
+            "(it holds no readable .txt, .md, .html or .pdf file with words)")

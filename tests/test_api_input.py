@@ -88,3 +88,16 @@ def test_an_index_in_use_follows_a_file_edited_meanwhile(tmp_path):
     assert result.text.splitlines() == lines[result.line_start - 1:result.line_end]
     assert notes[-1] == "the corpus changed (1 file); updating the index"
     assert index.ask("Was the harbour of Lisbon calm?", k=1).results[0].line_start == 1
+
+
+def test_an_index_in_use_follows_a_file_deleted_meanwhile(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    notes: list[str] = []
+    index = qa.open_index(corpus, tmp_path / "index", warn=notes.append, semantic=False)
+    first = index.ask("What did Peskov tell Izvestia?", k=3)
+    (corpus / first.results[0].source).unlink()
+    again = index.ask("What did Peskov tell Izvestia?", k=3)  # it would quote the deleted file: updated, then answered
+    assert first.results[0].source not in [r.source for r in again.results]
+    assert notes[-1] == "the corpus changed (1 file); updating the index"
+    assert first.results[0].source not in dict(index.sources())

@@ -352,3 +352,31 @@ def test_no_bar_without_a_terminal():
     with BuildProgress(print, enabled=False, delay=0) as progress:
         progress(1, 2)
         assert progress.bar is None
+
+
+def test_what_a_paged_text_leaves_behind_fits_the_screen(monkeypatch):
+    """After the pager, one line stays in the scrollback: the text's first line and how tall it was, cut to the
+    screen's width (wider, the terminal broke it in the middle of a word)."""
+    captured = Captured()
+    monkeypatch.setattr(type(captured.screen), "width", property(lambda self: 40))
+    monkeypatch.setattr(type(captured.screen), "height", property(lambda self: 10))
+    first = "000_ba940200d1e312e2.txt:6-7 (The Kremlin rules out talks) passage [1]"
+    captured.screen.show_long([("", first + "\n" + "\n".join(f"line {n}" for n in range(30)))], "000:6-7")
+    out, _ = captured.take()
+    left = [line for line in out.splitlines() if line]
+    assert left == ["000_ba940200d1e312e2.txt:6-7 (The Kreml…", "(31 lines, shown in the pager)"]
+    assert captured.paged == ["000:6-7"]
+    captured.screen.show_long([("", "help\n" + "\n".join(f"line {n}" for n in range(30)))], "help")
+    assert captured.take()[0].splitlines()[0] == "help  (31 lines, shown in the pager)"  # fits: one line
+
+
+def test_a_chat_on_a_folder_with_nothing_to_search_says_so(tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / "empty").mkdir()
+    repl = Path(__file__).resolve().parent.parent / "repl.py"
+    done = subprocess.run([sys.executable, str(repl), "--corpus", str(tmp_path / "empty"), "--index",
+                           str(tmp_path / "index"), "--lexical"], input="Who is Peskov?\n", capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0
+    assert "qa: warning: no text to search in " in done.stderr and "Traceback" not in done.stderr

@@ -71,6 +71,16 @@ def test_chat_mode_follows_up(seeds_index_copy):
     assert any("mediat" in r["text"] for r in second["results"])
 
 
+def test_chat_mode_counts_what_the_conversation_is_about(seeds_index_copy):
+    """"How many were shot down?" leaves out what it counts: the drones of the question before."""
+    out = run_qa("ask", "--json", "--chat", "--lexical", "-k", "1", "--index", seeds_index_copy,
+                 input="How many drones did Russia launch?\nHow many were shot down?\nHow much was the last US aid?\n")
+    asked = [line["query"] for line in json_lines(out.stdout)]
+    assert asked[1] == "How many were shot down? [after: How many drones did Russia launch?]"
+    assert "22 were shot down" in json_lines(out.stdout)[1]["answer"]["text"]
+    assert asked[2] == "How much was the last US aid?"  # names what it asks about
+
+
 def test_chat_mode_asks_a_new_topic_alone_though_it_says_this_there_or_his(seeds_index_copy):
     questions = ["When did Russia annex Crimea?", "This year, what did Biden approve?",
                  "Is there any chance of a ceasefire?", "Who has Trump named as his special envoy?",

@@ -13,6 +13,7 @@ import pexpect
 import pytest
 
 import qa
+from qa.semantic import installed as semantic_installed
 
 REPO = Path(__file__).resolve().parent.parent
 REPL = str(REPO / "repl.py")
@@ -151,7 +152,8 @@ def test_a_conversation(run, env):
     opened = term.ask("/open 1", "passage [1]", "┃")
     assert CITATION.search(opened)
 
-    term.ask("\x1b[200~/k 2\n/k 4\x1b[201~", "up to 2 passages.", "up to 4 passages.")  # pasted: each line in turn
+    pasted = term.ask("\x1b[200~/k 2\n/k 4\x1b[201~", "up to 2 passages.", "up to 4 passages.")  # each line in turn
+    assert "up to 2 passages. qa> /k 4 Answers now show up to 4" in pasted  # the second shown as if typed
     term.ask("/k 5", "Answers now show up to 5 passages.")
     term.wait_for("k=5")  # in the toolbar
     term.ask("/k x", "/k N: N is a whole number from 1 to 50.")
@@ -178,6 +180,7 @@ def test_a_conversation(run, env):
     assert _COLOUR.search(term.raw), "a terminal gets colour"
     history = (Path(env["XDG_STATE_HOME"]) / "qa" / "history").read_text()
     assert "+What did Peskov say about Qatar?" in history and "+Why was it praised?" in history
+    assert "\n+/k 2\n\n" in history and "\n+/k 4\n" in history  # the pasted lines: one history entry each
 
 
 def test_history_suggests_and_searches_without_colour_under_no_color(run, env):
@@ -228,6 +231,8 @@ def test_a_dumb_terminal_gets_tall_text_printed_not_paged(run):
     term.ask("/help", "Commands", "Ctrl-D")  # all of it, printed: no pager to quit
     assert term.end() == 0
     assert "q quits" not in term.text() and "\x1b[?1049h" not in term.raw  # no alternate screen
+    # a plain prompt: no cursor movement, no erasing, no bracketed paste, which an editor's buffer shows as junk
+    assert not re.search(r"\x1b\[\d*[ABJK]|\x1b\[\?2004h", term.raw), repr(term.raw[:300])
 
 
 def test_the_toolbar_fits_a_narrow_terminal(run):
@@ -263,7 +268,9 @@ def test_a_build_shows_prompt_toolkits_progress_bar(env, tmp_path):
                           encoding="utf-8", timeout=TIMEOUT)
     child.expect("qa: indexing ")  # the core's notice
     child.expect("Indexing the documents")
-    child.expect(r"\d+/ *\d+")
+    child.expect(r"files.*\d+/ *5 ")  # the files read, counted as files
+    if semantic_installed():
+        child.expect(r"embedding passages.*45/ *45")  # then the passages embedded, counted as passages
     child.expect("qa>")
     child.sendcontrol("d")
     child.expect(pexpect.EOF)

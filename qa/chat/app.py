@@ -9,6 +9,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 
 from qa import stdio
+from qa.render import empty_corpus_warning, sanitize
 from qa.errors import QAError
 
 from . import startup
@@ -35,9 +36,12 @@ def main(argv: list[str] | None = None, prog: str = "qa chat") -> int:
 
 def run(corpus=None, index=None, k: int = DEFAULT_K, cluster=None, semantic: bool | None = None, model=None) -> int:
     """Chat with the documents of ``corpus`` (default: the seeds) until the user quits; the exit status."""
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    # A dumb terminal (TERM=dumb: an editor's shell buffer) cannot draw the full-screen pager: tall text is printed.
-    screen = Screen(chat_style(), interactive=interactive, pager=None if os.environ.get("TERM") == "dumb" else page)
+    terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    # A dumb terminal (TERM=dumb: an editor's shell buffer) can draw neither prompt_toolkit's prompt nor its pager:
+    # it gets a plain "qa> " read line by line, and tall text printed.
+    dumb = os.environ.get("TERM") == "dumb"
+    interactive = terminal and not dumb
+    screen = Screen(chat_style(), interactive=interactive, pager=page)
     try:
         opened = startup.open_index(corpus, index, show_progress=sys.stdout.isatty(),
                                     warn=lambda message: screen.warn(f"qa: {message}"), cluster=cluster,
@@ -51,9 +55,11 @@ def run(corpus=None, index=None, k: int = DEFAULT_K, cluster=None, semantic: boo
     except Exception as error:  # the last line of defence, as in qa.cli: one line, never a traceback
         screen.error(f"qa: internal error: {type(error).__name__}: {error}")
         return 3
+    if not opened.passage_count:
+        screen.warn(f"qa: {empty_corpus_warning(opened.corpus)}")
     session = ChatSession(opened, screen, k=k)
     try:
-        return _run_prompt(session) if interactive else _run_lines(session)
+        return _run_prompt(session) if interactive else _run_lines(session, "qa> " if terminal else "")
     finally:
         opened.close()
 
@@ -67,7 +73,9 @@ def _run_prompt(session: ChatSession) -> int:
             continue
         except EOFError:
             return 0
-        for pasted in line.splitlines() or [line]:  # several lines pasted at once: each in turn, as if typed
+        for n, pasted in enumerate(line.splitlines() or [line]):  # several lines pasted at once: each in turn,
+            if n:  # as if typed, its prompt line shown before its answer
+                session.screen.show(PROMPT + [("", sanitize(pasted))])
             if not _handle(session, pasted):
                 return 0
 
@@ -88,10 +96,19 @@ def make_prompt(session: ChatSession) -> PromptSession:
     )
 
 
-def _run_lines(session: ChatSession) -> int:
-    """Without a terminal (input piped in): one question or command per line, no prompt."""
+def _run_lines(session: ChatSession, prompt: str = "") -> int:
+    """Without a terminal (input piped in): one question or command per line, no prompt; on a dumb terminal, each
+    line read after a plain ``prompt``."""
+    def prompted():
+        while True:
+            sys.stdout.write(prompt)
+            sys.stdout.flush()
+            line = sys.stdin.readline()
+            if not line:
+                return
+            yield line
     try:
-        for line in stdio.lines(sys.stdin):
+        for line in stdio.lines(prompted() if prompt else sys.stdin):
             if not _handle(session, line):
                 break
     except BrokenPipeError:  # the reader went away (`| head`): nothing more to say

@@ -24,7 +24,7 @@ def open_history(path: Path | None = None, warn: Callable[[str], None] = lambda 
         path = path or history_path()
     except RuntimeError:  # no home directory to be found
         warn("qa: no question history is kept: no home directory")
-        return InMemoryHistory()
+        return _MemoryHistory()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Questions can be private: a new file is readable by its owner only.
@@ -36,11 +36,24 @@ def open_history(path: Path | None = None, warn: Callable[[str], None] = lambda 
                  "are not added to it")
             return _TolerantFileHistory(str(path), writable=False)
         warn(f"qa: no question history is kept: {one_line(str(path))}: {reason}")
-        return InMemoryHistory()
+        return _MemoryHistory()
     return _TolerantFileHistory(str(path))
 
 
-class _TolerantFileHistory(FileHistory):
+class _LinePerEntry:
+    """Several lines pasted at once are asked one by one, so each is its own history entry (Up brings back one)."""
+
+    def append_string(self, string: str) -> None:
+        for line in string.splitlines() or [string]:
+            if line.strip():
+                super().append_string(line)
+
+
+class _MemoryHistory(_LinePerEntry, InMemoryHistory):
+    pass
+
+
+class _TolerantFileHistory(_LinePerEntry, FileHistory):
     """Keeps the session going when the file stops being writable (disk full, removed dir)."""
 
     def __init__(self, filename: str, writable: bool = True) -> None:

@@ -5,10 +5,11 @@ import sys
 from typing import Callable
 
 from prompt_toolkit import print_formatted_text
-from prompt_toolkit.formatted_text import FormattedText, StyleAndTextTuples
+from prompt_toolkit.formatted_text import FormattedText, StyleAndTextTuples, fragment_list_width
 from prompt_toolkit.output import Output, create_output
 from prompt_toolkit.output.plain_text import PlainTextOutput
 from prompt_toolkit.styles import BaseStyle
+from prompt_toolkit.utils import get_cwidth
 
 from qa.render import sanitize
 
@@ -47,7 +48,12 @@ class Screen:
         rows = 1 + sum(text.count("\n") for _, text, *_ in fragments)
         if self.pager is not None and rows > self.height - 2:
             self.pager(fragments, sanitize(title), self.style, self.output)
-            self.show(first_line(fragments) + [("class:notice", f"  ({rows} lines, shown in the pager)"), ("", "\n")])
+            head, note = first_line(fragments), f"({rows} lines, shown in the pager)"
+            if fragment_list_width(head) + 2 + len(note) <= self.width:
+                self.show(head + [("class:notice", "  " + note), ("", "\n")])
+            else:  # the note on a line of its own: the first line as it fits
+                self.show(fitted(head, self.width) + [("", "\n"), ("class:notice", fitted([("", note)], self.width)[0][1]),
+                                                      ("", "\n")])
         else:
             self.show(fragments + [("", "\n")])
 
@@ -74,6 +80,24 @@ def first_line(fragments: StyleAndTextTuples) -> StyleAndTextTuples:
             out.append((style, head))
         if newline:
             break
+    return out
+
+
+def fitted(fragments: StyleAndTextTuples, width: int) -> StyleAndTextTuples:
+    """One line of ``fragments`` cut to ``width`` columns, "…" ending what was cut (a line wider than the terminal
+    would wrap in the middle of a word)."""
+    if fragment_list_width(fragments) <= width:
+        return fragments
+    out: StyleAndTextTuples = []
+    room = max(0, width - 1)
+    for style, text, *_ in fragments:
+        kept = ""
+        for char in text:
+            if get_cwidth(char) > room:
+                return out + [(style, kept + "…")]
+            kept += char
+            room -= get_cwidth(char)
+        out.append((style, kept))
     return out
 
 

@@ -43,6 +43,14 @@ class BuildProgress:
         self._counter = None
         self._held: list[str] = []
         self._started = clock()
+        self._label = "files"
+
+    def start(self, label: str, unit: str) -> None:
+        """A new phase of the work (qa's "embedding", counting passages): a line of its own in the bar."""
+        if self._counter is not None:
+            self._counter.done = True
+            self._counter = self.bar(label=f"{label} {unit}")
+        self._label = f"{label} {unit}"
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
@@ -50,7 +58,7 @@ class BuildProgress:
                 return
             options = {"formatters": bar_formatters(), **self.bar_options}
             self.bar = ProgressBar(title="Indexing the documents", **options).__enter__()
-            self._counter = self.bar(total=total)
+            self._counter = self.bar(label=self._label, total=total)
         self._counter.total = total
         self._counter.items_completed = done  # within a long PDF, a fraction of a file: the bar moves page by page
         self.bar.invalidate()
