@@ -15,6 +15,8 @@ _HOME = {"Index": "api", "open_index": "api", "build_index": "api", "QAError": "
 def __getattr__(name: str):
     if name in _HOME:
         return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    if name.startswith("_"):  # "__main__", "__path__"-like probes: never import (qa.__main__ runs the command line)
+        raise AttributeError(f"module 'qa' has no attribute {name!r}")
     try:
         return importlib.import_module(f".{name}", __name__)  # qa.storage, qa.semantic, ...
     except ModuleNotFoundError as exc:
