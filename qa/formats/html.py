@@ -107,11 +107,12 @@ class Element(NamedTuple):
 class SourceMap:
     """Where a block of extracted text stands in the HTML source: its first and last line."""
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, tree=...):
+        """``tree``: the page's tree (_parsed) when already made."""
         self.lines = _LINE_END.split(html)
         self.elements: list[Element] = []  # in page order
         self.cursor = 0
-        tree = _parsed(html)
+        tree = _parsed(html) if tree is ... else tree
         if tree is None:
             return  # an unparsable page maps nothing: cited by heading
         for el in tree.iter():
@@ -183,9 +184,9 @@ def _following(el):
     return None
 
 
-def code_blocks(html: str) -> list[tuple[str, int, int]]:
+def code_blocks(html: str, tree=...) -> list[tuple[str, int, int]]:
     """The page's ``<pre>`` blocks (listings included) as (code with its line breaks, first line, last line)."""
-    tree = _parsed(html)
+    tree = _parsed(html) if tree is ... else tree
     if tree is None:
         return []  # an unparsable page has no code to add
     lines = _LINE_END.split(html)
@@ -228,9 +229,10 @@ def _with_code(found, srcmap: SourceMap, codes) -> list[tuple[str, int, tuple[in
 def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
     html, encoding = corpus.decode(data)
     found, title = extract(html)
-    codes = code_blocks(html) if found else []
+    tree = _parsed(html) if found else None  # parsed once, for the code blocks and the source lines
+    codes = code_blocks(html, tree) if found else []
     code_texts = {code for code, _, _ in codes}
-    items = _with_code(found, SourceMap(html), codes)
+    items = _with_code(found, SourceMap(html, tree), codes)
     parts: list[str] = []
     blocks: list[Block] = []
     where: dict[int, tuple[int, int] | None] = {}  # extracted line a block starts on -> its source lines
