@@ -1,26 +1,19 @@
 """The standard streams made safe for any bytes: shared by ``qa`` and ``python repl.py``."""
 from __future__ import annotations
 
-import codecs
 import sys
 import unicodedata
 
 
 def make_safe() -> None:
     """Text that cannot be encoded (a file name that is not UTF-8, PYTHONIOENCODING=ascii) is written as
-    backslash escapes; undecodable bytes on stdin read as U+FFFD, and a UTF-8 byte-order mark before the
-    first line (a file saved by Notepad, piped in) is dropped instead of becoming part of a question."""
+    backslash escapes; undecodable bytes on stdin read as U+FFFD (a byte-order mark: ``lines``)."""
     for stream, errors in ((sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace"),
                            (sys.stdin, "replace")):
         try:
             stream.reconfigure(errors=errors)
         except (AttributeError, ValueError, OSError):
             pass  # not a text file (a test's capture, None): leave it as it is
-    try:
-        if codecs.lookup(sys.stdin.encoding).name == "utf-8" and not sys.stdin.isatty():
-            sys.stdin.reconfigure(encoding="utf-8-sig", errors=sys.stdin.errors)
-    except (AttributeError, ValueError, OSError, LookupError, TypeError):
-        pass
 
 
 def lines(stream):
