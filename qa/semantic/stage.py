@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 
+from .. import storage
 from ..answer import coverage, sentences
 from ..errors import CorpusChanged
 from ..expected import expected, holds
@@ -105,7 +106,6 @@ class Semantic:
     def still_current(self) -> None:
         """Vectors that look damaged may only be gone with an index another process has updated since this one was
         opened: then CorpusChanged (an Index from open_index opens the new one and answers), not a repair."""
-        from .. import storage
         try:
             on_disk = storage.read_manifest(self.index_dir)
         except storage.IndexDamaged:
