@@ -237,9 +237,20 @@ def _run_ask(args) -> int:
 
 def _semantic(args) -> dict:
     """The semantic stage's arguments: off with --lexical, else on when installed, with --model's folder."""
-    if not args.lexical:
+    if args.lexical:
+        _note_ignored_with_lexical(args)
+    else:
         _note_unused_model(args)
-    return {"semantic": False if args.lexical else None, "model": args.model}
+    return {"semantic": False, "model": None} if args.lexical else {"semantic": None, "model": args.model}
+
+
+def _note_ignored_with_lexical(args) -> None:
+    """A note when --model or --int8 is given together with --lexical, which runs no model."""
+    given = [name for name, value in (("--model", args.model), ("--int8", getattr(args, "int8", None)))
+             if value]
+    if given:
+        print(f"qa: note: {' and '.join(given)} ha{'s' if len(given) == 1 else 've'} no effect with --lexical",
+              file=sys.stderr)
 
 
 def _note_unused_model(args) -> None:

@@ -147,3 +147,18 @@ def test_a_model_asked_for_without_the_extra_is_a_note_not_silence(tmp_path, com
     quiet = subprocess.run([sys.executable, "-c", WITHOUT_THE_EXTRA, *command, "--index", str(tmp_path / "index"),
                             "--lexical"], capture_output=True, text=True, timeout=120)
     assert quiet.returncode == 0 and "note" not in quiet.stderr
+
+
+def test_a_model_flag_beside_lexical_is_a_note_and_the_answer_is_lexical(seeds_index_copy, tmp_path):
+    done = run_qa("ask", "--json", "--lexical", "--model", str(tmp_path / "no-such-model"),
+                  "--index", seeds_index_copy, QUESTION)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "qa: note: --model has no effect with --lexical\n"
+    assert json_lines(done.stdout)[0]["mode"] == "lexical"
+
+
+def test_int8_beside_lexical_is_a_note_and_no_vectors_are_stored(tmp_path):
+    done = run_qa("index", "--lexical", "--int8", "--index", str(tmp_path / "index"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == "qa: note: --int8 has no effect with --lexical"
+    assert not list((tmp_path / "index").rglob("vectors-*"))
