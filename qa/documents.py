@@ -51,7 +51,9 @@ class Documents:
 
     def source_info(self, source: str) -> dict:
         """What the manifest knows of a source: format, title, notes (pages skipped), encoding."""
-        entry = self.manifest["files"].get(source) or {}
+        entry = self.manifest["files"].get(source)
+        if entry is None:
+            raise QAError(f"not an indexed source: {source}")
         return {k: entry[k] for k in ("format", "title", "notes", "encoding", "skipped") if k in entry}
 
     def place(self, pid: int) -> tuple[str | None, int | None]:

@@ -45,6 +45,14 @@ def test_a_passage_id_outside_the_index_is_a_qa_error(index, pid):
     assert index.passage_text(44) and index.passage_source(0).endswith(".txt")
 
 
+def test_a_source_the_index_does_not_hold_is_a_qa_error(index):
+    source = index.passage_source(0)
+    assert index.source_info(source)["format"] == "txt" and index.source_text(source)
+    for read in (index.source_info, index.source_text):
+        with pytest.raises(qa.QAError, match="^not an indexed source: nope.txt$"):
+            read("nope.txt")
+
+
 @pytest.mark.parametrize("corpus, folder, says", [
     (42, "index", "the corpus must be a path"), (b"seeds", "index", "the corpus must be a path"),
     ("", "index", "the corpus path is empty"), (str(SEEDS), 3, "the index must be a path"),
