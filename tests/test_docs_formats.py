@@ -142,3 +142,28 @@ def test_every_citation_of_a_mixed_folder_holds_its_passage(tmp_path):
     counts = dict(item.split("=") for item in done.stdout.split("\n")[0].split("  "))
     assert counts["wrong"] == "0" and int(counts["checked"]) >= 5, done.stdout
     assert counts["html lines unknown"] == "0"
+
+
+KEY_PAGE = """<html><head><title>Editor tips</title></head>
+<body>
+<article>
+<h2>Mail <john.doe@example.com> for a new key</h2>
+<p>Press Control and C together: the selected text goes to the clipboard until you copy something else.</p>
+</article>
+</body>
+</html>
+"""
+
+
+def test_a_page_whose_tag_names_xml_refuses_is_read_and_the_folder_answers(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("The spare key to the server room is kept at reception.\n")
+    run_qa("index", "--lexical", "--corpus", folder, "--index", tmp_path / "idx")
+    (folder / "tips.html").write_text(KEY_PAGE)  # added to a working index: it must stay working
+    for question, source, lines in [("Where is the spare key to the server room?", "notes.txt", (1, 1)),
+                                    ("How do I copy the selected text to the clipboard?", "tips.html", (4, 5))]:
+        r = run_qa("ask", "--json", "--lexical", "--corpus", folder, "--index", tmp_path / "idx", question)
+        assert r.returncode == 0 and "internal error" not in r.stderr, r.stderr
+        answer = json_lines(r.stdout)[0]["answer"]
+        assert (answer["source"], answer["line_start"], answer["line_end"]) == (source, *lines)

@@ -15,11 +15,12 @@ import re
 from typing import NamedTuple
 
 from .. import corpus
-from ..corpus import Document, Line, Params, Span
+from ..corpus import Document, Line, Params, Skipped, Span
 from . import MissingExtra, Parsed, Piece
 from .sections import Block, code_ranges, indexed_body, passages as section_passages, path_text
 
 _SPACE = re.compile(r"\s+")
+_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]*\Z")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _BLOCKS = {"head", "p", "item", "row", "quote", "code"}
@@ -45,9 +46,7 @@ def extract(html: str) -> tuple[list[tuple[str, int]], str | None]:
     trafilatura, lxml_html = _libraries()
     from lxml import etree
 
-    xml = trafilatura.extract(html, output_format="xml", with_metadata=True, include_tables=True,
-                              include_comments=False, include_links=False, include_images=False,
-                              deduplicate=False, favor_precision=False)
+    xml = _extracted(trafilatura, html)
     title = None
     blocks: list[tuple[str, int]] = []
     if xml:
@@ -64,6 +63,39 @@ def extract(html: str) -> tuple[list[tuple[str, int]], str | None]:
         except Exception:  # noqa: BLE001 - no title is no error
             pass
     return blocks, title
+
+
+def _extracted(trafilatura, html: str) -> str | None:
+    """trafilatura's XML of the page's main text. trafilatura writes the page's tree out and reads it back as
+    XML, so a tag or attribute name that HTML parsers take and XML refuses (``<john.doe@example.com>`` in a
+    heading) makes it raise: then the page is read again with such tags unwrapped, and skipped if that fails."""
+    options = dict(output_format="xml", with_metadata=True, include_tables=True, include_comments=False,
+                   include_links=False, include_images=False, deduplicate=False, favor_precision=False)
+    try:
+        return trafilatura.extract(html, **options)
+    except Exception:  # noqa: BLE001 - retried below with the names XML refuses taken out
+        pass
+    try:
+        return trafilatura.extract(_xml_names_only(html), **options)
+    except Exception as exc:  # noqa: BLE001 - a page trafilatura cannot read is skipped, never the folder
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        raise Skipped(f"trafilatura could not read it ({type(exc).__name__}{': ' + reason if reason else ''})") from exc
+
+
+def _xml_names_only(html: str):
+    """The page's lxml tree with every element whose tag XML refuses unwrapped (its text and children kept)
+    and every attribute whose name XML refuses removed."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.document_fromstring(html.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8"))
+    for element in list(tree.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        for name in [n for n in element.attrib if not _XML_NAME.match(n)]:
+            del element.attrib[name]
+        if not _XML_NAME.match(element.tag) and element.getparent() is not None:
+            element.drop_tag()
+    return tree
 
 
 def _walk(element, out: list[tuple[str, int]]) -> None:
