@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 from qa.chat.wrap import hang  # noqa: E402
 from qa.expected import KINDS, Expected, holds  # noqa: E402
+from qa import corpus  # noqa: E402
 from qa.formats import markdown, pdf  # noqa: E402
 
 CASES = {
@@ -60,6 +61,19 @@ def pdf_split(pages: int) -> float:
     return seconds(lambda: pdf.units_by_page(units, bounds))
 
 
+def wrapped_text(n: int, line_end: str = "\n") -> str:
+    """About ``n`` characters of hard-wrapped prose with no blank line (a log, a text wrapped at 60 columns)."""
+    sentence = "The pump on level {} logged a pressure drop and was restarted by the night shift."
+    words = " ".join(sentence.format(i) for i in range(n // 80 + 1)).split(" ")
+    lines, line = [], []
+    for word in words:
+        if sum(len(w) + 1 for w in line) + len(word) > 60:
+            lines.append(" ".join(line))
+            line = []
+        line.append(word)
+    return line_end.join(lines + [" ".join(line)])
+
+
 def main(sizes: list[int]) -> None:
     for name, make in CASES.items():
         times = [seconds(lambda t=make(n): markdown.passages(t)) for n in sizes]
@@ -74,6 +88,8 @@ def main(sizes: list[int]) -> None:
     for name, make in SENTENCES.items():
         times = [seconds(lambda t=make(n): [holds(Expected(k, ("missil",)), t) for k in KINDS]) for n in sizes]
         print(f"{name:20}", "  ".join(f"{n}: {t * 1000:8.1f} ms" for n, t in zip(sizes, times)))
+    times = [seconds(lambda t=wrapped_text(n * 20): corpus.split_passages(t)) for n in sizes]
+    print(f"{'txt hard-wrapped':20}", "  ".join(f"{n * 20 / 1e6:.2f}MB: {t * 1000:7.1f} ms" for n, t in zip(sizes, times)))
     times = [pdf_split(n // 25) for n in sizes]
     print(f"{'pdf page split':20}", "  ".join(f"{n // 25}p: {t * 1000:6.1f} ms" for n, t in zip(sizes, times)))
 

@@ -376,10 +376,15 @@ def split_long(text: str, para: list[Line], max_words: int) -> Iterator[Span]:
 
 def _split_unit(text: str, ln: Line, max_words: int) -> Iterator[Span]:
     """A unit too long for one passage, cut at sentence ends (or at words, when a sentence is too long)."""
+    at = [ln.start, ln.number]  # the spans come in order: line ends are counted on from the last one, never again
+
     def span(s: int, e: int) -> Span:
-        first = ln.number + len(_LINE_END.findall(text, ln.start, s)) if ln.last > ln.number else ln.number
-        last = first + len(_LINE_END.findall(text, s, e)) if ln.last > ln.number else ln.number
-        return Span(s, e, first, last)
+        if ln.last == ln.number:
+            return Span(s, e, ln.number, ln.number)
+        at[1] += len(_LINE_END.findall(text, at[0], s))
+        first = at[1]
+        at[0], at[1] = e, first + len(_LINE_END.findall(text, s, e))
+        return Span(s, e, first, at[1])
 
     chunk: list[tuple[int, int]] = []
     words = 0

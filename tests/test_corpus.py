@@ -109,6 +109,33 @@ def test_long_paragraph_is_split_at_sentences(tmp_path):
         assert len(piece.split()) <= corpus.Params().max_words
 
 
+@pytest.mark.parametrize("sep", ["\n", "\r\n", "\r"])
+def test_hard_wrapped_text_is_cut_with_exact_lines_reading_each_character_a_bounded_number_of_times(sep, monkeypatch):
+    import textwrap
+
+    sentences = " ".join(f"Sentence {i} tells of the {i % 7}th otter counted near the old mill today." for i in range(900))
+    lines = textwrap.wrap(sentences, 60)  # no blank line: one unit, cut at sentence ends
+    text = sep.join(lines)
+    scanned = []
+    real = corpus._LINE_END
+
+    class Counting:  # how much of the text line ends are looked for in
+        def findall(self, t, start=0, end=None):
+            scanned.append((len(t) if end is None else end) - start)
+            return real.findall(t, start, len(t) if end is None else end)
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    monkeypatch.setattr(corpus, "_LINE_END", Counting())
+    spans = corpus.split_passages(text)
+    assert len(spans) >= 20
+    for s in spans:  # each passage's lines counted here afresh, from the file's start
+        assert (s.line_start, s.line_end) == (1 + len(real.findall(text, 0, s.char_start)),
+                                              1 + len(real.findall(text, 0, s.char_end)))
+    assert sum(scanned) <= 3 * len(text)  # it was once per passage from the unit's start: quadratic
+
+
 def test_short_paragraphs_are_merged(tmp_path):
     (tmp_path / "a.txt").write_text(
         "Budget vote\n\nThe council approved the budget for the library after a long debate on Monday night.\n"
