@@ -20,6 +20,9 @@ from .pipeline import Candidate, Question
 ANSWER_COVERAGE = 0.5
 SHINGLE = 4  # words per shingle
 NEAR_DUPLICATE = 0.6  # share of the smaller passage's 4-word shingles found in the other that makes them one fact
+# ... unless the new one says something the other does not: NEW_WORDS words in a row that the other lacks (a
+# sentence of its own, not an edited word: one changed word changes only 4 shingles in a row)
+NEW_WORDS = 11
 
 
 def coverage(concepts, text: str) -> float:
@@ -31,24 +34,35 @@ def coverage(concepts, text: str) -> float:
     return sum(c.idf for c in concepts if any(s in present for s in c.stems)) / total
 
 
-def shingles(text: str) -> set[int]:
-    """The hashes of ``text``'s word 4-grams (of its words, when fewer)."""
+def shingles(text: str) -> list[int]:
+    """The hashes of ``text``'s word 4-grams in order (one of its words, when fewer)."""
     ws = analysis.words(text)
     if len(ws) < SHINGLE:
-        return {hash(tuple(ws))}
-    return {hash(g) for g in zip(*(ws[i:] for i in range(SHINGLE)))}
+        return [hash(tuple(ws))]
+    return [hash(g) for g in zip(*(ws[i:] for i in range(SHINGLE)))]
+
+
+def _longest_run_outside(sequence: list[int], other: set[int]) -> int:
+    """The most consecutive shingles of ``sequence`` that ``other`` lacks."""
+    longest = run = 0
+    for h in sequence:
+        run = run + 1 if h not in other else 0
+        longest = max(longest, run)
+    return longest
 
 
 class KeptShingles:
     """The shingles of the passages kept so far, indexed by shingle: the first kept passage that a new
-    one near-duplicates (a large share of the smaller one's shingles stand in the other) is found from
-    the shingles they share, without intersecting the new one's set with every kept one's."""
+    one near-duplicates (a large share of the smaller one's shingles stand in the other, and the new one
+    holds no run of words the other lacks) is found from the shingles they share, without intersecting the
+    new one's set with every kept one's."""
 
     def __init__(self) -> None:
         self.sets: list[set[int]] = []
         self.holders: dict[int, list[int]] = {}
 
-    def first_near_duplicate(self, sh: set[int]) -> int | None:
+    def first_near_duplicate(self, sequence: list[int]) -> int | None:
+        sh = set(sequence)
         if not sh or not self.sets:
             return None
         shared: dict[int, int] = {}
@@ -57,12 +71,14 @@ class KeptShingles:
             for i in holders.get(h, ()):
                 shared[i] = shared.get(i, 0) + 1
         for i in sorted(shared):
-            if shared[i] / min(len(sh), len(self.sets[i])) >= NEAR_DUPLICATE:
+            if (shared[i] / min(len(sh), len(self.sets[i])) >= NEAR_DUPLICATE
+                    and _longest_run_outside(sequence, self.sets[i]) < NEW_WORDS - SHINGLE + 1):
                 return i
         return None
 
-    def append(self, sh: set[int]) -> None:
+    def append(self, sequence: list[int]) -> None:
         i = len(self.sets)
+        sh = set(sequence)
         self.sets.append(sh)
         for h in sh:
             self.holders.setdefault(h, []).append(i)

@@ -36,11 +36,30 @@ def test_relevant_questions_get_an_answer(seeds_index, question):
     assert seeds_index.ask(question).answer is not None
 
 
-def test_same_fact_from_several_sources_is_shown_once(seeds_index):
+def test_a_quote_two_articles_share_around_sentences_of_their_own_is_shown_in_both(seeds_index):
+    """Two articles quote Peskov alike; each has a sentence the other lacks ("Ukraine has shown no sign..."),
+    so neither is folded into the other, where that sentence would be hidden."""
     a = seeds_index.ask("no progress in terms of Ukraine's readiness for negotiations military operation", 5)
     quoted = [r for r in a.results if "we are continuing with our [military] operation" in r.text]
-    assert len(quoted) == 1
-    assert quoted[0].also_in and quoted[0].also_in[0].source != quoted[0].source
+    assert sorted(r.source for r in quoted) == ["002_cf0f16a4fca10365.txt", "003_aa968f9833f5d48c.txt"]
+    assert any("Ukraine has shown no sign" in r.text for r in quoted)
+
+
+def test_notes_sharing_a_footer_are_each_shown_with_their_own_decision(tmp_path):
+    import qa
+    footer = ("This note was recorded by the secretary of the platform team. It is confidential and intended only "
+              "for members of the platform team; please do not forward it outside the company.")
+    decisions = ["the office move to Building C is postponed until June because the wiring is unfinished",
+                 "the office move is cancelled altogether because the lease on Building C fell through",
+                 "the team adopts a new on-call rota starting next month"]
+    (tmp_path / "notes").mkdir()
+    for n, decision in enumerate(decisions, 1):
+        (tmp_path / "notes" / f"meeting-{n}.md").write_text(f"# Platform team meeting {n}\n\nDecision: {decision}."
+                                                            f"\n\n{footer}\n")
+    results = qa.build_index(tmp_path / "notes", tmp_path / "idx", warn=None, semantic=False).ask(
+        "What happened with the office move to Building C?").results
+    assert {r.source for r in results[:2]} == {"meeting-1.md", "meeting-2.md"}
+    assert not any(c.source in ("meeting-1.md", "meeting-2.md") for r in results for c in r.also_in)
 
 
 def test_passages_that_share_some_sentences_are_both_shown(tmp_path):
