@@ -33,6 +33,8 @@ def ends_sentence(line: str) -> bool:
     return core.rstrip(_CLOSERS)[-1:] in _TERMINALS
 
 
+DATA_RUN = 1000  # characters without a space: no word is this long; base64, a data: URI, minified code is
+_DATA = re.compile(r"\S{%d}" % DATA_RUN)
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.I)
 
 
@@ -68,6 +70,8 @@ def classify(line: str) -> str:
 
 def line_class(line: str, n: int, stops: int) -> str:
     """``classify(line)``, given the ``word_stats`` of the line."""
+    if len(line) >= DATA_RUN and _DATA.search(line):
+        return BAD  # data, not text: never a passage, and no passage spans it (corpus.split_passages)
     punctuated = ends_sentence(line)
     if n < 20 and _COPYRIGHT.search(line):
         return BAD

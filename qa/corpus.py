@@ -317,6 +317,9 @@ def _paragraph_starts(lines: list[Line], headings: list[bool]) -> list[int]:
     return starts
 
 
+WALL_CHARS = 2000  # a unit left out that is this long ends the passage before it
+
+
 def split_passages(text: str, params: Params = Params(), common: set[int] | frozenset = frozenset(),
                    parts: list[Line] | None = None) -> list[Span]:
     """The passages of one document's text (``parts``: its ``units``, when already computed)."""
@@ -329,8 +332,12 @@ def split_passages(text: str, params: Params = Params(), common: set[int] | froz
     # the words of each kept unit: for ASCII, those counted in its lower-case text
     words = [stats[i][0] if content[i].text.isascii() else n_words(content[i].text) for i in index]
     total = list(accumulate(words, initial=0))  # total[j]: the words of kept[:j]
+    # a long unit left out (data: base64, a data: URI) between two kept ones: no passage spans it
+    walls = {j for j in range(1, len(index))
+             if any(len(content[i].text) >= WALL_CHARS for i in range(index[j - 1] + 1, index[j]))}
+    starts = sorted(set(_paragraph_starts(kept, headings)) | walls)
     spans: list[Span] = []
-    for a, b in _merged(kept, _paragraph_starts(kept, headings), total, params.min_words):
+    for a, b in _merged(kept, starts, total, params.min_words, walls):
         if total[b] - total[a] <= params.max_words:  # what split_long makes of it: one passage
             spans.append(Span(kept[a].start, kept[b - 1].end, kept[a].number, kept[b - 1].last))
         else:
@@ -338,17 +345,19 @@ def split_passages(text: str, params: Params = Params(), common: set[int] | froz
     return spans
 
 
-def _merged(lines: list[Line], starts: list[int], total: list[int], min_words: int) -> list[tuple[int, int]]:
+def _merged(lines: list[Line], starts: list[int], total: list[int], min_words: int,
+            walls: set[int] = frozenset()) -> list[tuple[int, int]]:
     """The paragraphs of ``lines`` (starting at ``starts``), those of fewer than ``min_words`` words
-    joined to the next ones, as ranges ``(a, b)`` of ``lines`` (``total[j]``: the words of ``lines[:j]``)."""
+    joined to the next ones, as ranges ``(a, b)`` of ``lines`` (``total[j]``: the words of ``lines[:j]``);
+    never across a wall (a start where no passage may run on from the line before)."""
     merged: list[tuple[int, int]] = []
     a = 0
     for b in (starts + [len(lines)])[1:]:
-        if total[b] - total[a] >= min_words:
+        if total[b] - total[a] >= min_words or b in walls:
             merged.append((a, b))
             a = b
     if a < len(lines):  # the last paragraphs are too short: they join the passage before, if close
-        if merged and lines[a].number - lines[merged[-1][1] - 1].last <= 2:
+        if merged and a not in walls and lines[a].number - lines[merged[-1][1] - 1].last <= 2:
             merged[-1] = (merged[-1][0], len(lines))
         else:
             merged.append((a, len(lines)))

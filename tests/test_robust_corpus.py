@@ -401,3 +401,25 @@ def test_corpus_of_words_that_are_never_terms_prints_no_warning(tmp_path):
     r = run_qa("ask", "--corpus", root, "--index", tmp_path / "idx", "is it")
     assert r.returncode == 1
     assert r.stderr.splitlines() == [f"qa: indexing {root} into {tmp_path / 'idx'}"]
+
+
+def test_a_pasted_base64_blob_is_in_no_passage_and_the_text_around_it_answers(tmp_path):
+    rng = random.Random(7)
+    blob = "data:image/png;base64," + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+                                              for _ in range(300_000))
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "dump.txt").write_text(f"Image dump\n\n{blob}\n\nThe photo shows the pier at sunset in Brighton.\n")
+    index = qa.build_index(tmp_path / "docs", tmp_path / "idx", warn=None, semantic=False)
+    texts = [index.passage_text(p) for p in range(index.passage_count)]
+    assert texts and all("base64" not in t and len(t) < 100 for t in texts)
+    answer = index.ask("What does the photo show?").answer
+    assert (answer.source, answer.line_start, answer.text) == ("dump.txt", 5, "The photo shows the pier at sunset in Brighton.")
+
+
+def test_a_line_with_a_thousand_characters_and_no_space_is_data_not_text():
+    from qa.boilerplate import line_class, word_stats
+
+    for line in ("key: " + "A" * 1000 + ".", "x" * 5000):
+        assert line_class(line, *word_stats(line)) == "bad"
+    prose = "The report says " + "very " * 400 + "little."  # long, but words
+    assert line_class(prose, *word_stats(prose)) != "bad"

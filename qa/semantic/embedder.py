@@ -34,6 +34,7 @@ DEFAULT_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab0
 DEFAULT_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MODEL_ENV = "QA_MODEL"
 MAX_PIECES = 256
+MAX_CHARS = MAX_PIECES * 101
 BATCH = 8  # small batches keep each layer's activations in cache: faster than 16, 32, 64 (benchmarks/README.md)
 WINDOW = 1024  # texts tokenized at once, then batched by word-piece count
 SIDE_BY_SIDE_AT = 64  # int8 texts embedded at once from which sessions of one thread each run side by side
@@ -176,7 +177,10 @@ class Embedder:
     def pieces(self, texts: list[str]) -> list[np.ndarray]:
         """Each text's word-piece ids, [CLS] and [SEP] included, at most MAX_PIECES."""
         # a lone surrogate (a file name or question that is not valid UTF-8) cannot cross into the tokenizer
-        texts = [t.encode("utf-8", "replace").decode("utf-8") if t.strip() else "." for t in texts]
+        # and only the start of a text that could hold MAX_PIECES pieces is tokenized: a word piece is at most 100
+        # characters (longer words are one unknown piece), so the rest would be cut off anyway, and a multi-megabyte
+        # passage would take gigabytes to tokenize whole
+        texts = [t[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8") if t.strip() else "." for t in texts]
         return [np.array(e.ids, dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
 
     def run(self, pieces: list[np.ndarray], session=None) -> np.ndarray:
