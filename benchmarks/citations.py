@@ -26,8 +26,11 @@ WORD = re.compile(r"[A-Za-z0-9]+")
 TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 
 
-def decode(data: bytes) -> str:
-    """The file's text as an editor would show it: UTF-8 (a BOM dropped), UTF-16 with a BOM, else cp1252."""
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """The file's text as an editor would show it in the encoding qa recorded for it (``utf-8-replaced``: UTF-8,
+    each invalid byte sequence shown as U+FFFD); without one: UTF-8 (a BOM dropped), UTF-16 with a BOM, else cp1252."""
+    if encoding in ("utf-8-replaced", "utf-16-le", "utf-16-be", "latin-1", "cp1252"):
+        return data.decode("utf-8" if encoding == "utf-8-replaced" else encoding, "replace")
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", "replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -84,12 +87,13 @@ def main() -> int:
         if source is None:
             continue  # a deleted passage
         counts["passages"] += 1
-        kind = index.source_info(source).get("format", "txt")
+        info = index.source_info(source)
+        kind = info.get("format", "txt")
         if kind == "pdf":
             counts["pdf"] += 1
             continue
         if source not in files:
-            files[source] = (kind, decode((corpus / source).read_bytes()))
+            files[source] = (kind, decode((corpus / source).read_bytes(), info.get("encoding")))
         decoded = files[source][1]
         passage = index.passage_text(pid)
         if kind == "html":

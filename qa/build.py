@@ -101,7 +101,10 @@ def _read_files(root: Path, paths: list[Path], params: Params, tick, part=None) 
             _tick(tick)
             continue
         doc = parsed.doc
-        if parsed.kind in ("txt", "md") and doc.encoding not in ("utf-8", "utf-8-sig"):
+        if parsed.kind in ("txt", "md") and doc.encoding == corpus.UTF8_REPLACED:
+            out.warnings.append(f"note: {source} is UTF-8 with {doc.text.count(chr(0xFFFD))} invalid "
+                                f"byte sequence(s); each is read as U+FFFD")
+        elif parsed.kind in ("txt", "md") and doc.encoding not in ("utf-8", "utf-8-sig"):
             out.warnings.append(f"note: {source} is not UTF-8; read as {doc.encoding}")
         for note in parsed.notes:
             out.warnings.append(f"note: {source}: {note}")

@@ -57,6 +57,9 @@ def relative_source(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+UTF8_REPLACED = "utf-8-replaced"  # UTF-8 but for a few invalid bytes, each read as U+FFFD
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Text and encoding name of a file's bytes; raises Skipped for binary data."""
     if data.startswith(codecs.BOM_UTF8):
@@ -79,6 +82,11 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
+    valid = sum(1 for c in text if c > "\x7f") - text.count("\ufffd")  # characters of 2-4 bytes, well formed
+    if valid >= max(invalid, 1):  # UTF-8 with a few bad bytes (cut mid-character, a stray byte), not cp1252,
+        return text, UTF8_REPLACED  # whose accented letters are single bytes that UTF-8 never reads as valid
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     if controls > len(head) // 100 + 1:
         raise Skipped("binary file")

@@ -423,3 +423,17 @@ def test_a_line_with_a_thousand_characters_and_no_space_is_data_not_text():
         assert line_class(line, *word_stats(line)) == "bad"
     prose = "The report says " + "very " * 400 + "little."  # long, but words
     assert line_class(prose, *word_stats(prose)) != "bad"
+
+
+@pytest.mark.parametrize("damage", [b"\xff\n", "é".encode()[:1]])  # a stray byte; a file cut mid-character
+def test_a_utf8_file_with_a_bad_byte_is_read_as_utf8_not_cp1252(tmp_path, damage):
+    (tmp_path / "docs").mkdir()
+    text = "Concert notes\n\nThe pianist rehearsed Chopin nocturnes in the église every evening.\n"
+    (tmp_path / "docs" / "notes.txt").write_bytes(text.encode() + damage)
+    r = run_qa("ask", "--json", "--lexical", "--corpus", tmp_path / "docs", "--index", tmp_path / "idx",
+               "What did the pianist rehearse in the église?")
+    assert r.returncode == 0
+    assert ("qa: note: notes.txt is UTF-8 with 1 invalid byte sequence(s); each is read as U+FFFD"
+            in r.stderr.splitlines())
+    answer = json_lines(r.stdout)[0]["answer"]
+    assert answer["text"] == text.splitlines()[2] and answer["line_start"] == 3
