@@ -104,7 +104,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         out.extend(corpus.sentence_spans(text, s, end))
         if m:
             pos = m.end()
-    out = [row for span in out for row in _table_rows(text, *span)]
+    out = [row for span in out for row in _table_rows(text, *span) for row in _records(text, *row)]
     return [(s, e) for s, e in out if text[s:e].strip()] or [(0, len(text))]
 
 
@@ -119,6 +119,20 @@ def _table_rows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if len(rows) < 2 or not all(_TABLE_ROW.fullmatch(text, start + s, start + e) for s, e in rows):
         return [(start, end)]
     return [(start + s, start + e) for s, e in rows if not _TABLE_RULE.fullmatch(text, start + s, start + e)]
+
+
+RECORD_LINES, RECORD_WORDS = 4, 50  # a "sentence" this many lines and words long is lines of records
+
+
+def _records(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The lines of a span no sentence end splits that runs over RECORD_LINES lines and RECORD_WORDS words (a
+    log, a phone list: no sentence is that long), each a span of its own; any other span as it is."""
+    if end - start < 200 or text.count("\n", start, end) + text.count("\r", start, end) < RECORD_LINES - 1:
+        return [(start, end)]
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text[start:end])]
+    if len(lines) < RECORD_LINES or len(text[start:end].split()) <= RECORD_WORDS:
+        return [(start, end)]
+    return [(start + s, start + e) for s, e in lines if text[start + s:start + e].strip()]
 
 
 def candidate_spans(text: str) -> tuple[list[tuple[int, int]], bool]:

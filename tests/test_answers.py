@@ -85,3 +85,24 @@ def test_passages_that_share_some_sentences_are_both_shown(tmp_path):
 def test_k_controls_the_number_of_results(seeds_index):
     assert len(seeds_index.ask("Putin", 7).results) == 7
     assert [r.rank for r in seeds_index.ask("Putin", 4).results] == [1, 2, 3, 4]
+
+
+def test_the_answer_in_a_log_or_a_list_is_its_one_line_not_the_block(tmp_path):
+    import qa
+    log = [f"2024-03-{d:02d} 04:{d:02d}:00 INFO backup job finished, {d * 3} files copied to volume /srv/data"
+           for d in range(1, 25)]
+    log.insert(17, "2024-03-18 04:12:55 ERROR the backup job failed because the disk quota on volume /srv/data was "
+                   "exceeded")
+    phones = ["name, department, phone extension, office room"] + [
+        f"{name}, Department of {dept}, extension {4700 + i}, room C{i}" for i, (name, dept) in enumerate(
+            [("Alice Martin", "Things"), ("Bob Stone", "Physics"), ("Carla Diaz", "Law"), ("Zoe Kowalski", "Marine Biology"),
+             ("Dan Wu", "History"), ("Eve Park", "Music"), ("Finn Ode", "Art")])]
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "app.log.txt").write_text("\n".join(log) + "\n")
+    (tmp_path / "docs" / "phones.txt").write_text("\n".join(phones) + "\n")
+    index = qa.build_index(tmp_path / "docs", tmp_path / "idx", warn=None, semantic=False)
+    for question, source, line in [("Why did the backup job fail?", "app.log.txt", 18),
+                                   ("What is Zoe Kowalski's phone extension?", "phones.txt", 5)]:
+        answer = index.ask(question).answer
+        assert (answer.source, answer.line_start, answer.line_end) == (source, line, line)
+        assert answer.text == ((tmp_path / "docs" / source).read_text().splitlines()[line - 1])
