@@ -27,6 +27,11 @@ TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 
 
 def decode(data: bytes, encoding: str | None = None) -> str:
+    """``_decode`` with each NUL as a space, as qa reads it."""
+    return _decode(data, encoding).replace("\x00", " ")
+
+
+def _decode(data: bytes, encoding: str | None = None) -> str:
     """The file's text as an editor would show it in the encoding qa recorded for it (``utf-8-replaced``: UTF-8,
     each invalid byte sequence shown as U+FFFD); without one: UTF-8 (a BOM dropped), UTF-16 with a BOM, else cp1252."""
     if encoding in ("utf-8-replaced", "utf-16-le", "utf-16-be", "latin-1", "cp1252"):

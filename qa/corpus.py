@@ -61,7 +61,13 @@ UTF8_REPLACED = "utf-8-replaced"  # UTF-8 but for a few invalid bytes, each read
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name of a file's bytes; raises Skipped for binary data."""
+    """Text and encoding name of a file's bytes; raises Skipped for binary data. A NUL (the run a log truncated
+    in place starts with, a stray one) is read as a space: one character for one, so offsets and lines hold."""
+    text, encoding = _decoded(data)
+    return (text.replace("\x00", " ") if "\x00" in text else text), encoding
+
+
+def _decoded(data: bytes) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -77,7 +83,12 @@ def decode(data: bytes) -> tuple[str, str]:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError:
                 pass
-        raise Skipped("binary file")
+        # a log truncated in place (copytruncate) starts with a run of NULs; text after it is still text,
+        # and so is a note with a stray NUL: binary data has NULs all through
+        lead = len(data) - len(data.lstrip(b"\x00"))
+        head = data[lead:lead + 8192]
+        if head.count(0) > len(head) // 100 + 1:
+            raise Skipped("binary file")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -87,7 +98,7 @@ def decode(data: bytes) -> tuple[str, str]:
     valid = sum(1 for c in text if c > "\x7f") - text.count("\ufffd")  # characters of 2-4 bytes, well formed
     if valid >= max(invalid, 1):  # UTF-8 with a few bad bytes (cut mid-character, a stray byte), not cp1252,
         return text, UTF8_REPLACED  # whose accented letters are single bytes that UTF-8 never reads as valid
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = sum(1 for b in head if 0 < b < 9 or 13 < b < 32)
     if controls > len(head) // 100 + 1:
         raise Skipped("binary file")
     try:

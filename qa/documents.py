@@ -127,7 +127,9 @@ class Documents:
             return None
         finally:
             os.close(fd)
-        return data.decode("ascii") if data.isascii() and len(data) == end - start else None
+        if not data.isascii() or len(data) != end - start:
+            return None
+        return data.decode("ascii").replace("\x00", " ")  # as corpus.decode reads a NUL
 
     def passage_source(self, pid: int) -> str:
         return self.searcher.passage(pid)[0]

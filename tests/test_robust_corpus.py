@@ -437,3 +437,20 @@ def test_a_utf8_file_with_a_bad_byte_is_read_as_utf8_not_cp1252(tmp_path, damage
             in r.stderr.splitlines())
     answer = json_lines(r.stdout)[0]["answer"]
     assert answer["text"] == text.splitlines()[2] and answer["line_start"] == 3
+
+
+def test_a_log_truncated_in_place_and_a_note_with_a_stray_nul_are_text_not_binary(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "mail.log.txt").write_bytes(b"\x00" * 65536 + b"2024-05-09 10:01:00 ERROR certificate for "
+                                                     b"mail.example.org expired on 8 May; renew it with certbot.\n")
+    (tmp_path / "docs" / "note.txt").write_bytes(b"Shopping list\x00\n\nRemember to buy oat milk and two lemons "
+                                                 b"for Saturday's dinner party.\n")
+    (tmp_path / "docs" / "image.txt").write_bytes(bytes(range(256)) * 64)  # NULs all through: binary
+    warnings = []
+    index = qa.build_index(tmp_path / "docs", tmp_path / "idx", warn=warnings.append, semantic=False)
+    assert warnings == ["skipped image.txt: binary file"]
+    answer = index.ask("When did the certificate for mail.example.org expire?").answer
+    assert (answer.source, answer.line_start) == ("mail.log.txt", 1) and "\x00" not in answer.text
+    answer = index.ask("What should I buy for the dinner party?").answer
+    assert (answer.source, answer.line_start) == ("note.txt", 3)
+    assert not any("\x00" in index.passage_text(p) for p in range(index.passage_count))
