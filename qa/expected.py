@@ -59,11 +59,19 @@ class Expected:
     counted: tuple[str, ...] = ()
 
 
+# a question asking how to do something asks for a way, even when the thing done is counting: "How do I see how
+# many references point to an Rc value?" is answered by a method, not by a number
+_ASKS_HOW_TO = re.compile(r"(?:how (?:do|does|can|could|should|would|to)|(?:can|could) (?:i|you|we|one)"
+                          r"|what(?:'s| is) the (?:best |right )?way)\b")
+
+
 def expected(question: str) -> Expected | None:
     """What ``question``'s wording asks for (a kind of quantity), None when it asks for no quantity."""
     text = " ".join(question.lower().split())
+    how_to = _ASKS_HOW_TO.match(text)
     for kind, pattern in _KINDS:
-        if pattern.search(text):
+        found = pattern.search(text)
+        if found and not (how_to and found.start() > 0):
             return Expected(kind, _counted(text) if kind == COUNT else ())
     return None
 

@@ -119,3 +119,14 @@ def test_long_number_runs_are_read_once():
     assert holds(Expected(PERCENT), "1." * 100_000 + "5 %") is True
     assert holds(Expected(LENGTH), "12 " * 70_000 + "km") is True
     assert expected("how many " * 20_000 + "missiles?").kind == COUNT
+
+
+@pytest.mark.parametrize("question, alone", [
+    ("How do I track how many bytes have arrived so far?", "How many bytes have arrived so far?"),
+    ("How can I see how many references point to an Rc value?", "How many references point to an Rc value?"),
+    ("Can I find out how much memory the client uses?", "How much memory does the client use?"),
+    ("What's the best way to count how many requests failed?", "How many requests failed?"),
+])
+def test_a_question_asking_how_to_find_a_quantity_asks_for_a_way_not_a_number(question, alone):
+    assert expected(question) is None
+    assert expected(alone) is not None  # asked for itself, the quantity is what is wanted
