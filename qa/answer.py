@@ -147,6 +147,20 @@ def candidate_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
 CLOSENESS_TIES = 4  # at most this many equally good sentences embedded to break a tie (the cost stays bounded)
 
 
+ECHO_WORDS = 3  # a sentence of at least this many words, all of them the question's, only repeats it
+
+
+def _echoes(sentence: str, asked: set[str]) -> bool:
+    """Whether ``sentence`` says nothing the question did not (a pasted error message found again in the docs)."""
+    tokens = [t for t in analysis.tokenize(sentence) if t not in analysis.STOP_WORDS]
+    return len(tokens) >= ECHO_WORDS and all(t in asked for t in tokens)
+
+
+def _holds_some(sentence: str, concepts) -> bool:
+    present = set(analysis.tokenize(sentence))
+    return any(s in present for c in concepts for s in c.stems)
+
+
 def best_sentence(text: str, concepts, weights: dict[str, float], closeness=None, states=None) -> tuple[int, int]:
     """(start, end) within ``text`` of the sentence that holds the most of the question: a prose sentence when the
     passage has one, code (a listing's line) only when it has nothing else; among sentences that hold equally
@@ -156,7 +170,10 @@ def best_sentence(text: str, concepts, weights: dict[str, float], closeness=None
     scored = []
     spans = candidate_spans(text)[0]
     stating = [sp for sp in spans if states is not None and states(text[sp[0]:sp[1]])]
-    for start, end in stating or spans:
+    spans = stating or spans
+    asked = {stem for c in concepts for stem in c.stems}
+    adding = [sp for sp in spans if not _echoes(text[sp[0]:sp[1]], asked)]
+    for start, end in adding if any(_holds_some(text[s:e], concepts) for s, e in adding) else spans:
         tokens = analysis.tokenize(text[start:end])
         present = set(tokens)
         score = sum(c.idf for c in concepts if any(s in present for s in c.stems))
@@ -256,8 +273,19 @@ class Compose:
         if not candidate_spans(top.text)[1]:
             top = next((r for r in results[1:VERDICT_DEPTH] if r.source == top.source and candidate_spans(r.text)[1]
                         and coverage(concepts, r.text) > 0), top)
-        s, e = best_sentence(top.text, concepts, query.weights,
-                             lambda texts: self.verdict.closeness(question, texts), self.verdict.states(question))
+        def line_of_(result):
+            return best_sentence(result.text, concepts, query.weights,
+                                 lambda texts: self.verdict.closeness(question, texts), self.verdict.states(question))
+
+        s, e = line_of_(top)
+        asked = {stem for c in concepts for stem in c.stems}
+        if _echoes(top.text[s:e], asked):  # the passage only repeats the question (a pasted error message): what
+            for r in results[1:VERDICT_DEPTH]:  # answers is further on in the same document, if anywhere
+                if r.source == top.source:
+                    rs, re_ = line_of_(r)
+                    if not _echoes(r.text[rs:re_], asked) and _holds_some(r.text[rs:re_], concepts):
+                        top, s, e = r, rs, re_
+                        break
         first = top.line_start + line_of(top.text, s)
         last = top.line_start + line_of(top.text, e)
         if self.documents.is_html(top.source):

@@ -106,3 +106,31 @@ def test_the_answer_in_a_log_or_a_list_is_its_one_line_not_the_block(tmp_path):
         answer = index.ask(question).answer
         assert (answer.source, answer.line_start, answer.line_end) == (source, line, line)
         assert answer.text == ((tmp_path / "docs" / source).read_text().splitlines()[line - 1])
+
+
+TROUBLESHOOTING = """# Troubleshooting
+
+## Timeouts through a proxy
+
+**Description**: when using a proxy for secure requests you see an exception looking like this:
+
+```console
+relay.ProxyError: _tls.c:1091: The handshake operation timed out
+```
+
+The usual cause is a relay proxy that cannot speak TLS to the client. Configure the relay proxy address with
+the plain scheme instead, and the relay handshake completes at once.
+
+## Something else
+
+Other problems with certificates are described in the security guide of the relay project.
+"""
+
+
+def test_a_pasted_error_message_is_answered_by_the_explanation_not_by_its_own_echo(tmp_path):
+    import qa
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "troubleshooting.md").write_text(TROUBLESHOOTING)
+    index = qa.build_index(tmp_path / "docs", tmp_path / "idx", warn=None, semantic=False)
+    answer = index.ask("relay.ProxyError: _tls.c:1091: The handshake operation timed out").answer
+    assert "ProxyError" not in answer.text and 11 <= answer.line_start <= answer.line_end <= 12  # the explanation
