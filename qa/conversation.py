@@ -23,7 +23,10 @@ _OWN_FIRST = frozenset("he she they his her hers its their theirs".split())
 _BE = frozenset("is are was were be been being will would could can may might must should has have had".split())
 _NOW = frozenset("year week month morning afternoon evening night time summer winter spring autumn weekend "
                  "season century decade".split())
-_ONE_AFTER = frozenset("which the that this other same each last first".split())
+_ONE_AFTER = frozenset("which the that this other same each last first different another".split())
+# a request with nothing of its own but these asks for more of what the conversation is about: "show me an example"
+_MORE_OF_IT = frozenset("""show give tell see example examples sample samples snippet code listing more detail details
+explain elaborate another different else again instead please""".split())
 # a pointing word after this many of the question's own words the corpus knows finds what it points at among them:
 # "...Russian troops keep attacking, so how can they say it?" has its own topic (follow-ups name at most two things)
 OWN_TOPIC = 3
@@ -47,6 +50,8 @@ class Conversation:
         if not known:
             return True  # "Why?", "Any figures?": nothing of its own to search for
         named = {c.word for c in known}
+        if named <= _MORE_OF_IT:
+            return True
         if any(_points_back(tokens, i, named) for i in range(len(tokens))):
             return True
         if _counts_what_was_named(tokens):

@@ -1,6 +1,7 @@
 """The seed dev questions: evidence in the top 3, no-answer where nothing answers (figures by kind)."""
 from qa.evaluate import evaluate, load_questions
 
+import pytest
 import qa
 from conftest import DEV_QUESTIONS, SEEDS
 
@@ -45,3 +46,13 @@ def test_follow_ups_are_told_from_new_topics(seeds_index):
         elif not q.get("previous") and followup:
             taken.append(q["question"])
     assert missed == [] and taken == []
+
+
+@pytest.mark.parametrize("question, followup", [
+    ("show me an example", True), ("Give me more details, please.", True), ("can I use a different one?", True),
+    ("Show me an example of the Kremlin's statements on Qatar", False), ("Which example did Putin give?", False),
+])
+def test_a_request_for_more_of_the_same_follows_up(seeds_index, question, followup):
+    conversation = seeds_index.conversation()
+    conversation.ask("What did Peskov say about Qatar?", k=1)
+    assert conversation.is_followup(question, seeds_index.parse(question)) is followup
