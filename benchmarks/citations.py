@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import qa  # noqa: E402
 
 LINE_END = re.compile(r"\r\n|\r|\n")
-WORD = re.compile(r"[A-Za-z0-9]+")
+WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 
 

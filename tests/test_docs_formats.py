@@ -167,3 +167,33 @@ def test_a_page_whose_tag_names_xml_refuses_is_read_and_the_folder_answers(tmp_p
         assert r.returncode == 0 and "internal error" not in r.stderr, r.stderr
         answer = json_lines(r.stdout)[0]["answer"]
         assert (answer["source"], answer["line_start"], answer["line_end"]) == (source, *lines)
+
+
+def test_a_page_in_another_script_and_its_declared_charset_is_read_and_cited_by_line(tmp_path):
+    page = ("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\">"
+            "<title>Новости библиотеки</title></head><body><article>\n<h1>Новости библиотеки</h1>\n"
+            "<p>Городская библиотека закрыта на ремонт до пятнадцатого сентября.</p>\n"
+            "<p>Читальный зал на втором этаже откроется после ремонта.</p>\n</article></body></html>\n")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "news.html").write_bytes(page.encode("cp1251"))
+    r = run_qa("ask", "--json", "--lexical", "--corpus", folder, "--index", tmp_path / "idx", "библиотека закрыта на ремонт")
+    assert r.returncode == 0, r.stderr
+    obj = json_lines(r.stdout)[0]
+    assert "Городская библиотека закрыта на ремонт" in obj["answer"]["text"]
+    top = obj["results"][0]
+    assert (top["line_start"], top["line_end"]) == (2, 4)
+
+
+def test_a_table_row_is_cited_by_its_own_source_line(tmp_path):
+    page = ("<html><body>\n<table>\n<tr><td>Server</td><td>Owner</td></tr>\n"
+            "<tr><td>db-prod-3</td><td>Ingrid Svensson</td></tr>\n<tr><td>web-prod-1</td><td>Karl Nyberg</td></tr>\n"
+            "</table>\n</body></html>\n")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "owners.html").write_text(page)
+    r = run_qa("ask", "--json", "--lexical", "--corpus", folder, "--index", tmp_path / "idx", "Who is the owner of db-prod-3?")
+    assert r.returncode == 0, r.stderr
+    obj = json_lines(r.stdout)[0]
+    assert obj["answer"]["text"] == "db-prod-3 | Ingrid Svensson"
+    assert (obj["results"][0]["line_start"], obj["results"][0]["line_end"]) == (3, 5)  # it was 0: cells side by side

@@ -20,9 +20,10 @@ from . import MissingExtra, Parsed, Piece
 from .sections import Block, code_ranges, indexed_body, passages as section_passages, path_text
 
 _SPACE = re.compile(r"\s+")
+_LOOSE = re.compile(r"[\s|]+")
 _XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]*\Z")
 _LINE_END = re.compile(r"\r\n|\r|\n")
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script: a page in Russian has words too
 _BLOCKS = {"head", "p", "item", "row", "quote", "code"}
 _SKIP = {"script", "style", "noscript", "template", "head", "title", "meta", "link"}
 SCAN_LINES = 400  # how far past an element's first line its last word is looked for
@@ -161,14 +162,9 @@ class SourceMap:
 
     def lines_of(self, text: str) -> tuple[int, int] | None:
         """(first, last) source line of a block, looked for after the last one found; None if not found."""
-        best = None
-        for i in range(self.cursor, len(self.elements)):
-            norm = self.elements[i].norm
-            if text in norm and (best is None or len(norm) < len(self.elements[best].norm)
-                                 or norm == text == self.elements[best].norm):
-                best = i  # the innermost element that is exactly the block (a <p> in a <section> of the same text)
-            elif best is not None and self.elements[best].norm == text:
-                break
+        best = self._innermost(text, lambda element: element.norm)
+        if best is None:  # a table row ("a | b": cells side by side in the source) or words that touch across tags
+            best = self._innermost(_loose(text), lambda element: _loose(element.norm))
         if best is None:
             return None
         element = self.elements[best]
@@ -178,13 +174,24 @@ class SourceMap:
             return element.first, last
         return None
 
+    def _innermost(self, text: str, key) -> int | None:
+        """The innermost element from the cursor on whose ``key`` holds ``text`` (the first that is exactly it)."""
+        best, best_key = None, ""
+        for i in range(self.cursor, len(self.elements)):
+            norm = key(self.elements[i])
+            if text in norm and (best is None or len(norm) < len(best_key) or norm == text == best_key):
+                best, best_key = i, norm  # the innermost element that is exactly the block (a <p> in a <section>)
+            elif best is not None and best_key == text:
+                break
+        return best
+
     def last_line(self, element: Element, text: str) -> int | None:
         """The line the block ends on: for a block that is the element's whole text, the last line before the next
         element that holds the block's last word; else the first from the element's start that holds it."""
         words = _WORD.findall(text)
         if not words:
             return None
-        last_word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(words[-1])}(?![A-Za-z0-9])")
+        last_word = re.compile(rf"(?<![^\W_]){re.escape(words[-1])}(?![^\W_])")
         until = min(len(self.lines), element.until)
         if until <= element.first:
             return element.first  # the next element starts on its first line: it is all on that line
@@ -201,6 +208,11 @@ class SourceMap:
             if element.first <= number <= until and last_word.search(_entities_off(self.lines[number - 1])):
                 return number
         return None
+
+
+def _loose(text: str) -> str:
+    """``text`` without white space and table-cell bars: what is left to compare when cells or tags join words."""
+    return _LOOSE.sub("", text)
 
 
 def _following(el):
@@ -239,7 +251,7 @@ def code_blocks(html: str, tree=...) -> list[tuple[str, int, int]]:
 def _entities_off(line: str) -> str:
     import html as html_lib
 
-    return html_lib.unescape(re.sub(r"<[^>]*>", "", line))
+    return html_lib.unescape(re.sub(r"<[^>]*>", " ", line))  # "<td>a</td><td>b</td>": two words, not "ab"
 
 
 def _with_code(found, srcmap: SourceMap, codes) -> list[tuple[str, int, tuple[int, int] | None]]:
@@ -258,8 +270,31 @@ def _with_code(found, srcmap: SourceMap, codes) -> list[tuple[str, int, tuple[in
     return out
 
 
+# <meta charset="..."> or <meta http-equiv="Content-Type" content="text/html; charset=...">, near the start
+_DECLARED = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """A page's text: in the charset it declares when it is not UTF-8 and Python knows that charset (a BOM, or
+    bytes that are valid UTF-8, win over a declaration, as in browsers), else as any text file."""
+    declared = _DECLARED.search(data[:4096])
+    if declared and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        import codecs
+
+        try:
+            name = codecs.lookup(declared.group(1).decode("ascii")).name
+        except LookupError:
+            name = None
+        if name and name not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return data.decode(name, errors="replace"), name
+    return corpus.decode(data)
+
+
 def read(source: str, data: bytes, params: Params = Params()) -> Parsed:
-    html, encoding = corpus.decode(data)
+    html, encoding = decode(data)
     found, title = extract(html)
     tree = _parsed(html) if found else None  # parsed once, for the code blocks and the source lines
     codes = code_blocks(html, tree) if found else []
