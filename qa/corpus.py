@@ -71,8 +71,8 @@ def _decoded(data: bytes) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
+        try:  # a file cut short by one byte (an odd length) loses only that half character
+            return data[:len(data) // 2 * 2].decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
             raise Skipped("broken UTF-16") from exc
     head = data[:8192]

@@ -454,3 +454,11 @@ def test_a_log_truncated_in_place_and_a_note_with_a_stray_nul_are_text_not_binar
     answer = index.ask("What should I buy for the dinner party?").answer
     assert (answer.source, answer.line_start) == ("note.txt", 3)
     assert not any("\x00" in index.passage_text(p) for p in range(index.passage_count))
+
+
+def test_a_utf16_file_cut_short_by_one_byte_is_read(tmp_path):
+    text = "Minutes\n\nThe harbour master closed the east quay for repairs until March.\n"
+    data = text.encode("utf-16")
+    (tmp_path / "minutes.txt").write_bytes(data + data[-1:])  # an odd length: half a character at the end
+    doc = corpus.read_document(tmp_path, tmp_path / "minutes.txt")
+    assert doc.text == text and doc.encoding == "utf-16"
