@@ -273,18 +273,18 @@ class Compose:
         if not candidate_spans(top.text)[1]:
             top = next((r for r in results[1:VERDICT_DEPTH] if r.source == top.source and candidate_spans(r.text)[1]
                         and coverage(concepts, r.text) > 0), top)
-        def line_of_(result):
+        def sentence_of(result: Result) -> tuple[int, int]:
             return best_sentence(result.text, concepts, query.weights,
                                  lambda texts: self.verdict.closeness(question, texts), self.verdict.states(question))
 
-        s, e = line_of_(top)
+        s, e = sentence_of(top)
         asked = {stem for c in concepts for stem in c.stems}
         if _echoes(top.text[s:e], asked):  # the passage only repeats the question (a pasted error message): what
-            for r in results[1:VERDICT_DEPTH]:  # answers is further on in the same document, if anywhere
-                if r.source == top.source:
-                    rs, re_ = line_of_(r)
-                    if not _echoes(r.text[rs:re_], asked) and _holds_some(r.text[rs:re_], concepts):
-                        top, s, e = r, rs, re_
+            for later in results[1:VERDICT_DEPTH]:  # answers it is further on in the same document, if anywhere
+                if later.source == top.source:
+                    start, end = sentence_of(later)
+                    if not _echoes(later.text[start:end], asked) and _holds_some(later.text[start:end], concepts):
+                        top, s, e = later, start, end
                         break
         first = top.line_start + line_of(top.text, s)
         last = top.line_start + line_of(top.text, e)
