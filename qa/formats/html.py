@@ -144,6 +144,8 @@ class SourceMap:
         """``tree``: the page's tree (_parsed) when already made."""
         self.lines = _LINE_END.split(html)
         self.elements: list[Element] = []  # in page order
+        self.norms: list[str] = []  # their texts, white space folded
+        self.loose: list[str] | None = None  # the same as _loose, made when first needed
         self.cursor = 0
         tree = _parsed(html) if tree is ... else tree
         if tree is None:
@@ -159,12 +161,15 @@ class SourceMap:
                 after = _following(el)
                 self.elements.append(Element(el.sourceline, norm, raw, after.sourceline if after is not None
                                              else len(self.lines), after.tag if after is not None else ""))
+                self.norms.append(norm)
 
     def lines_of(self, text: str) -> tuple[int, int] | None:
         """(first, last) source line of a block, looked for after the last one found; None if not found."""
-        best = self._innermost(text, lambda element: element.norm)
+        best = self._innermost(text, self.norms)
         if best is None:  # a table row ("a | b": cells side by side in the source) or words that touch across tags
-            best = self._innermost(_loose(text), lambda element: _loose(element.norm))
+            if self.loose is None:
+                self.loose = [_loose(element.norm) for element in self.elements]
+            best = self._innermost(_loose(text), self.loose)
         if best is None:
             return None
         element = self.elements[best]
@@ -174,11 +179,11 @@ class SourceMap:
             return element.first, last
         return None
 
-    def _innermost(self, text: str, key) -> int | None:
-        """The innermost element from the cursor on whose ``key`` holds ``text`` (the first that is exactly it)."""
+    def _innermost(self, text: str, keys: list[str]) -> int | None:
+        """The innermost element from the cursor on whose key holds ``text`` (the first that is exactly it)."""
         best, best_key = None, ""
         for i in range(self.cursor, len(self.elements)):
-            norm = key(self.elements[i])
+            norm = keys[i]
             if text in norm and (best is None or len(norm) < len(best_key) or norm == text == best_key):
                 best, best_key = i, norm  # the innermost element that is exactly the block (a <p> in a <section>)
             elif best is not None and best_key == text:
@@ -201,11 +206,11 @@ class SourceMap:
                 if number == element.until and element.next_tag:  # the next element's own text is not this block's
                     cut = line.lower().find("<" + element.next_tag.lower())
                     line = line[:cut] if cut >= 0 else line
-                if last_word.search(_entities_off(line)):
+                if last_word.search(_words_off(line)):
                     return number
         guess = element.first + element.raw.count("\n")
         for number in [guess] + list(range(element.first, min(until, element.first + SCAN_LINES) + 1)):
-            if element.first <= number <= until and last_word.search(_entities_off(self.lines[number - 1])):
+            if element.first <= number <= until and last_word.search(_words_off(self.lines[number - 1])):
                 return number
         return None
 
@@ -248,10 +253,16 @@ def code_blocks(html: str, tree=...) -> list[tuple[str, int, int]]:
     return out
 
 
-def _entities_off(line: str) -> str:
+def _entities_off(line: str, between: str = "") -> str:
+    """A source line as text: tags taken out (``between`` in their place) and entities decoded."""
     import html as html_lib
 
-    return html_lib.unescape(re.sub(r"<[^>]*>", " ", line))  # "<td>a</td><td>b</td>": two words, not "ab"
+    return html_lib.unescape(re.sub(r"<[^>]*>", between, line))
+
+
+def _words_off(line: str) -> str:
+    """A source line as words: "<td>a</td><td>b</td>" holds two, not "ab"."""
+    return _entities_off(line, " ")
 
 
 def _with_code(found, srcmap: SourceMap, codes) -> list[tuple[str, int, tuple[int, int] | None]]:
