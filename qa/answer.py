@@ -147,6 +147,7 @@ def candidate_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
 CLOSENESS_TIES = 4  # at most this many equally good sentences embedded to break a tie (the cost stays bounded)
 
 
+_LEAD_IN = re.compile(r"(?::|\.\.\.|…)[\s*_`]*\Z")  # a sentence that ends announcing what follows
 ECHO_WORDS = 3  # a sentence of at least this many words, all of them the question's, only repeats it
 
 
@@ -183,6 +184,10 @@ def best_sentence(text: str, concepts, weights: dict[str, float], closeness=None
         if score > best_score + 1e-9:
             best, best_score = (start, end), score
     tied = [span for span, score in scored if score >= best_score - 1e-9]
+    stated = [(s, e) for s, e in tied if not _LEAD_IN.search(text, s, e)]
+    if stated and len(stated) < len(tied):  # "...are the following:" announces what answers; it is not it
+        tied = stated
+        best = tied[0]
     if closeness is not None and 1 < len(tied) <= CLOSENESS_TIES:
         close = closeness([text[s:e] for s, e in tied])
         if close is not None:

@@ -134,3 +134,15 @@ def test_a_pasted_error_message_is_answered_by_the_explanation_not_by_its_own_ec
     index = qa.build_index(tmp_path / "docs", tmp_path / "idx", warn=None, semantic=False)
     answer = index.ask("relay.ProxyError: _tls.c:1091: The handshake operation timed out").answer
     assert "ProxyError" not in answer.text and 11 <= answer.line_start <= answer.line_end <= 12  # the explanation
+
+
+def test_a_lead_in_that_announces_the_answer_is_not_quoted_when_a_sentence_holds_as_much(tmp_path):
+    import qa
+    guide = ("# Streaming\n\nThe streaming methods of the client are the following:\n\n"
+             "- `client.stream()` opens a streaming response.\n\n"
+             "The streaming methods of the client close the response when the block ends.\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "guide.md").write_text(guide)
+    index = qa.build_index(tmp_path / "docs", tmp_path / "idx", warn=None, semantic=False)
+    answer = index.ask("What do the streaming methods of the client do?").answer
+    assert answer.text == "The streaming methods of the client close the response when the block ends."
