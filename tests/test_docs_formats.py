@@ -197,3 +197,17 @@ def test_a_table_row_is_cited_by_its_own_source_line(tmp_path):
     obj = json_lines(r.stdout)[0]
     assert obj["answer"]["text"] == "db-prod-3 | Ingrid Svensson"
     assert (obj["results"][0]["line_start"], obj["results"][0]["line_end"]) == (3, 5)  # it was 0: cells side by side
+
+
+def test_a_block_whose_start_tag_stands_alone_is_cited_from_the_line_its_text_starts_on(tmp_path):
+    page = ("<html><body><main>\n<blockquote>\n<p><strong>Note:</strong> For better readability, keep one table "
+            "of settings in each configuration file that Cargo reads, and:</p>\n<ul>\n<li>name each table once."
+            "</li>\n</ul>\n</blockquote>\n</main></body></html>\n")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "config.html").write_text(page)
+    r = run_qa("ask", "--json", "--lexical", "--corpus", folder, "--index", tmp_path / "idx",
+               "readability one table of settings in each configuration file")
+    assert r.returncode == 0, r.stderr
+    top = json_lines(r.stdout)[0]["results"][0]
+    assert top["text"].startswith("Note:") and top["line_start"] == 3  # not 2, the line of <blockquote> alone

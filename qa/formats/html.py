@@ -159,7 +159,7 @@ class SourceMap:
             norm = _norm(raw)
             if norm:
                 after = _following(el)
-                self.elements.append(Element(el.sourceline, norm, raw, after.sourceline if after is not None
+                self.elements.append(Element(_text_line(el), norm, raw, after.sourceline if after is not None
                                              else len(self.lines), after.tag if after is not None else ""))
                 self.norms.append(norm)
 
@@ -213,6 +213,28 @@ class SourceMap:
             if element.first <= number <= until and last_word.search(_words_off(self.lines[number - 1])):
                 return number
         return None
+
+
+def _text_line(el) -> int:
+    """The line an element's text starts on: its start tag's, or, when only white space follows that tag, the line
+    where its first text does ("<blockquote>" alone on a line, "<p>Note: ..." on the next)."""
+    line, lead = el.sourceline, el.text or ""
+    while not lead.strip():
+        for child in el:
+            if not isinstance(child.tag, str) or child.sourceline is None:
+                return el.sourceline  # a comment or the like first: the start tag's line, as before
+            if _norm(child.text_content()):
+                el, line, lead = child, child.sourceline, child.text or ""
+                break
+            if (child.tail or "").strip():  # "<br>Note: ...": the text follows a child that holds none
+                return child.sourceline + _leading_line_ends(child.tail)
+        else:
+            return line
+    return line + _leading_line_ends(lead)
+
+
+def _leading_line_ends(text: str) -> int:
+    return text[:len(text) - len(text.lstrip())].count("\n")
 
 
 def _loose(text: str) -> str:
