@@ -169,17 +169,22 @@ def test_a_page_whose_tag_names_xml_refuses_is_read_and_the_folder_answers(tmp_p
         assert (answer["source"], answer["line_start"], answer["line_end"]) == (source, *lines)
 
 
+def ask_page(tmp_path, name: str, page: bytes, question: str) -> dict:
+    """The JSON answer of ``qa ask --lexical`` over a folder holding the one page ``name``."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / name).write_bytes(page)
+    r = run_qa("ask", "--json", "--lexical", "--corpus", folder, "--index", tmp_path / "idx", question)
+    assert r.returncode == 0, r.stderr
+    return json_lines(r.stdout)[0]
+
+
 def test_a_page_in_another_script_and_its_declared_charset_is_read_and_cited_by_line(tmp_path):
     page = ("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\">"
             "<title>Новости библиотеки</title></head><body><article>\n<h1>Новости библиотеки</h1>\n"
             "<p>Городская библиотека закрыта на ремонт до пятнадцатого сентября.</p>\n"
             "<p>Читальный зал на втором этаже откроется после ремонта.</p>\n</article></body></html>\n")
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "news.html").write_bytes(page.encode("cp1251"))
-    r = run_qa("ask", "--json", "--lexical", "--corpus", folder, "--index", tmp_path / "idx", "библиотека закрыта на ремонт")
-    assert r.returncode == 0, r.stderr
-    obj = json_lines(r.stdout)[0]
+    obj = ask_page(tmp_path, "news.html", page.encode("cp1251"), "библиотека закрыта на ремонт")
     assert "Городская библиотека закрыта на ремонт" in obj["answer"]["text"]
     top = obj["results"][0]
     assert (top["line_start"], top["line_end"]) == (2, 4)
@@ -189,12 +194,7 @@ def test_a_table_row_is_cited_by_its_own_source_line(tmp_path):
     page = ("<html><body>\n<table>\n<tr><td>Server</td><td>Owner</td></tr>\n"
             "<tr><td>db-prod-3</td><td>Ingrid Svensson</td></tr>\n<tr><td>web-prod-1</td><td>Karl Nyberg</td></tr>\n"
             "</table>\n</body></html>\n")
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "owners.html").write_text(page)
-    r = run_qa("ask", "--json", "--lexical", "--corpus", folder, "--index", tmp_path / "idx", "Who is the owner of db-prod-3?")
-    assert r.returncode == 0, r.stderr
-    obj = json_lines(r.stdout)[0]
+    obj = ask_page(tmp_path, "owners.html", page.encode(), "Who is the owner of db-prod-3?")
     assert obj["answer"]["text"] == "db-prod-3 | Ingrid Svensson"
     assert (obj["results"][0]["line_start"], obj["results"][0]["line_end"]) == (3, 5)  # it was 0: cells side by side
 
@@ -203,11 +203,6 @@ def test_a_block_whose_start_tag_stands_alone_is_cited_from_the_line_its_text_st
     page = ("<html><body><main>\n<blockquote>\n<p><strong>Note:</strong> For better readability, keep one table "
             "of settings in each configuration file that Cargo reads, and:</p>\n<ul>\n<li>name each table once."
             "</li>\n</ul>\n</blockquote>\n</main></body></html>\n")
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "config.html").write_text(page)
-    r = run_qa("ask", "--json", "--lexical", "--corpus", folder, "--index", tmp_path / "idx",
-               "readability one table of settings in each configuration file")
-    assert r.returncode == 0, r.stderr
-    top = json_lines(r.stdout)[0]["results"][0]
+    top = ask_page(tmp_path, "config.html", page.encode(), "readability one table of settings in each configuration "
+                   "file")["results"][0]
     assert top["text"].startswith("Note:") and top["line_start"] == 3  # not 2, the line of <blockquote> alone
