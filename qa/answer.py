@@ -108,14 +108,20 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if text[s:e].strip()] or [(0, len(text))]
 
 
+_LINE = re.compile(r"[^\r\n]+")
 _TABLE_ROW = re.compile(r"[ \t]*\|[^\r\n]*")
 _TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
+
+
+def _lines_of_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-empty lines of ``text[start:end]``, as (start, end) within that span."""
+    return [(m.start(), m.end()) for m in _LINE.finditer(text[start:end])]
 
 
 def _table_rows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """A Markdown table's rows, each a span of its own (its delimiter row none): a row is what answers, not the
     table; any other span as it is."""
-    rows = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text[start:end])]
+    rows = _lines_of_span(text, start, end)
     if len(rows) < 2 or not all(_TABLE_ROW.fullmatch(text, start + s, start + e) for s, e in rows):
         return [(start, end)]
     return [(start + s, start + e) for s, e in rows if not _TABLE_RULE.fullmatch(text, start + s, start + e)]
@@ -129,7 +135,7 @@ def _records(text: str, start: int, end: int) -> list[tuple[int, int]]:
     log, a phone list: no sentence is that long), each a span of its own; any other span as it is."""
     if end - start < 200 or text.count("\n", start, end) + text.count("\r", start, end) < RECORD_LINES - 1:
         return [(start, end)]
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text[start:end])]
+    lines = _lines_of_span(text, start, end)
     if len(lines) < RECORD_LINES or len(text[start:end].split()) <= RECORD_WORDS:
         return [(start, end)]
     return [(start + s, start + e) for s, e in lines if text[start + s:start + e].strip()]

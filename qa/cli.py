@@ -244,30 +244,37 @@ def _semantic(args) -> dict:
     return {"semantic": False, "model": None} if args.lexical else {"semantic": None, "model": args.model}
 
 
+def _model_flags(args, environment: bool = False) -> list[str]:
+    """The model options given: --model, $QA_MODEL (``environment``) and --int8 (qa index only)."""
+    given = [("--model", args.model), ("--int8", getattr(args, "int8", None))]
+    if environment:
+        from .semantic.embedder import MODEL_ENV  # not on the lexical path's start-up
+        given.insert(1, (MODEL_ENV, os.environ.get(MODEL_ENV)))
+    return [name for name, value in given if value]
+
+
+def _named(names: list[str], verb: str) -> str:
+    """"--model has", "--model and --int8 have": the names joined, and the verb agreeing with them."""
+    joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{joined} {verb if len(names) == 1 else {'has': 'have', 'needs': 'need'}[verb]}"
+
+
 def _note_ignored_with_lexical(args) -> None:
     """A note when --model or --int8 is given together with --lexical, which runs no model."""
-    given = [name for name, value in (("--model", args.model), ("--int8", getattr(args, "int8", None)))
-             if value]
+    given = _model_flags(args)
     if given:
-        print(f"qa: note: {' and '.join(given)} ha{'s' if len(given) == 1 else 've'} no effect with --lexical",
-              file=sys.stderr)
+        print(f"qa: note: {_named(given, 'has')} no effect with --lexical", file=sys.stderr)
 
 
 def _note_unused_model(args) -> None:
     """A note when a model or its products are asked for without the semantic extra to run them."""
     from .semantic import installed
 
-    if installed():
-        return
-    from .semantic.embedder import MODEL_ENV
-
-    asked = [name for name, given in (("--model", args.model), (MODEL_ENV, os.environ.get(MODEL_ENV)),
-                                      ("--int8", getattr(args, "int8", None))) if given]
+    asked = [] if installed() else _model_flags(args, environment=True)
     if asked:
         then = "storing no passage vectors" if args.command == "index" else "answering lexically"
-        named = asked[0] if len(asked) == 1 else f"{', '.join(asked[:-1])} and {asked[-1]}"
-        print(f"qa: note: {named} need{'s' if len(asked) == 1 else ''} the semantic extra "
-              f"(pip install 'qa[semantic]'), which is not installed; {then}", file=sys.stderr)
+        print(f"qa: note: {_named(asked, 'needs')} the semantic extra (pip install 'qa[semantic]'), which is not "
+              f"installed; {then}", file=sys.stderr)
 
 
 def _by_format(idx) -> str:
